@@ -1,0 +1,4 @@
+# Metadata lives in setup.cfg; this stub exists for tools that still call setup.py.
+from setuptools import setup
+
+setup()
