@@ -1,0 +1,157 @@
+"""The command layer: parse options, call one core function, print. Nothing else lives here.
+
+Every AwsmfaError becomes one line on stderr and its exit code in AwsmfaGroup.invoke; helpers
+never exit. stdout is written only once a command has everything it will print.
+"""
+import logging
+import os
+import sys
+
+import click
+
+from . import __version__, render, session, shells, tokencode
+from .errors import AwsmfaError, Cancelled
+
+log = logging.getLogger("awsmfa")
+
+
+class AwsmfaGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AwsmfaError as error:
+            click.echo(f"awsmfa: error: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except (KeyboardInterrupt, click.Abort):
+            click.echo("\nawsmfa: " + str(Cancelled("cancelled; nothing was changed")), err=True)
+            ctx.exit(Cancelled.exit_code)
+
+
+def _token(ctx, param, value):
+    return None if value is None else _usage(tokencode.validate, value, param)
+
+
+def _duration(ctx, param, value):
+    return _usage(session.validate_duration, value, param)
+
+
+def _usage(check, value, param):
+    try:
+        return check(value)
+    except AwsmfaError as error:
+        raise click.BadParameter(error.message, param=param)
+
+
+def session_options(command):
+    """The options `env` and `login` share; names follow `aws configure mfa-login`."""
+    decorators = [
+        click.option("--profile", metavar="NAME",
+                     help="Source profile with your long-term keys. Default: $AWS_PROFILE unless it is an "
+                          "awsmfa session profile (then that session's source), else 'default'."),
+        click.option("--update-profile", metavar="NAME",
+                     help="Profile in the credentials file to write the session to. "
+                          "Default: 'mfa' for the default source profile, else SOURCE-mfa."),
+        click.option("--serial-number", metavar="ARN",
+                     help="MFA device ARN. Default: mfa_serial in the config file, else aws_mfa_device "
+                          "in the credentials file, else the one device iam:ListMFADevices finds."),
+        click.option("--token-code", metavar="CODE", callback=_token,
+                     help="The six-digit code from the MFA device. Default: asked on the terminal."),
+        click.option("--duration-seconds", type=int, default=session.DEFAULT_DURATION, show_default=True,
+                     callback=_duration, metavar="N", help="Session length, 900 to 129600 seconds."),
+        click.option("--force", is_flag=True, help="Get a new session even if the stored one is still valid."),
+        click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def _request(options):
+    return session.Request(profile=options["profile"], update_profile=options["update_profile"],
+                           serial_number=options["serial_number"], token_code=options["token_code"],
+                           duration_seconds=options["duration_seconds"], force=options["force"])
+
+
+@click.group(cls=AwsmfaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="awsmfa")
+@click.option("--debug", is_flag=True, help="Explain each step on stderr (never secrets).")
+def cli(debug):
+    """MFA session credentials for the AWS CLI, and AWS CLI completion for bash, zsh and fish.
+
+    \b
+    Typical use:
+      eval "$(awsmfa env)"     ask for the MFA code, export the session into this shell
+      awsmfa login             write the session to the [mfa] profile only
+      aws ec2 stop-instances --instance-ids i-... --profile mfa
+    """
+    if debug:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("awsmfa: debug: %(message)s"))
+        # Our logger only: botocore's debug log prints response bodies, which hold the secrets.
+        log.addHandler(handler)
+        log.setLevel(logging.DEBUG)
+
+
+@cli.command()
+@session_options
+@click.option("--shell", "shell_name", type=click.Choice(["bash", "zsh", "fish", "sh"]),
+              help="Shell to print code for. Default: the shell running awsmfa, else POSIX export.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print credential_process JSON (Version, AccessKeyId, SecretAccessKey, SessionToken, Expiration).")
+def env(shell_name, as_json, quiet, **options):
+    """Print shell code exporting an MFA session: eval "$(awsmfa env)".
+
+    Reuses the stored session while it is valid (no prompt, no AWS call); otherwise asks for the
+    MFA code on the terminal, calls STS GetSessionToken and writes the session profile. Exports
+    AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
+    AWS_CREDENTIAL_EXPIRATION. On failure prints nothing on stdout and exits non-zero.
+    """
+    outcome = session.obtain(_request(options))
+    if as_json:
+        text = render.credential_process_json(outcome)
+    else:
+        if shell_name:
+            shell = shells.by_name(shell_name)
+        else:
+            shell, how = shells.detect_running_shell(os.environ)
+            log.debug("printing code for %s (%s)", shell.name, how)
+        text = render.shell_code(outcome, shell)
+    _report(outcome, quiet or as_json)
+    click.echo(text, nl=False)
+
+
+@cli.command()
+@session_options
+def login(quiet, **options):
+    """Write an MFA session to the session profile; print a summary on stderr.
+
+    Then use it with --profile mfa (or the name given to --update-profile).
+    """
+    outcome = session.obtain(_request(options))
+    _report(outcome, quiet)
+    if not quiet:
+        click.echo(f"awsmfa: use it with: aws ... --profile {outcome.session_profile}", err=True)
+
+
+def _report(outcome, quiet):
+    if outcome.serial_how:
+        log.debug("MFA device %s from %s", outcome.serial, outcome.serial_how)
+    if not quiet:
+        if outcome.serial and outcome.serial_how != "--serial-number":
+            click.echo(f"awsmfa: MFA device {outcome.serial} ({outcome.serial_how})", err=True)
+        click.echo("awsmfa: " + render.summary(outcome, os.environ), err=True)
+
+
+def run(argv):
+    """Run the CLI; return the exit status. Usage errors become one line, like every other error."""
+    try:
+        status = cli.main(args=argv, prog_name="awsmfa", standalone_mode=False)
+    except click.ClickException as error:
+        command = " ".join(argv[:1]) if argv and argv[0] in cli.commands else ""
+        click.echo(f"awsmfa: error: {error.format_message()} (see: awsmfa {command} --help)".replace("  ", " "),
+                   err=True)
+        return error.exit_code
+    except (KeyboardInterrupt, click.Abort):
+        click.echo("\nawsmfa: cancelled; nothing was changed", err=True)
+        return Cancelled.exit_code
+    return status if isinstance(status, int) else 0

@@ -1,0 +1,67 @@
+"""`awsmfa env` with a still-valid stored session, answered without click or botocore.
+
+`mfa` runs on every new terminal tab; the cached answer must cost little more than Python's
+own start. This parser understands only the options that decide which session to reuse and how
+to print it. Anything else (help, a typo, --force, a bad value, no valid session) returns False
+and the full click command handles it, so errors and help come from one place.
+"""
+import os
+import sys
+
+_VALUE_OPTIONS = {"--profile": "profile", "--update-profile": "update_profile", "--shell": "shell",
+                  "--duration-seconds": None, "--serial-number": None, "--token-code": None}
+_FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet"}
+
+
+def _parse(args):
+    options = {}
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        name, eq, value = arg.partition("=")
+        if name in _VALUE_OPTIONS:
+            if not eq:
+                index += 1
+                if index >= len(args):
+                    return None
+                value = args[index]
+            if _VALUE_OPTIONS[name]:
+                options[_VALUE_OPTIONS[name]] = value
+        elif arg in _FLAGS:
+            options[_FLAGS[arg]] = True
+        else:
+            return None
+        index += 1
+    return options
+
+
+def try_cached_env(argv, environ=None, out=None, err=None):
+    """Print the cached session for `env` and return True; False means 'let click do it'."""
+    if not argv or argv[0] != "env":
+        return False
+    options = _parse(argv[1:])
+    if options is None:
+        return False
+    from . import render, session, shells
+    from .errors import AwsmfaError
+
+    environ = os.environ if environ is None else environ
+    if options.get("shell") not in (None, *shells.SUPPORTED, "sh"):
+        return False
+    try:
+        files = session.AwsFiles(environ)
+        outcome = session.cached(files, session.Request(profile=options.get("profile"),
+                                                        update_profile=options.get("update_profile")))
+    except AwsmfaError:
+        return False  # the full path reports it properly
+    if outcome is None:
+        return False
+    if options.get("json"):
+        text = render.credential_process_json(outcome)
+    else:
+        shell = shells.by_name(options["shell"]) if options.get("shell") else shells.detect_running_shell(environ)[0]
+        text = render.shell_code(outcome, shell)
+    (out or sys.stdout).write(text)
+    if not options.get("quiet") and not options.get("json"):
+        (err or sys.stderr).write("awsmfa: " + render.summary(outcome, environ) + "\n")
+    return True

@@ -1,0 +1,150 @@
+"""The only way awsmfa writes a user's file: locked, atomic, through symlinks, mode kept.
+
+- The lock is an flock on the folder that holds the real file, so two `mfa` in two tabs, or
+  Terraform calling credential_process in parallel, take turns (aws-cli #9632 lost data
+  without one). Locking the folder leaves no lock file behind in ~/.aws or $HOME.
+- The new content goes to a temporary file in the same folder, created 0600 by mkstemp (so
+  a secret is never readable at the umask's mode, not even for an instant), chmod'ed to the
+  final mode, fsync'ed, then os.replace'd over the real file, and the folder fsync'ed.
+- A symlinked file (stow, chezmoi, yadm) is written through to its target; the link stays.
+- Temporary files a killed run left behind carry a fixed suffix and are swept under the lock.
+"""
+import contextlib
+import errno
+import fcntl
+import os
+import stat
+import time
+
+from .errors import FileProblem
+
+TEMP_SUFFIX = ".awsmfa-tmp"
+LOCK_TIMEOUT_SECONDS = 15.0
+
+
+def real_path(path):
+    """The file a (possibly symlinked, possibly chained) path finally names."""
+    return os.path.realpath(path)
+
+
+def read_text(path, missing_ok=True):
+    """The file's text, '' when absent (if allowed). Refuses non-UTF-8 and non-files clearly."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        if missing_ok and not os.path.islink(path):
+            return ""
+        raise FileProblem(f"{path} is missing" + (" (a dangling symlink)" if os.path.islink(path) else ""))
+    except IsADirectoryError:
+        raise FileProblem(f"{path} is a directory, not a file")
+    except PermissionError:
+        raise FileProblem(f"cannot read {path}: permission denied")
+    except OSError as error:
+        raise FileProblem(f"cannot read {path}: {error.strerror}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FileProblem(f"{path} is not UTF-8 text (byte {error.start}); awsmfa changed nothing")
+
+
+@contextlib.contextmanager
+def locked(path, timeout=LOCK_TIMEOUT_SECONDS):
+    """Hold an exclusive lock for the folder holding `path`'s real file."""
+    folder = os.path.dirname(real_path(path)) or "."
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except FileNotFoundError:
+        raise FileProblem(f"folder {folder} does not exist")
+    except OSError as error:
+        raise FileProblem(f"cannot open folder {folder}: {error.strerror}")
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise FileProblem(f"another awsmfa is still writing in {folder}; gave up after {timeout:.0f} s")
+                time.sleep(0.02)
+        _sweep_temporaries(folder)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def _sweep_temporaries(folder):
+    # Only ever called under the lock, so no live writer owns a matching file.
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+
+
+def ensure_folder(path, mode=0o700):
+    """Create the folder for `path` if needed (~/.aws is 0700 as the AWS CLI makes it)."""
+    folder = os.path.dirname(real_path(path))
+    if folder and not os.path.isdir(folder):
+        try:
+            os.makedirs(folder, mode=mode, exist_ok=True)
+        except OSError as error:
+            raise FileProblem(f"cannot create folder {folder}: {error.strerror}")
+
+
+def write_atomic(path, text, mode=None, owner=None):
+    """Replace the real file behind `path` with `text` in one step. Call under locked(path).
+
+    mode: the final permission bits; None keeps the existing file's (0644 for a new file).
+    owner: (uid, gid) to give the file; None keeps the existing file's when we are root.
+    """
+    target = real_path(path)
+    folder = os.path.dirname(target) or "."
+    try:
+        old = os.stat(target)
+    except FileNotFoundError:
+        old = None
+    except OSError as error:
+        raise FileProblem(f"cannot write {path}: {error.strerror}")
+    if old is not None and not stat.S_ISREG(old.st_mode):
+        raise FileProblem(f"cannot write {path}: not a regular file")
+    final_mode = mode if mode is not None else (stat.S_IMODE(old.st_mode) if old else 0o644)
+    if owner is None and old is not None and os.geteuid() == 0:
+        owner = (old.st_uid, old.st_gid)
+    import tempfile  # only writers pay for it: the cached `env` path never writes
+
+    try:
+        fd, temp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=TEMP_SUFFIX, dir=folder)
+    except OSError as error:
+        raise FileProblem(f"cannot write in {folder}: {error.strerror}")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            if owner is not None:
+                os.fchown(handle.fileno(), *owner)
+            os.fchmod(handle.fileno(), final_mode)
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if isinstance(error, OSError):
+            raise FileProblem(f"cannot write {path}: {error.strerror}")
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder):
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

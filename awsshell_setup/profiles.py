@@ -1,0 +1,149 @@
+"""The two profiles awsmfa deals with, read from the user's AWS files.
+
+- the *source* profile: long-term keys (credentials file, or config file as botocore allows),
+  and `mfa_serial`/`region` from the config file;
+- the *session* profile: a section of the credentials file that awsmfa owns, holding the
+  session keys plus a few `awsmfa_*` keys (botocore ignores unknown keys) that mark it as ours,
+  name its source and store its expiry in UTC.
+"""
+import dataclasses
+import os
+
+from . import fileio, paths, timeutil
+from .errors import ProfileProblem
+from .inifile import IniDocument, check_section_name
+
+SOURCE_KEY = "awsmfa_source_profile"
+EXPIRATION_KEY = "awsmfa_expiration"
+DURATION_KEY = "awsmfa_duration_seconds"
+KEY_ID, SECRET, TOKEN = "aws_access_key_id", "aws_secret_access_key", "aws_session_token"
+SESSION_KEYS = (KEY_ID, SECRET, TOKEN, "region", SOURCE_KEY, EXPIRATION_KEY, DURATION_KEY)
+
+
+@dataclasses.dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: "datetime.datetime"  # noqa: F821 (aware, UTC)
+
+    def __repr__(self):  # never let a secret reach a log or traceback through repr()
+        return f"Credentials(access_key_id={self.access_key_id!r}, expiration={self.expiration})"
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceProfile:
+    name: str
+    access_key_id: str
+    secret_access_key: str = dataclasses.field(repr=False)
+    mfa_serial: str = None
+    mfa_serial_origin: str = None
+    region: str = None
+
+
+class AwsFiles:
+    """The credentials and config files, read once."""
+
+    def __init__(self, environ):
+        self.environ = environ
+        self.credentials_path = paths.credentials_file(environ)
+        self.config_path = paths.config_file(environ)
+        self.credentials = IniDocument(fileio.read_text(self.credentials_path), self.credentials_path)
+        self.config = IniDocument(fileio.read_text(self.config_path), self.config_path)
+
+    def show(self, path):
+        return paths.display(path, self.environ)
+
+    def config_section(self, profile):
+        # botocore: [default] for the default profile ([profile default] works too), else [profile NAME].
+        names = ["default", "profile default"] if profile == "default" else [f"profile {profile}"]
+        for name in names:
+            section = self.config.section(name)
+            if section is not None:
+                return section
+        return None
+
+    def is_session_profile(self, name):
+        section = self.credentials.section(name)
+        return bool(section) and SOURCE_KEY in section
+
+    def source_profile(self, name):
+        check_section_name(name, "profile")
+        creds = self.credentials.section(name) or {}
+        config = self.config_section(name) or {}
+        if not creds and not config:
+            raise ProfileProblem(
+                f"no profile [{name}] in {self.show(self.credentials_path)} or {self.show(self.config_path)}",
+                hint="run `aws configure` or pass --profile with the profile holding your access keys")
+        if SOURCE_KEY in creds:
+            raise ProfileProblem(f"profile [{name}] is a session profile awsmfa wrote; pass --profile with your long-term keys")
+        keys = creds if KEY_ID in creds else config
+        key_id, secret = keys.get(KEY_ID, "").strip(), keys.get(SECRET, "").strip()
+        if not key_id or not secret:
+            raise ProfileProblem(f"profile [{name}] has no {KEY_ID} and {SECRET}",
+                                 hint="awsmfa needs the long-term keys of an IAM user")
+        if keys.get(TOKEN):
+            raise ProfileProblem(f"profile [{name}] holds session credentials (it has {TOKEN}); "
+                                 "pass --profile with your long-term keys")
+        serial, origin = config.get("mfa_serial", "").strip(), f"mfa_serial in {self.show(self.config_path)}"
+        if not serial:
+            # aws-mfa's key, so users switching over need not move it.
+            serial, origin = creds.get("aws_mfa_device", "").strip(), f"aws_mfa_device in {self.show(self.credentials_path)}"
+        region = (config.get("region") or creds.get("region") or "").strip() or None
+        return SourceProfile(name, key_id, secret, serial or None, origin if serial else None, region)
+
+    def cached_session(self, session_name, source_name):
+        """The stored session if it is ours, from this source and complete; else None."""
+        section = self.credentials.section(session_name)
+        if not section or section.get(SOURCE_KEY) != source_name:
+            return None
+        expiration = timeutil.parse_utc(section.get(EXPIRATION_KEY))
+        values = [section.get(key, "").strip() for key in (KEY_ID, SECRET, TOKEN)]
+        if expiration is None or not all(values):
+            return None
+        try:
+            duration = int(section.get(DURATION_KEY, "0"))
+        except ValueError:
+            duration = 0
+        return Credentials(*values, expiration), duration
+
+    def check_session_target(self, session_name, source_name):
+        """Refuse to overwrite a profile that holds someone's long-term keys."""
+        check_section_name(session_name, "session profile")
+        if session_name == source_name:
+            raise ProfileProblem(f"--update-profile {session_name} is the source profile; "
+                                 "that would overwrite your long-term keys")
+        section = self.credentials.section(session_name)
+        if section and SOURCE_KEY not in section and section.get(KEY_ID) and not section.get(TOKEN):
+            raise ProfileProblem(f"profile [{session_name}] in {self.show(self.credentials_path)} holds long-term keys "
+                                 "awsmfa did not write", hint="choose another --update-profile")
+
+
+def session_items(credentials, source, duration):
+    items = {KEY_ID: credentials.access_key_id, SECRET: credentials.secret_access_key, TOKEN: credentials.session_token}
+    if source.region:
+        # botocore merges every key of a credentials-file profile into its config, so the
+        # session profile keeps the source's region: `--profile mfa` works without ~/.aws/config.
+        items["region"] = source.region
+    items[SOURCE_KEY] = source.name
+    items[EXPIRATION_KEY] = timeutil.format_utc(credentials.expiration)
+    items[DURATION_KEY] = str(duration)
+    return items
+
+
+def write_session(environ, session_name, credentials, source, duration):
+    """Store the session in its own section of the credentials file: locked, atomic, 0600."""
+    path = paths.credentials_file(environ)
+    fileio.ensure_folder(path)
+    with fileio.locked(path):
+        # Re-read under the lock: another writer may have changed the file since we looked.
+        fresh = AwsFiles(environ)
+        fresh.check_session_target(session_name, source.name)
+        text = fresh.credentials.with_section(session_name, session_items(credentials, source, duration),
+                                              drop=SESSION_KEYS)
+        fileio.write_atomic(path, text, mode=0o600)
+    return path
+
+
+def exists_writable(path):
+    return os.access(os.path.dirname(fileio.real_path(path)) or ".", os.W_OK)

@@ -1,0 +1,41 @@
+"""What `env` prints: shell code for eval, or credential_process JSON. Nothing secret elsewhere."""
+import json
+
+from . import timeutil
+
+# AWS_CREDENTIAL_EXPIRATION: the name AWS CLI v2 and aws-vault use for the session's end.
+def variables(outcome):
+    creds = outcome.credentials
+    return [
+        ("AWS_PROFILE", outcome.session_profile),
+        ("AWS_ACCESS_KEY_ID", creds.access_key_id),
+        ("AWS_SECRET_ACCESS_KEY", creds.secret_access_key),
+        ("AWS_SESSION_TOKEN", creds.session_token),
+        ("AWS_CREDENTIAL_EXPIRATION", timeutil.format_utc(creds.expiration)),
+    ]
+
+
+def shell_code(outcome, shell):
+    return shell.exports(variables(outcome))
+
+
+def credential_process_json(outcome):
+    creds = outcome.credentials
+    return json.dumps({
+        "Version": 1,
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
+        "SessionToken": creds.session_token,
+        "Expiration": timeutil.format_utc(creds.expiration),
+    }) + "\n"
+
+
+def summary(outcome, environ):
+    """One line for stderr: where the session is and how long it lasts. No secrets."""
+    from .paths import display
+
+    left = timeutil.describe_span((outcome.credentials.expiration - timeutil.now()).total_seconds())
+    until = outcome.credentials.expiration.strftime("%Y-%m-%d %H:%M UTC")
+    verb = "reusing session" if outcome.reused else "new session"
+    where = display(outcome.credentials_path, environ)
+    return f"{verb} in profile [{outcome.session_profile}] of {where}, from [{outcome.source}], until {until} ({left} left)"

@@ -1,0 +1,149 @@
+"""The one job behind `env` and `login`: a valid MFA session, reused or fresh.
+
+Order matters for the user's sake: everything that can be checked locally (the code's
+format, the files, the profiles) is checked before the prompt, and the prompt comes before
+any call, so a mistake costs neither a code nor a write.
+"""
+import dataclasses
+import logging
+import os
+
+from . import timeutil
+from .errors import ProfileProblem, UsageError
+from .inifile import check_section_name
+from .profiles import AwsFiles
+
+log = logging.getLogger("awsmfa")
+
+DEFAULT_SOURCE = "default"
+DEFAULT_DURATION = 43200
+MIN_DURATION, MAX_DURATION = 900, 129600
+# Reuse a stored session while this much is left: aws-vault's 5 minutes, but never more than a
+# tenth of the session, or 900 s sessions would be useless (the AWS CLI's 15 min: aws-cli #5880).
+REUSE_MARGIN_SECONDS = 300
+REUSE_MARGIN_FRACTION = 0.1
+
+
+@dataclasses.dataclass
+class Request:
+    profile: str = None
+    update_profile: str = None
+    serial_number: str = None
+    token_code: str = None
+    duration_seconds: int = DEFAULT_DURATION
+    force: bool = False
+
+
+@dataclasses.dataclass
+class Outcome:
+    credentials: object
+    source: str
+    session_profile: str
+    reused: bool
+    credentials_path: str
+    source_how: str = ""
+    serial: str = None
+    serial_how: str = None
+
+
+def session_profile_for(source):
+    """`mfa` for the default profile (the seed's name); `NAME-mfa` otherwise, so two accounts
+    never overwrite each other's session."""
+    return "mfa" if source == DEFAULT_SOURCE else f"{source}-mfa"
+
+
+def choose_source(files, flag):
+    """The source profile and why: the flag, else AWS_PROFILE unless it names one of our session
+    profiles (then the source that session came from), else `default`."""
+    if flag:
+        return flag, "--profile"
+    ambient = (files.environ.get("AWS_PROFILE") or "").strip()
+    if ambient:
+        if files.is_session_profile(ambient):
+            # Left by an earlier `mfa`: renew that session from its own source, never use it as one.
+            return files.credentials.section(ambient)["awsmfa_source_profile"], f"source of AWS_PROFILE={ambient}"
+        return ambient, "AWS_PROFILE"
+    return DEFAULT_SOURCE, "default"
+
+
+def validate_duration(seconds):
+    if not MIN_DURATION <= seconds <= MAX_DURATION:
+        raise UsageError(f"--duration-seconds must be between {MIN_DURATION} and {MAX_DURATION} (got {seconds})")
+    return seconds
+
+
+def reuse_margin(duration):
+    return min(REUSE_MARGIN_SECONDS, REUSE_MARGIN_FRACTION * (duration or DEFAULT_DURATION))
+
+
+def cached(files, request):
+    """The stored session when it may be reused, without any network call; else None.
+
+    Also the whole of the fast path of `awsmfa env` (fastpath.py): keep it free of botocore.
+    """
+    if request.force:
+        return None
+    source, source_how = choose_source(files, request.profile)
+    session_name = request.update_profile or session_profile_for(source)
+    found = files.cached_session(session_name, source)
+    if found is None:
+        log.debug("no reusable session in [%s] for source [%s]", session_name, source)
+        return None
+    credentials, duration = found
+    left = (credentials.expiration - timeutil.now()).total_seconds()
+    if left <= reuse_margin(duration):
+        log.debug("session in [%s] has %d s left, under the reuse margin: renewing", session_name, left)
+        return None
+    log.debug("reusing session in [%s]: %s left", session_name, timeutil.describe_span(left))
+    return Outcome(credentials, source, session_name, True, files.credentials_path, source_how)
+
+
+def obtain(request, environ=None, ask_code=None):
+    """A valid session: the cached one, or a new one from STS written to the session profile."""
+    environ = os.environ if environ is None else environ
+    validate_duration(request.duration_seconds)
+    files = AwsFiles(environ)
+    log.debug("credentials file: %s; config file: %s", files.credentials_path, files.config_path)
+    reused = cached(files, request)
+    if reused is not None:
+        return reused
+
+    source_name, source_how = choose_source(files, request.profile)
+    source = files.source_profile(source_name)
+    session_name = check_section_name(request.update_profile or session_profile_for(source_name), "session profile")
+    files.check_session_target(session_name, source_name)
+    log.debug("source profile [%s] (%s); session profile [%s]", source_name, source_how, session_name)
+
+    from .sts import AwsClients  # botocore: only now that a call is certain
+
+    aws = AwsClients(source)
+    serial, serial_how = _mfa_device(request, source, aws)
+    log.debug("MFA device %s (%s)", serial, serial_how)
+    if request.token_code is None:
+        from .tokencode import prompt_for_code
+
+        code = (ask_code or prompt_for_code)(serial)
+    else:
+        code = request.token_code
+    credentials = aws.get_session_token(serial, code, request.duration_seconds)
+
+    from .profiles import write_session
+
+    path = write_session(environ, session_name, credentials, source, request.duration_seconds)
+    return Outcome(credentials, source_name, session_name, False, path, source_how, serial, serial_how)
+
+
+def _mfa_device(request, source, aws):
+    """The serial: flag, then mfa_serial (config), then aws_mfa_device (credentials), then IAM."""
+    if request.serial_number:
+        return request.serial_number, "--serial-number"
+    if source.mfa_serial:
+        return source.mfa_serial, source.mfa_serial_origin
+    devices = aws.list_mfa_devices()
+    if not devices:
+        raise ProfileProblem(f"no MFA device is assigned to the user of profile [{source.name}]",
+                             hint="assign one in the IAM console, or pass --serial-number ARN")
+    if len(devices) > 1:
+        raise ProfileProblem(f"the user of profile [{source.name}] has {len(devices)} MFA devices: "
+                             + ", ".join(devices), hint="pick one with --serial-number or mfa_serial")
+    return devices[0], "found with iam:ListMFADevices"

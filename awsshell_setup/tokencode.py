@@ -1,0 +1,71 @@
+"""Where the MFA code comes from: the --token-code flag, else a prompt on the terminal.
+
+The prompt goes to /dev/tty, opened once for reading and once for writing, so it works
+inside `eval "$(awsmfa env)"` where stdout is captured; stderr/stdin only as a fallback.
+Never stdout: that belongs to the shell code `env` prints.
+"""
+import re
+
+from .errors import Cancelled, UsageError
+
+_CODE = re.compile(r"^[0-9]{6}$")
+PROMPT_TRIES = 3
+
+
+def validate(code):
+    """Six digits, checked before any call to AWS."""
+    if code is None or not _CODE.match(code):
+        raise UsageError("the MFA code must be exactly six digits")
+    return code
+
+
+class _Terminal:
+    def __init__(self):
+        self.reader = self.writer = None
+
+    def __enter__(self):
+        try:
+            self.reader = open("/dev/tty", "r")
+            self.writer = open("/dev/tty", "w")
+        except OSError:
+            import sys
+
+            self.close()
+            if not (sys.stdin and sys.stdin.isatty()):
+                raise UsageError("no terminal to ask for the MFA code on; pass --token-code")
+            self.reader, self.writer = sys.stdin, sys.stderr
+        return self
+
+    def close(self):
+        import sys
+
+        for handle in (self.reader, self.writer):
+            if handle is not None and handle not in (sys.stdin, sys.stderr):
+                handle.close()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def ask(self, prompt):
+        self.writer.write(prompt)
+        self.writer.flush()
+        line = self.reader.readline()
+        if not line:
+            self.writer.write("\n")
+            raise Cancelled("no MFA code entered; nothing was changed")
+        return line.strip()
+
+
+def prompt_for_code(serial):
+    """Ask on the terminal until a well-formed code is typed (a few tries for typos)."""
+    try:
+        with _Terminal() as terminal:
+            for attempt in range(PROMPT_TRIES):
+                code = terminal.ask(f"MFA code for {serial}: ")
+                if _CODE.match(code):
+                    return code
+                if attempt + 1 < PROMPT_TRIES:
+                    terminal.writer.write("The MFA code is six digits; try again.\n")
+    except KeyboardInterrupt:
+        raise Cancelled("cancelled; nothing was changed")
+    raise UsageError("the MFA code must be exactly six digits")
