@@ -3,16 +3,15 @@
 Every AwsmfaError becomes one line on stderr and its exit code in AwsmfaGroup.invoke; helpers
 never exit. stdout is written only once a command has everything it will print.
 """
-import logging
 import os
 import sys
 
 import click
 
-from . import __version__, render, session, shells, tokencode
+from . import __version__, debug, render, session, shells, tokencode
+from .debug import log
 from .errors import AwsmfaError, Cancelled
 
-log = logging.getLogger("awsmfa")
 
 
 class AwsmfaGroup(click.Group):
@@ -85,11 +84,8 @@ def cli(debug):
       aws ec2 stop-instances --instance-ids i-... --profile mfa
     """
     if debug:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("awsmfa: debug: %(message)s"))
-        # Our logger only: botocore's debug log prints response bodies, which hold the secrets.
-        log.addHandler(handler)
-        log.setLevel(logging.DEBUG)
+        # Our own trace only: botocore's debug log prints response bodies, which hold the secrets.
+        debug.enabled = True
 
 
 @cli.command()
@@ -114,7 +110,7 @@ def env(shell_name, as_json, quiet, **options):
             shell = shells.by_name(shell_name)
         else:
             shell, how = shells.detect_running_shell(os.environ)
-            log.debug("printing code for %s (%s)", shell.name, how)
+            log("printing code for %s (%s)", shell.name, how)
         text = render.shell_code(outcome, shell)
     _report(outcome, quiet or as_json)
     click.echo(text, nl=False)
@@ -135,7 +131,7 @@ def login(quiet, **options):
 
 def _report(outcome, quiet):
     if outcome.serial_how:
-        log.debug("MFA device %s from %s", outcome.serial, outcome.serial_how)
+        log("MFA device %s from %s", outcome.serial, outcome.serial_how)
     if not quiet:
         if outcome.serial and outcome.serial_how != "--serial-number":
             click.echo(f"awsmfa: MFA device {outcome.serial} ({outcome.serial_how})", err=True)

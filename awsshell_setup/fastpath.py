@@ -49,7 +49,9 @@ def try_cached_env(argv, environ=None, out=None, err=None):
     if options.get("shell") not in (None, *shells.SUPPORTED, "sh"):
         return False
     try:
-        files = session.AwsFiles(environ)
+        files = session.AwsFiles(environ, check=False)
+        if files.odd:
+            return False
         outcome = session.cached(files, session.Request(profile=options.get("profile"),
                                                         update_profile=options.get("update_profile")))
     except AwsmfaError:

@@ -1,12 +1,14 @@
 """Read and surgically edit INI files the way the AWS CLI reads them.
 
-Parsing for *values* is delegated to configparser with the settings botocore uses, so awsmfa
-accepts exactly the files the AWS CLI accepts and refuses the ones it would choke on
-(duplicate sections, for one). Editing is done line by line on the original text: only the
+A small scanner mirrors configparser's reading (headers, `key = value` or `key: value`,
+indented continuation lines, # and ; comments) to know each key's value *and* its lines.
+Before anything is written the text is also checked with configparser itself, with the
+settings botocore uses, so awsmfa refuses exactly the files the AWS CLI would choke on
+(duplicate sections, for one). The cached path of `env` skips that check (configparser costs
+~8 ms) and falls back to the full path when the scanner saw anything odd. Editing is done line by line on the original text: only the
 lines of one section's keys change; comments, blank lines, order, line endings and every other
 section stay byte for byte (configparser rewrites drop comments: aws-mfa #39/#47).
 """
-import configparser
 import re
 
 from .errors import FileProblem
@@ -34,18 +36,19 @@ def _is_comment_or_blank(stripped):
     return not stripped or stripped[0] in "#;"
 
 
-def _key_of(stripped):
+def _split_entry(stripped):
+    """(key, value) of a key line as configparser reads it: first `=` or `:`, keys lowercased."""
     for index, char in enumerate(stripped):
         if char in "=:":
-            return stripped[:index].strip().lower()
-    return stripped.lower()
+            return stripped[:index].strip().lower(), stripped[index + 1:].strip()
+    return stripped.lower(), ""
 
 
 class _Entry:
     """One key line and the continuation lines that belong to it."""
 
-    def __init__(self, key, first, last):
-        self.key, self.first, self.last = key, first, last
+    def __init__(self, key, first, last, value):
+        self.key, self.first, self.last, self.value = key, first, last, value
 
 
 class _Section:
@@ -62,26 +65,37 @@ class _Section:
 class IniDocument:
     """An INI text plus where each section's keys sit in it."""
 
-    def __init__(self, text, path="<memory>"):
+    def __init__(self, text, path="<memory>", check=True):
+        """check=False skips configparser's verdict (the cached path); see `odd`."""
         self.text = text
         self.path = path
-        self.values = self._parse_values(text, path)
+        if check:
+            self._check_with_configparser(text, path)
         self.lines = split_lines(text)
+        self.odd = False  # set by _scan on anything configparser might read differently
         self.sections = self._scan(self.lines)
+        self.values = {name: self._values_of(section) for name, section in self.sections.items()}
 
     @staticmethod
-    def _parse_values(text, path):
+    def _check_with_configparser(text, path):
+        import configparser
+
         # botocore: configparser.RawConfigParser() with its defaults (strict=True).
         parser = configparser.RawConfigParser(interpolation=None)
         try:
             parser.read_string(text, source=path)
         except configparser.Error as error:
             raise FileProblem(f"cannot parse {path}: {_first_line(error)}; fix it by hand, awsmfa changed nothing")
-        return {name: dict(parser.items(name, raw=True)) for name in parser.sections()}
 
     @staticmethod
-    def _scan(lines):
-        """Mirror configparser's reading closely enough to know each key line's span."""
+    def _values_of(section):
+        values = {}
+        for entry in section.entries:
+            values.setdefault(entry.key, entry.value)
+        return values
+
+    def _scan(self, lines):
+        """Mirror configparser's reading closely enough to know each key line's span and value."""
         sections = {}
         current = None
         entry = None
@@ -91,15 +105,21 @@ class IniDocument:
                 continue
             if entry is not None and _indent(line) > entry_indent:
                 entry.last = number  # a continuation line of the value above
+                entry.value += "\n" + stripped
                 continue
             header = _HEADER.match(stripped)
             if header:
-                current = sections.setdefault(header.group("header"), _Section(header.group("header"), number))
+                name = header.group("header")
+                self.odd |= name in sections
+                current = sections.setdefault(name, _Section(name, number))
                 entry = None
                 continue
             if current is None:
-                continue  # configparser already refused a key before any header
-            entry = _Entry(_key_of(stripped), number, number)
+                self.odd = True  # a key before any header: configparser refuses the file
+                continue
+            key, value = _split_entry(stripped)
+            self.odd |= any(other.key == key for other in current.entries)
+            entry = _Entry(key, number, number, value)
             entry_indent = _indent(line)
             current.entries.append(entry)
         return sections
@@ -143,7 +163,7 @@ class IniDocument:
 
     def _index_after_content(self, name, lines):
         # Re-scan: deletions above moved the indices.
-        return self._scan(lines)[name].last_content + 1
+        return IniDocument("".join(lines), self.path, check=False).sections[name].last_content + 1
 
     def _appended(self, name, items, newline):
         text = self.text

@@ -1,7 +1,6 @@
 """What `env` prints: shell code for eval, or credential_process JSON. Nothing secret elsewhere."""
-import json
-
 from . import timeutil
+
 
 # AWS_CREDENTIAL_EXPIRATION: the name AWS CLI v2 and aws-vault use for the session's end.
 def variables(outcome):
@@ -20,6 +19,8 @@ def shell_code(outcome, shell):
 
 
 def credential_process_json(outcome):
+    import json  # not needed by the shell-code path
+
     creds = outcome.credentials
     return json.dumps({
         "Version": 1,

@@ -4,16 +4,14 @@ Order matters for the user's sake: everything that can be checked locally (the c
 format, the files, the profiles) is checked before the prompt, and the prompt comes before
 any call, so a mistake costs neither a code nor a write.
 """
-import dataclasses
-import logging
 import os
 
 from . import timeutil
+from .debug import log
 from .errors import ProfileProblem, UsageError
 from .inifile import check_section_name
 from .profiles import AwsFiles
 
-log = logging.getLogger("awsmfa")
 
 DEFAULT_SOURCE = "default"
 DEFAULT_DURATION = 43200
@@ -24,26 +22,23 @@ REUSE_MARGIN_SECONDS = 300
 REUSE_MARGIN_FRACTION = 0.1
 
 
-@dataclasses.dataclass
 class Request:
-    profile: str = None
-    update_profile: str = None
-    serial_number: str = None
-    token_code: str = None
-    duration_seconds: int = DEFAULT_DURATION
-    force: bool = False
+    """What the user asked for (the options of `env` and `login`)."""
+
+    def __init__(self, profile=None, update_profile=None, serial_number=None, token_code=None,
+                 duration_seconds=DEFAULT_DURATION, force=False):
+        self.profile, self.update_profile, self.serial_number = profile, update_profile, serial_number
+        self.token_code, self.duration_seconds, self.force = token_code, duration_seconds, force
 
 
-@dataclasses.dataclass
 class Outcome:
-    credentials: object
-    source: str
-    session_profile: str
-    reused: bool
-    credentials_path: str
-    source_how: str = ""
-    serial: str = None
-    serial_how: str = None
+    """A usable session and where it came from."""
+
+    def __init__(self, credentials, source, session_profile, reused, credentials_path, source_how="",
+                 serial=None, serial_how=None):
+        self.credentials, self.source, self.session_profile = credentials, source, session_profile
+        self.reused, self.credentials_path, self.source_how = reused, credentials_path, source_how
+        self.serial, self.serial_how = serial, serial_how
 
 
 def session_profile_for(source):
@@ -87,14 +82,14 @@ def cached(files, request):
     session_name = request.update_profile or session_profile_for(source)
     found = files.cached_session(session_name, source)
     if found is None:
-        log.debug("no reusable session in [%s] for source [%s]", session_name, source)
+        log("no reusable session in [%s] for source [%s]", session_name, source)
         return None
     credentials, duration = found
     left = (credentials.expiration - timeutil.now()).total_seconds()
     if left <= reuse_margin(duration):
-        log.debug("session in [%s] has %d s left, under the reuse margin: renewing", session_name, left)
+        log("session in [%s] has %d s left, under the reuse margin: renewing", session_name, left)
         return None
-    log.debug("reusing session in [%s]: %s left", session_name, timeutil.describe_span(left))
+    log("reusing session in [%s]: %s left", session_name, timeutil.describe_span(left))
     return Outcome(credentials, source, session_name, True, files.credentials_path, source_how)
 
 
@@ -103,7 +98,7 @@ def obtain(request, environ=None, ask_code=None):
     environ = os.environ if environ is None else environ
     validate_duration(request.duration_seconds)
     files = AwsFiles(environ)
-    log.debug("credentials file: %s; config file: %s", files.credentials_path, files.config_path)
+    log("credentials file: %s; config file: %s", files.credentials_path, files.config_path)
     reused = cached(files, request)
     if reused is not None:
         return reused
@@ -112,13 +107,13 @@ def obtain(request, environ=None, ask_code=None):
     source = files.source_profile(source_name)
     session_name = check_section_name(request.update_profile or session_profile_for(source_name), "session profile")
     files.check_session_target(session_name, source_name)
-    log.debug("source profile [%s] (%s); session profile [%s]", source_name, source_how, session_name)
+    log("source profile [%s] (%s); session profile [%s]", source_name, source_how, session_name)
 
     from .sts import AwsClients  # botocore: only now that a call is certain
 
     aws = AwsClients(source)
     serial, serial_how = _mfa_device(request, source, aws)
-    log.debug("MFA device %s (%s)", serial, serial_how)
+    log("MFA device %s (%s)", serial, serial_how)
     if request.token_code is None:
         from .tokencode import prompt_for_code
 

@@ -8,13 +8,12 @@ AWS_ACCESS_KEY_ID/AWS_SESSION_TOKEN/AWS_PROFILE left by an earlier `mfa` cannot 
 (aws-mfa #83, its most reported bug).
 """
 import email.utils
-import logging
 
 from . import timeutil
+from .debug import log
 from .errors import AwsCallFailed, ProfileProblem
 from .profiles import Credentials
 
-log = logging.getLogger("awsmfa")
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 15
@@ -44,7 +43,7 @@ class AwsClients:
             aws_access_key_id=self._source.access_key_id,
             aws_secret_access_key=self._source.secret_access_key,
             aws_session_token=None)
-        log.debug("%s endpoint: %s (region %s)", service.upper(), client.meta.endpoint_url, self.region)
+        log("%s endpoint: %s (region %s)", service.upper(), client.meta.endpoint_url, self.region)
         return client
 
     def get_session_token(self, serial, code, duration):

@@ -65,6 +65,9 @@ def test_the_cached_path_does_not_import_botocore(user):
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "awsshell_setup.session" in imported  # the measurement sees our modules...
     assert not {name for name in imported if name.split(".")[0] in ("botocore", "boto3", "click")}
+    # ...and none of the heavier standard modules the cached path has no use for (each costs
+    # 8-15 ms, and the whole path must stay within a few times `python -c pass`).
+    assert not imported & {"configparser", "logging", "dataclasses", "inspect", "subprocess", "json"}
 
 
 def test_the_uncached_path_does_import_botocore(user):
