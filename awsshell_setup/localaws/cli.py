@@ -1,0 +1,170 @@
+"""``python -m awsshell_setup.localaws serve|code``: the local AWS for humans.
+
+``serve`` starts the server, provisions the seed scenario and writes an AWS CLI setup for the
+seed user into a folder of its own (never ``~/.aws``), then prints the ``export`` lines that
+point the CLI (and awsmfa) at it. ``code`` prints the MFA device's current code, like the
+phone app the real user would look at.
+
+argparse on purpose: awsmfa's own command line is click, and this developer tool must not
+grow into it.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import signal
+import sys
+import threading
+import time
+
+DEFAULT_DIR = "localaws"
+STATE_FILE = "localaws.json"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m awsshell_setup.localaws",
+        description="A local AWS (moto plus real MFA checks) with the seed scenario.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the local AWS with the seed user until "
+                                              "Ctrl-C")
+    serve.add_argument("--port", type=int, default=4566, help="TCP port (default 4566; 0 picks "
+                                                              "a free one)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default "
+                                                           "127.0.0.1)")
+    serve.add_argument("--dir", default=DEFAULT_DIR,
+                       help="folder for credentials, config and localaws.json "
+                            "(default ./localaws)")
+    serve.add_argument("--user", default="trainee", help="IAM user name (default trainee)")
+    serve.add_argument("--allow-list-mfa-devices", action="store_true",
+                       help="also allow the user iam:ListMFADevices on itself (the seed's "
+                            "policy alone does not)")
+    serve.add_argument("--verbose", action="store_true", help="log every request on stderr")
+
+    code = commands.add_parser("code", help="print the MFA device's current six-digit code")
+    code.add_argument("--dir", default=DEFAULT_DIR, help="folder given to serve "
+                                                         "(default ./localaws)")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve_command(args)
+    return code_command(args)
+
+
+def serve_command(args) -> int:
+    from .scenario import list_own_mfa_devices_statement, provision_seed
+    from .server import LocalAWS
+
+    folder = os.path.abspath(args.dir)
+    os.makedirs(folder, exist_ok=True)
+    local = LocalAWS(port=args.port, host=args.host, quiet=not args.verbose)
+    try:
+        local.start()
+    except OSError as error:
+        print(f"localaws: cannot listen on {args.host}:{args.port}: {error.strerror}",
+              file=sys.stderr)
+        return 1
+    try:
+        extra = []
+        if args.allow_list_mfa_devices:
+            extra.append(list_own_mfa_devices_statement(
+                f"arn:aws:iam::{local.account_id}:user/{args.user}"))
+        seed = provision_seed(local, user_name=args.user, extra_statements=extra)
+        paths = write_files(folder, local, seed)
+        _print_instructions(local, seed, paths)
+        _wait_for_signal()
+    finally:
+        local.stop()
+    print("localaws: stopped", file=sys.stderr)
+    return 0
+
+
+def write_files(folder: str, local, seed) -> dict:
+    """Write credentials, config and localaws.json into ``folder``; return their paths."""
+    credentials = os.path.join(folder, "credentials")
+    config = os.path.join(folder, "config")
+    state = os.path.join(folder, STATE_FILE)
+    _write_private(credentials,
+                   "[default]\n"
+                   f"aws_access_key_id = {seed.access_key_id}\n"
+                   f"aws_secret_access_key = {seed.secret_access_key}\n")
+    _write_private(config,
+                   "[default]\n"
+                   f"region = {seed.region}\n"
+                   f"mfa_serial = {seed.serial_number}\n")
+    _write_private(state, json.dumps({
+        "endpoint_url": local.endpoint_url,
+        "region": seed.region,
+        "account_id": seed.account_id,
+        "user_name": seed.user_name,
+        "user_arn": seed.user_arn,
+        "access_key_id": seed.access_key_id,
+        "serial_number": seed.serial_number,
+        "seed": seed.seed,
+        "instance_id": seed.instance_id,
+        "pid": os.getpid(),
+    }, indent=2) + "\n")
+    return {"credentials": credentials, "config": config, "state": state}
+
+
+def _write_private(path: str, text: str) -> None:
+    # Secrets (keys, the MFA seed): create 0600, and fix the mode of a file left by a previous
+    # run, which os.open's mode argument would not change.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def _print_instructions(local, seed, paths) -> None:
+    lines = [
+        f"localaws: serving on {local.endpoint_url} (Ctrl-C to stop)",
+        f"localaws: IAM user {seed.user_arn}, MFA device {seed.serial_number}",
+        f"localaws: instance to stop: {seed.instance_id}",
+        "localaws: in another shell, run:",
+        f"export AWS_ENDPOINT_URL={shlex.quote(local.endpoint_url)}",
+        f"export AWS_SHARED_CREDENTIALS_FILE={shlex.quote(paths['credentials'])}",
+        f"export AWS_CONFIG_FILE={shlex.quote(paths['config'])}",
+        f"export AWS_DEFAULT_REGION={shlex.quote(seed.region)}",
+        f"localaws: MFA codes: python -m awsshell_setup.localaws code "
+        f"--dir {shlex.quote(os.path.dirname(paths['state']))}",
+    ]
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+
+    def handler(signum, frame):
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        # A timed wait keeps the main thread responsive to signals on every platform.
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def code_command(args) -> int:
+    path = os.path.join(os.path.abspath(args.dir), STATE_FILE)
+    try:
+        with open(path) as f:
+            seed = json.load(f)["seed"]
+    except (OSError, ValueError, KeyError) as error:
+        print(f"localaws: cannot read the MFA seed from {path}: {error}", file=sys.stderr)
+        return 1
+    from .mfa import STEP_SECONDS, code_at
+
+    now = time.time()
+    print(code_at(seed, now))
+    left = int(STEP_SECONDS - now % STEP_SECONDS)
+    print(f"localaws: valid for {left} more seconds (and the next 30)", file=sys.stderr)
+    return 0

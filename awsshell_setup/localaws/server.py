@@ -1,0 +1,183 @@
+"""``LocalAWS``: moto's backends over HTTP on 127.0.0.1, behind the auth middleware.
+
+moto keeps its state in process-global backends, so two LocalAWS servers in one process would
+share users and instances; run one at a time. ``start()`` resets that state (and the sessions
+and used MFA codes kept here) so each start is clean, and ``reset()`` does the same between
+tests without restarting the HTTP server.
+"""
+
+import threading
+import time
+from typing import Optional
+
+from . import iamstore, mfa
+from .middleware import AuthMiddleware
+from .sessions import SessionStore
+
+# The admin key pair: requests signed with it skip policy checks (never the signature check).
+# Its id is not any moto user's key, so moto puts its calls in the default account too.
+ADMIN_ACCESS_KEY_ID = "AKIALOCALAWSADMIN000"
+ADMIN_SECRET_ACCESS_KEY = "localaws/admin/secret/key/not/a/real/one00"
+
+DEFAULT_REGION = "us-east-1"
+
+
+class LocalAWS:
+    """A local AWS endpoint with MFA-checked STS sessions and enforced identity policies.
+
+    >>> with LocalAWS() as local:
+    ...     ec2 = local.client("ec2")          # admin credentials
+    ...     local.endpoint_url                 # 'http://127.0.0.1:43123'
+    """
+
+    account_id = iamstore.ACCOUNT_ID
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", quiet: bool = True):
+        self.host = host
+        self.port = port                  # the real port once started
+        self._requested_port = port       # 0: any free port, again on every start
+        self.quiet = quiet
+        # Seconds added to time.time() to get the server clock. Tests move it to simulate a
+        # client whose clock is off, or to jump past a session's Expiration.
+        self.clock_offset = 0.0
+        self.sessions = SessionStore()
+        self.codes = mfa.MfaCodes()
+        self._server = None
+        self._thread: Optional[threading.Thread] = None
+        self._boto_session = None
+
+    # -- clock -----------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The server clock, epoch seconds."""
+        return time.time() + self.clock_offset
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> "LocalAWS":
+        if self._server is not None:
+            return self
+        # moto and werkzeug are imported only now: importing the package stays cheap.
+        from moto.server import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class Handler(WSGIRequestHandler):
+            def log_request(handler, *args, **kwargs):  # noqa: N805
+                if not self.quiet:
+                    super().log_request(*args, **kwargs)
+
+            def send_response(handler, code, message=None):  # noqa: N805
+                # http.server would add a Date from the real clock; the middleware sends one
+                # from the server clock, and two Date headers would make clients read neither.
+                handler.log_request(code)
+                handler.send_response_only(code, message)
+                handler.send_header("Server", handler.version_string())
+
+        self.reset()
+        app = AuthMiddleware(
+            DomainDispatcherApplication(create_backend_app),
+            clock=self.now,
+            sessions=self.sessions,
+            codes=self.codes,
+            admin_key=ADMIN_ACCESS_KEY_ID,
+            admin_secret=ADMIN_SECRET_ACCESS_KEY,
+        )
+        server = make_server(self.host, self._requested_port, app, threaded=True,
+                             request_handler=Handler)
+        self.port = server.server_port
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="localaws",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def reset(self) -> None:
+        """Forget everything: moto's backends, sessions, used MFA codes, the clock offset."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
+        self.sessions.clear()
+        self.codes.clear()
+        self.clock_offset = 0.0
+
+    def __enter__(self) -> "LocalAWS":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- addresses and credentials ---------------------------------------------------------
+
+    @property
+    def endpoint_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def admin_credentials(self) -> dict:
+        return {
+            "aws_access_key_id": ADMIN_ACCESS_KEY_ID,
+            "aws_secret_access_key": ADMIN_SECRET_ACCESS_KEY,
+        }
+
+    def client(self, service: str, region: str = DEFAULT_REGION, validate: bool = True,
+               **credentials):
+        """A boto3 client on this endpoint; admin credentials unless others are given
+        (``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``).
+        ``validate=False`` turns off botocore's client-side parameter checks, to see what the
+        server itself says about a bad parameter."""
+        import boto3
+        import botocore.session
+        from botocore.config import Config
+
+        if self._boto_session is None:
+            # One shared session: it caches the parsed service models, which otherwise cost
+            # about 0.3 s per client.
+            self._boto_session = boto3.session.Session(
+                botocore_session=botocore.session.Session())
+        creds = credentials or self.admin_credentials
+        return self._boto_session.client(
+            service,
+            region_name=region,
+            endpoint_url=self.endpoint_url,
+            **creds,
+            # One attempt: tests assert on the first answer, not on retries.
+            config=Config(retries={"max_attempts": 1, "mode": "standard"},
+                          parameter_validation=validate),
+        )
+
+    # -- MFA codes ---------------------------------------------------------------------------
+
+    def _serial_and_seed(self, serial_or_seed: str):
+        if serial_or_seed.startswith("arn:"):
+            seed = iamstore.virtual_device_seed(serial_or_seed)
+            if seed is None:
+                raise KeyError(f"no virtual MFA device {serial_or_seed}")
+            return serial_or_seed, seed
+        serial = iamstore.find_virtual_device_by_seed(serial_or_seed) or serial_or_seed
+        return serial, serial_or_seed
+
+    def totp_code(self, serial_or_seed: str, step_offset: int = 0) -> str:
+        """The device's code for the current 30 s step of the server clock (like a phone app),
+        or for a step before/after with ``step_offset``. May already be used."""
+        _, seed = self._serial_and_seed(serial_or_seed)
+        return mfa.code_at(seed, self.now() + step_offset * mfa.STEP_SECONDS)
+
+    def fresh_code(self, serial_or_seed: str) -> str:
+        """A code the server accepts now and that was not used yet; may wait up to 30 s."""
+        serial, seed = self._serial_and_seed(serial_or_seed)
+        return self.codes.fresh_code(serial, seed, self.now)

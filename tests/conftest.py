@@ -1,0 +1,69 @@
+"""Shared fixtures: the local AWS (moto + MFA checks) and the seed scenario on it.
+
+* ``local_aws``   a started :class:`LocalAWS`, reset before each test (clean moto state, no
+                  sessions or used codes, ``clock_offset`` 0). One HTTP server serves the
+                  whole test session: moto's state is process-global anyway.
+* ``seed_user``   the seed scenario (DESIGN.md section 1) freshly provisioned on it.
+* ``aws_cli``     runs the real ``aws`` command against it, with the seed user's files and an
+                  environment scrubbed of the caller's ``AWS_*`` variables and ``~/.aws``.
+"""
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+from awsshell_setup.localaws import LocalAWS, provision_seed
+from awsshell_setup.localaws.cli import write_files
+from awsshell_setup.localaws.testing import aws_command, clean_environment
+
+
+@pytest.fixture(scope="session")
+def _local_aws_server():
+    local = LocalAWS()
+    local.start()
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+def local_aws(_local_aws_server):
+    _local_aws_server.reset()
+    yield _local_aws_server
+    _local_aws_server.clock_offset = 0.0
+
+
+@pytest.fixture
+def seed_user(local_aws):
+    return provision_seed(local_aws)
+
+
+@dataclass
+class AwsCli:
+    env: Dict[str, str]
+    credentials_file: Path
+    config_file: Path
+
+    def __call__(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+        result = subprocess.run(aws_command() + list(args), env=self.env, capture_output=True,
+                                text=True, timeout=60)
+        if check and result.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args)} failed: {result.stderr}")
+        return result
+
+
+@pytest.fixture
+def aws_cli(local_aws, seed_user, tmp_path):
+    folder = tmp_path / "localaws"
+    folder.mkdir()
+    paths = write_files(str(folder), local_aws, seed_user)
+    env = clean_environment(tmp_path)
+    env.update({
+        "AWS_ENDPOINT_URL": local_aws.endpoint_url,
+        "AWS_SHARED_CREDENTIALS_FILE": paths["credentials"],
+        "AWS_CONFIG_FILE": paths["config"],
+        "AWS_DEFAULT_REGION": seed_user.region,
+    })
+    return AwsCli(env, Path(paths["credentials"]), Path(paths["config"]))
