@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from . import __version__, debug, render, session, shells, tokencode
+from . import __version__, render, session, shells, tokencode
+from . import debug as debug_output
 from .debug import log
 from .errors import AwsmfaError, Cancelled
 
@@ -85,7 +86,7 @@ def cli(debug):
     """
     if debug:
         # Our own trace only: botocore's debug log prints response bodies, which hold the secrets.
-        debug.enabled = True
+        debug_output.enabled = True
 
 
 @cli.command()
@@ -127,6 +128,112 @@ def login(quiet, **options):
     _report(outcome, quiet)
     if not quiet:
         click.echo(f"awsmfa: use it with: aws ... --profile {outcome.session_profile}", err=True)
+
+
+# --- shell integration: install, uninstall, init, status --------------------------------
+
+_SHELL_CHOICES = ["bash", "zsh", "fish", "all"]
+
+
+def _say(line):
+    click.echo(f"awsmfa: {line}", err=True)
+
+
+def _show(text):
+    click.echo(text)
+
+
+def _confirmer(yes):
+    """Ask before writing only when a person is there to answer; --yes never asks."""
+    if yes or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return None
+    return lambda: click.confirm("awsmfa: go ahead?", default=True, err=True)
+
+
+def _account_options(command):
+    decorators = [
+        click.option("--user", metavar="NAME",
+                     help="As root: work in NAME's home, files owned by NAME (cloud-init, fleets)."),
+        click.option("--rc-file", metavar="PATH",
+                     help="Use this file instead of the shell's usual startup files (one shell)."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+@cli.command()
+@click.option("--shell", "shell_names", multiple=True, type=click.Choice(_SHELL_CHOICES),
+              help="Shell to set up (repeatable, or all). Default: the shell you run awsmfa from.")
+@_account_options
+@click.option("--completer", metavar="PATH",
+              help="aws_completer to use (a bare name is looked up on PATH at each Tab). Default: found and checked.")
+@click.option("--no-completion", is_flag=True, help="Set up the mfa function only, no aws completion.")
+@click.option("--dry-run", is_flag=True, help="Print the diff of what would change; write nothing.")
+@click.option("-y", "--yes", is_flag=True, help="Never ask (scripts, cloud-init, dotfile bootstrap).")
+def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
+    """Write the mfa function and AWS CLI completion into your shell's startup files.
+
+    \b
+    bash: a marker block in ~/.bashrc, and in the login file when it does not source ~/.bashrc
+    zsh:  a marker block at the end of ${ZDOTDIR:-~}/.zshrc
+    fish: ~/.config/fish/functions/mfa.fish and completions/aws.fish (files awsmfa owns)
+
+    The block starts no process at shell start. Running it again changes nothing; `awsmfa
+    uninstall` removes it byte for byte.
+    """
+    from . import install as core
+
+    core.install(shell_names, os.environ, user=user, rc_file=rc_file, completer=completer,
+                 completion=not no_completion, dry_run=dry_run, confirm=_confirmer(yes), say=_say, show=_show)
+
+
+@cli.command()
+@click.option("--shell", "shell_names", multiple=True, type=click.Choice(_SHELL_CHOICES),
+              help="Shell to clean up (repeatable). Default: all of them.")
+@_account_options
+@click.option("--dry-run", is_flag=True, help="Print the diff of what would change; write nothing.")
+@click.option("-y", "--yes", is_flag=True, help="Never ask.")
+def uninstall(shell_names, user, rc_file, dry_run, yes):
+    """Remove exactly what install wrote: blocks, and the files it created."""
+    from . import install as core
+
+    core.uninstall(shell_names, os.environ, user=user, rc_file=rc_file, dry_run=dry_run,
+                   confirm=_confirmer(yes), say=_say, show=_show)
+
+
+@cli.command()
+@click.argument("shell_name", metavar="SHELL", type=click.Choice(["bash", "zsh", "fish"]))
+@click.option("--completer", metavar="PATH",
+              help="aws_completer to use; a bare name (aws_completer) is looked up on PATH at each Tab, "
+                   "for dotfiles shared between machines. Default: found and checked here.")
+@click.option("--no-completion", is_flag=True, help="The mfa function only.")
+def init(shell_name, completer, no_completion):
+    """Print the block install writes, for a dotfile repository or config.fish.
+
+    \b
+      awsmfa init bash >> ~/.bashrc
+      awsmfa init zsh --completer aws_completer >> ~/dotfiles/zshrc
+      awsmfa init fish >> ~/.config/fish/config.fish
+    """
+    from . import install as core
+
+    click.echo(core.init(shell_name, os.environ, completer=completer, completion=not no_completion, say=_say),
+               nl=False)
+
+
+@cli.command()
+@click.option("--shell", "shell_names", multiple=True, type=click.Choice(_SHELL_CHOICES),
+              help="Shell to check (repeatable, or all). Default: the shells awsmfa is set up for.")
+@_account_options
+@click.option("--profile", metavar="NAME", help="Source profile whose session to report. Default: as `env`.")
+def status(shell_names, user, rc_file, profile):
+    """Show what is set up and the session's time left; exit 0 when all is in place, else 1."""
+    from . import status as core
+
+    report = core.status(shell_names, os.environ, user=user, rc_file=rc_file, profile=profile)
+    click.echo(report.text, nl=False)
+    click.get_current_context().exit(0 if report.ok else 1)
 
 
 def _report(outcome, quiet):

@@ -94,7 +94,7 @@ class translated_errors:
         skew = _clock_skew(error.response)
         if code in _SKEW_CODES and skew is not None and abs(skew) > 300:
             direction = "behind" if skew > 0 else "ahead of"
-            return AwsCallFailed(f"this machine's clock is {timeutil.describe_span(abs(skew))} {direction} AWS's; "
+            return AwsCallFailed(f"this machine's clock is {_about(abs(skew))} {direction} AWS's; "
                                  "AWS refuses requests more than 15 minutes off",
                                  hint="fix the system clock (timedatectl, chronyd or ntpd)")
         if self.operation == "GetSessionToken" and code == "AccessDenied" and "MultiFactorAuthentication" in message:
@@ -125,6 +125,12 @@ def _clock_skew(response):
     except (KeyError, TypeError, ValueError):
         return None
     return (server - timeutil.now()).total_seconds()
+
+
+def _about(seconds):
+    """Skew in words: whole minutes (the Date header has one-second resolution anyway)."""
+    minutes = round(seconds / 60)
+    return f"about {minutes} minutes" if minutes >= 2 else f"about {round(seconds)} seconds"
 
 
 def _short(error):

@@ -4,21 +4,14 @@ Every run gets a clean environment: none of the developer's AWS_* variables leak
 test cannot pass by accident on the machine's own credentials.
 """
 import os
-import shutil
 import stat
 import subprocess
 import sys
 
+from awsshell_setup.localaws.testing import aws_command, clean_environment
+
 PYTHON = sys.executable
 AWSMFA = [PYTHON, "-m", "awsshell_setup"]
-
-
-def aws_cli():
-    """The real AWS CLI that came with the test extra, next to this Python first."""
-    beside = os.path.join(os.path.dirname(PYTHON), "aws")
-    found = beside if os.path.exists(beside) else shutil.which("aws")
-    assert found, "the AWS CLI (awscli, in the test extra) is not installed"
-    return found
 
 
 class AwsUser:
@@ -47,8 +40,8 @@ class AwsUser:
         return stat.S_IMODE(os.stat(self.credentials).st_mode)
 
     def environ(self, **extra):
-        env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-        env.update(HOME=self.home, AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true",
+        env = clean_environment(self.home)
+        env.update(AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true",
                    PYTHONDONTWRITEBYTECODE="1")
         if self.endpoint_url:
             env["AWS_ENDPOINT_URL"] = self.endpoint_url
@@ -65,7 +58,7 @@ class AwsUser:
                               stdin=None if input is not None else subprocess.DEVNULL)
 
     def aws(self, *args, env=None, timeout=60):
-        return subprocess.run([aws_cli(), *args], env=self.environ(**(env or {})),
+        return subprocess.run(aws_command() + list(args), env=self.environ(**(env or {})),
                               capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
