@@ -88,14 +88,44 @@ def _sweep_temporaries(folder):
                 os.unlink(os.path.join(folder, name))
 
 
-def ensure_folder(path, mode=0o700):
-    """Create the folder for `path` if needed (~/.aws is 0700 as the AWS CLI makes it)."""
+def ensure_folder(path, mode=0o700, owner=None):
+    """Create the folder for `path` if needed (~/.aws is 0700 as the AWS CLI makes it).
+
+    owner: (uid, gid) for each folder created (root setting up another account's home).
+    """
     folder = os.path.dirname(real_path(path))
-    if folder and not os.path.isdir(folder):
+    if not folder or os.path.isdir(folder):
+        return
+    missing = []
+    while folder and not os.path.isdir(folder):
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    for folder in reversed(missing):
         try:
-            os.makedirs(folder, mode=mode, exist_ok=True)
+            os.mkdir(folder, mode)
+            if owner is not None:
+                os.chown(folder, *owner)
+        except FileExistsError:
+            continue  # another writer made it meanwhile
         except OSError as error:
             raise FileProblem(f"cannot create folder {folder}: {error.strerror}")
+
+
+def remove_file(path):
+    """Delete a file awsmfa owns whole. Call under locked(path).
+
+    A symlinked one (a dotfile manager linked it) goes with its link: both were ours.
+    """
+    target = real_path(path)
+    try:
+        os.unlink(target)
+        if os.path.islink(path):
+            os.unlink(path)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise FileProblem(f"cannot delete {path}: {error.strerror}")
+    _fsync_folder(os.path.dirname(target) or ".")
 
 
 def write_atomic(path, text, mode=None, owner=None):

@@ -1,16 +1,73 @@
 """Everything awsmfa knows about each shell, in one class per shell.
 
 No `if shell == "fish"` anywhere else (awsume's tangle): callers ask the Shell object.
+- quoting for `env` output (`assignment`, `exports`): on the fast path of `env`, so this module
+  imports nothing heavy at load time;
+- for install/uninstall/init/status: the files that receive the integration (`targets`), the
+  template and how it is rendered (`render`), how to quote the completer, and how to start the
+  shell to check a rendering or drive it interactively in tests.
+The shell code itself lives in one template per shell under the top-level shell/ folder.
 """
+import dataclasses
 import os
 import re
 import shlex
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
+_SECTION = "#@ "
+# A completion section opens with this comment, naming the completer it calls: status reads
+# it back to re-render the block and tell whether it is current.
+COMPLETER_COMMENT = "# aws completion: "
+
+
+def load_template(filename):
+    """{section name: text} of a template under shell/ (the package awsshell_setup.shell)."""
+    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "shell")
+    try:
+        from . import shell as _package  # the installed/editable mapping of the top-level shell/
+
+        folder = os.path.dirname(_package.__file__)
+    except ImportError:
+        pass
+    with open(os.path.join(folder, filename), encoding="utf-8") as handle:
+        text = handle.read()
+    sections, current = {}, None
+    for line in text.splitlines(keepends=True):
+        if line.startswith(_SECTION):
+            current = line[len(_SECTION):].strip()
+            sections[current] = ""
+        elif current is not None:  # lines before the first section are notes for maintainers
+            sections[current] += line
+    return sections
+
+
+def fill(text, values):
+    """The trivial renderer: {{name}} -> values[name]; an unknown name is a bug, not a blank."""
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One file install writes to.
+
+    owned: the whole file is ours (fish autoload files, with a header line); else a marker
+    block inside the user's file. sections: the template sections that belong there; empty
+    means nothing of ours belongs there (uninstall/clean-up only). wrap: a template section
+    the code is wrapped in (bash's ~/.profile, which sh/dash also read).
+    """
+
+    path: str
+    sections: tuple = ()
+    owned: bool = False
+    wrap: str = None
+    why: str = ""
 
 
 class Shell:
     name = None
+    template = None  # file name under shell/
+    installable = False
 
     def assignment(self, variable, value):
         raise NotImplementedError
@@ -24,6 +81,59 @@ class Shell:
             lines.append(self.assignment(variable, value))
         return "".join(line + "\n" for line in lines)
 
+    # --- shell integration: install, uninstall, init, status ------------------------------
+
+    def quote(self, text):
+        raise NotImplementedError
+
+    def completer_word(self, path):
+        """The completer as a word of this shell's completion command."""
+        return self.quote(path)
+
+    def sections(self, completion=True):
+        """The template sections of a full block (init, --rc-file, marker blocks)."""
+        return ("about", "function") + (("completion",) if completion else ())
+
+    def render(self, sections, completer=None, wrap=None):
+        """The shell code of these template sections, the completer filled in."""
+        template = load_template(self.template)
+        values = {}
+        if completer is not None:
+            if "\n" in completer or "\r" in completer:
+                raise ValueError("a completer path with a line break")
+            values = {"completer": self.completer_word(completer), "completer_path": completer}
+        if not wrap:
+            return "".join(fill(template[name], values) for name in sections)
+        # The comments stay readable outside; the code goes inside the wrapper's string.
+        about = "".join(template[name] for name in sections if name == "about")
+        code = "".join(fill(template[name], values) for name in sections if name != "about")
+        return about + fill(template[wrap], {"code": self.quote(code)})
+
+    def rc_file_target(self, path, completion=True):
+        """--rc-file: the whole block in the file the user names."""
+        return Target(path, self.sections(completion), why="--rc-file")
+
+    def targets(self, home, environ, completion=True):
+        """Every file install may write for this account; sections=() means 'nothing of ours
+        belongs there' (a stale block is removed). Uninstall uses the same list, emptied."""
+        raise NotImplementedError
+
+    # How to run the shell on a rendering (tests, and anyone checking a template by hand).
+    def syntax_check_argv(self, path):
+        raise NotImplementedError
+
+    def strict_source_argv(self, path):
+        """Source the file with unset variables and errors fatal (zoxide's template tests)."""
+        raise NotImplementedError
+
+    def interactive_argv(self):
+        return [self.name, "-i"]
+
+    def prompt_command(self, prompt):
+        """A command line that sets a plain, fixed prompt (for driving the shell in tests).
+        The prompt is spelled in two pieces, so the echo of this line does not show it."""
+        raise NotImplementedError
+
 
 class PosixShell(Shell):
     """sh, dash, ksh and whatever we cannot name: POSIX `export` with shlex quoting."""
@@ -33,24 +143,159 @@ class PosixShell(Shell):
     def assignment(self, variable, value):
         return f"export {variable}={shlex.quote(value)}"
 
+    def quote(self, text):
+        return shlex.quote(text)
 
-class Bash(PosixShell):
+    def syntax_check_argv(self, path):
+        return ["sh", "-n", path]
+
+    def strict_source_argv(self, path):
+        return ["sh", "-e", "-u", "-c", '. "$1"', "sh", path]
+
+
+# Matches a line that sources ~/.bashrc: `. ~/.bashrc`, `source "$HOME/.bashrc"`,
+# `[ -f ~/.bashrc ] && . ~/.bashrc`, `. ${HOME}/.bashrc` (Debian, Amazon Linux, macOS habits).
+_SOURCES_BASHRC = re.compile(
+    r"""(^|[\s;&|({])(\.|source)\s+["']?(~|\$HOME|\$\{HOME\})["']?/\.bashrc\b""")
+
+
+def _sources_bashrc(text):
+    return any(_SOURCES_BASHRC.search(line) for line in text.splitlines()
+               if not line.lstrip().startswith("#"))
+
+
+class _BourneLike(PosixShell):
+    installable = True
+
+    def completer_word(self, path):
+        # `complete -C` keeps its argument as a command line and re-parses it at each Tab, so a
+        # path with a space or a quote must be quoted twice: once for that later parse, once
+        # for the rc file.
+        inner = shlex.quote(path)
+        if inner == path:
+            return path
+        return '"' + re.sub(r'([\\"$`])', r"\\\1", inner) + '"'
+
+    def strict_source_argv(self, path):
+        return [self.name, "-e", "-u", "-o", "pipefail", "-c", 'source "$1"', self.name, path]
+
+    def syntax_check_argv(self, path):
+        return [self.name, "-n", path]
+
+    def prompt_command(self, prompt):
+        half = len(prompt) // 2
+        return f"PS1={shlex.quote(prompt[:half])}{shlex.quote(prompt[half:])}; PS2=''; RPS1=''; unset PROMPT_COMMAND"
+
+
+class Bash(_BourneLike):
     name = "bash"
+    template = "bash.bash"
+    LOGIN_FILES = (".bash_profile", ".bash_login", ".profile")
+
+    def targets(self, home, environ, completion=True):
+        from . import fileio
+
+        sections = self.sections(completion)
+        rc = os.path.join(home, ".bashrc")
+        found = [os.path.join(home, name) for name in self.LOGIN_FILES
+                 if os.path.lexists(os.path.join(home, name))]
+        result = [Target(rc, sections, why="interactive bash")]
+        # bash login shells (macOS Terminal, ssh, `bash -l`) read only the first of these.
+        login = found[0] if found else os.path.join(home, ".bash_profile")
+        for name in self.LOGIN_FILES:
+            path = os.path.join(home, name)
+            if path != login:
+                result.append(Target(path))  # only to clear a block left there by an older layout
+            elif found and _sources_bashrc(fileio.read_text(path)):
+                result.append(Target(path, why="login bash: it sources ~/.bashrc"))
+            elif path.endswith(".profile"):
+                # sh/dash read ~/.profile too: the bash code goes in a string only bash evals.
+                result.append(Target(path, sections, wrap="profile", why="login bash (no ~/.bash_profile)"))
+            else:
+                # Created only when no login file exists at all: never next to a ~/.profile,
+                # which a new ~/.bash_profile would shadow.
+                result.append(Target(path, sections, why="login bash"))
+        return result
 
 
-class Zsh(PosixShell):
+class Zsh(_BourneLike):
     name = "zsh"
+    template = "zsh.zsh"
+
+    def zdotdir(self, home, environ, probe=True):
+        """$ZDOTDIR, else the one ~/.zshenv sets (asked of zsh itself), else the home folder."""
+        if environ.get("ZDOTDIR"):
+            return environ["ZDOTDIR"]
+        zshenv = os.path.join(home, ".zshenv")
+        if probe and os.path.isfile(zshenv):
+            from . import fileio
+
+            try:
+                mentions = "ZDOTDIR" in fileio.read_text(zshenv)
+            except Exception:
+                mentions = False
+            if mentions:
+                import subprocess
+
+                try:
+                    answer = subprocess.run(["zsh", "-c", 'print -rn -- "${ZDOTDIR-}"'], capture_output=True,
+                                            text=True, timeout=10, cwd=home,
+                                            env={"HOME": home, "PATH": environ.get("PATH", os.defpath)})
+                    if answer.returncode == 0 and answer.stdout.startswith("/"):
+                        return answer.stdout
+                except (OSError, subprocess.SubprocessError):
+                    pass
+        return home
+
+    def targets(self, home, environ, completion=True, probe=True):
+        zdotdir = self.zdotdir(home, environ, probe=probe)
+        result = [Target(os.path.join(zdotdir, ".zshrc"), self.sections(completion), why="interactive zsh")]
+        if os.path.realpath(zdotdir) != os.path.realpath(home):
+            result.append(Target(os.path.join(home, ".zshrc")))  # a block from before ZDOTDIR was set
+        return result
+
+
+def _fish_quote(text):
+    # fish single quotes treat only \\ and \' specially; shlex's '"'"' dance works too,
+    # but shlex leaves backslashes alone and fish would eat them.
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class Fish(Shell):
     name = "fish"
+    template = "fish.fish"
+    installable = True
 
     def assignment(self, variable, value):
-        # fish single quotes treat only \\ and \' specially; shlex's '"'"' dance works too,
-        # but shlex leaves backslashes alone and fish would eat them. -g: `set -x` inside
-        # sourced text in a function stays local to that function.
-        escaped = value.replace("\\", "\\\\").replace("'", "\\'")
-        return f"set -gx {variable} '{escaped}';"
+        # -g: `set -x` inside sourced text in a function stays local to that function.
+        return f"set -gx {variable} {_fish_quote(value)};"
+
+    def quote(self, text):
+        return text if re.fullmatch(r"[\w@%+=:,./-]+", text) else _fish_quote(text)
+
+    def config_dir(self, home, environ):
+        return os.path.join(environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"), "fish")
+
+    def targets(self, home, environ, completion=True):
+        # Autoloaded files, whole and ours: fish reads them on first use, so nothing runs at
+        # start, and completions/aws.fish shadows fish's bundled one (it runs `aws s3 ls`).
+        folder = self.config_dir(home, environ)
+        return [Target(os.path.join(folder, "functions", "mfa.fish"), ("function",), owned=True,
+                       why="fish autoloads it on first use"),
+                Target(os.path.join(folder, "completions", "aws.fish"), ("completion",) if completion else (),
+                       owned=True, why="fish autoloads it on the first Tab after aws")]
+
+    def syntax_check_argv(self, path):
+        return ["fish", "--no-execute", path]
+
+    def strict_source_argv(self, path):
+        # fish has no `set -u`; an unset variable expands to nothing. Fail on any error.
+        return ["fish", "--no-config", "-c", "source $argv[1]; or exit 1", path]
+
+    def prompt_command(self, prompt):
+        half = len(prompt) // 2
+        return (f"function fish_prompt; printf '%s%s' {_fish_quote(prompt[:half])} {_fish_quote(prompt[half:])}; end; "
+                "function fish_right_prompt; end; set -g fish_greeting ''")
 
 
 SHELLS = {shell.name: shell for shell in (Bash(), Zsh(), Fish(), PosixShell())}

@@ -1,0 +1,133 @@
+"""Finding the AWS CLI's `aws_completer`, and checking that it answers.
+
+aws_completer reads only COMP_LINE and COMP_POINT and prints the candidates, one a line; the
+same program serves bash, zsh (through bashcompinit) and fish (through our small function).
+
+Where it is (DESIGN.md section 4): PATH, then next to `aws`, then the places the AWS CLI v1
+and v2 installers, Amazon Linux, Homebrew and pip --user put it. The path is kept as found,
+symlink and all: the v2 installer's /usr/local/bin/aws_completer points into a versioned folder
+that changes on every update, so resolving it would break completion at the next update.
+
+A version manager's shim (pyenv, asdf: a small shell script that execs `pyenv exec PROGRAM`)
+is the exception: it answers only while the active Python version has the AWS CLI, and adds
+the manager's own start to every Tab, so the program it stands for is preferred.
+"""
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+
+NAME = "aws_completer"
+# In the order of DESIGN.md section 4, after PATH and the folder of `aws`.
+KNOWN_FOLDERS = ("/usr/bin", "/usr/local/bin", "/usr/local/aws-cli/v2/current/bin", "/usr/local/aws-cli",
+                 "/opt/homebrew/bin", "~/.local/bin")
+# awscli v1 takes 0.35-0.9 s to answer (it imports botocore); a cold disk more.
+CHECK_TIMEOUT_SECONDS = 20
+_SHIM = re.compile(r'exec\s+"?(?P<manager>/[^"\s]+)"?\s+exec\s+"?(\$program|\$\{program\}|aws_completer)"?')
+
+
+@dataclasses.dataclass
+class Found:
+    path: str                 # as written into the rc file
+    how: str                  # where it was found, for the user
+    answers: bool = None      # None: not checked
+    problem: str = ""         # why it does not answer
+
+
+def candidates(environ, home):
+    """(path, how) in search order, existing executables only, each once."""
+    seen, result = set(), []
+
+    def add(path, how):
+        if path and path not in seen and os.path.isfile(path) and os.access(path, os.X_OK):
+            seen.add(path)
+            real = _behind_shim(path, environ)
+            if real and real not in seen and os.access(real, os.X_OK):
+                seen.add(real)
+                result.append((real, f"{how}, behind the shim {path}"))
+            result.append((path, how))
+
+    search_path = environ.get("PATH", os.defpath)
+    add(shutil.which(NAME, path=search_path), "on PATH")
+    aws = shutil.which("aws", path=search_path)
+    if aws:
+        add(os.path.join(os.path.dirname(aws), NAME), f"next to {aws}")
+        add(os.path.join(os.path.dirname(os.path.realpath(aws)), NAME), f"next to {os.path.realpath(aws)}")
+    for folder in KNOWN_FOLDERS:
+        folder = os.path.join(home, folder[2:]) if folder.startswith("~/") else folder
+        add(os.path.join(folder, NAME), f"in {folder}")
+    return result
+
+
+def _behind_shim(path, environ):
+    """The program a pyenv/asdf-style shim runs (asked of the manager), or None."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    if not head.startswith(b"#!") or b"python" in head.split(b"\n", 1)[0]:
+        return None  # an ELF binary (AWS CLI v2) or a Python script (v1): the real thing
+    match = _SHIM.search(head.decode("utf-8", "replace"))
+    if not match:
+        return None
+    env = dict(environ)
+    root = re.search(r'export PYENV_ROOT="([^"]+)"', head.decode("utf-8", "replace"))
+    if root:
+        env["PYENV_ROOT"] = root.group(1)
+    try:
+        answer = subprocess.run([match.group("manager"), "which", NAME], capture_output=True, text=True,
+                                timeout=CHECK_TIMEOUT_SECONDS, env=env, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    real = answer.stdout.strip().splitlines()[-1] if answer.returncode == 0 and answer.stdout.strip() else ""
+    return real if real.startswith("/") and os.path.isfile(real) else None
+
+
+def check(path, environ=None):
+    """'' when `path` answers `aws ` with at least one candidate; else what went wrong."""
+    env = dict(os.environ if environ is None else environ)
+    env.update(COMP_LINE="aws ", COMP_POINT="4")
+    try:
+        answer = subprocess.run([path], capture_output=True, text=True, timeout=CHECK_TIMEOUT_SECONDS, env=env,
+                                stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return f"no answer within {CHECK_TIMEOUT_SECONDS} s"
+    except OSError as error:
+        return f"cannot run it: {error.strerror}"
+    if answer.returncode != 0 or not answer.stdout.strip():
+        last = (answer.stderr.strip().splitlines() or [f"exit status {answer.returncode}, no candidates"])[-1]
+        return f"it does not answer ({last[:160]})"
+    return ""
+
+
+def find(environ, home):
+    """The first completer that answers, as a Found; else None and the ones that did not.
+
+    Returns (found or None, [Found that failed]).
+    """
+    failed = []
+    for path, how in candidates(environ, home):
+        problem = check(path, environ)
+        if not problem:
+            return Found(path, how, True), failed
+        failed.append(Found(path, how, False, problem))
+    return None, failed
+
+
+def given(path, environ):
+    """--completer PATH: a path, or a bare name looked up on PATH at each Tab (dotfile repos
+    shared between machines). Checked like a found one."""
+    if os.sep in path:
+        runnable = path
+        how = "--completer"
+    else:
+        runnable = shutil.which(path, path=environ.get("PATH", os.defpath))
+        how = f"--completer, looked up on PATH at each Tab (now {runnable or 'not found'})"
+    problem = check(runnable, environ) if runnable else "not found on PATH"
+    return Found(path, how, not problem, problem)
+
+
+def looked_in(home):
+    return "PATH, next to aws, " + ", ".join(KNOWN_FOLDERS)

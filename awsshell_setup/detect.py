@@ -1,0 +1,112 @@
+"""Whose account and which shells install, uninstall and status work on, and how we know.
+
+Shell detection (DESIGN.md section 4): --shell, then shellingham when it names bash, zsh or fish,
+then $SHELL, then the passwd entry. It cannot be trusted without a terminal (cloud-init, a
+dotfile bootstrap piped to sh) nor under sudo (shellingham reports the caller's shell), nor
+for another account: there it refuses and asks for --shell rather than guess.
+"""
+import dataclasses
+import os
+import pwd
+
+from . import shells
+from .errors import FileProblem, UsageError
+
+SHELL_CHOICES = shells.SUPPORTED + ("all",)
+NAME_IT = "name it with --shell bash|zsh|fish (repeatable, or --shell all)"
+
+
+@dataclasses.dataclass
+class Account:
+    name: str
+    home: str
+    uid: int
+    gid: int
+    environ: dict       # what locates its files: HOME, ZDOTDIR, XDG_CONFIG_HOME, PATH
+    other: bool = False  # root working in another account's home
+    note: str = ""      # said to the user
+
+    @property
+    def owner(self):
+        """(uid, gid) for files and folders we create, when they must not end up root's."""
+        return (self.uid, self.gid) if self.other else None
+
+
+def account(user, environ, getpwnam=pwd.getpwnam, getpwuid=pwd.getpwuid, euid=None):
+    """The account to set up: ours, or with --user NAME (root only) that user's."""
+    euid = os.geteuid() if euid is None else euid
+    me = getpwuid(euid)
+    if user and user != me.pw_name:
+        try:
+            entry = getpwnam(user)
+        except KeyError:
+            raise UsageError(f"--user {user}: no such user")
+        if entry.pw_uid != euid:
+            if euid != 0:
+                raise UsageError(f"--user {user} needs root: run it as root (sudo awsmfa ... --user {user})")
+            if not os.path.isdir(entry.pw_dir):
+                raise FileProblem(f"--user {user}: home folder {entry.pw_dir} does not exist; nothing was changed")
+            # The caller's ZDOTDIR/XDG_CONFIG_HOME describe root's session, not that account's.
+            env = {"HOME": entry.pw_dir, "PATH": environ.get("PATH", os.defpath)}
+            return Account(entry.pw_name, entry.pw_dir, entry.pw_uid, entry.pw_gid, env, other=True,
+                           note=f"setting up {entry.pw_name}'s account (home {entry.pw_dir}, files owned by "
+                                f"{entry.pw_name})")
+    home = environ.get("HOME") or me.pw_dir
+    note = ""
+    if euid == 0:
+        sudo_user = environ.get("SUDO_USER")
+        if sudo_user and sudo_user != "root" and os.path.realpath(home) != os.path.realpath(me.pw_dir):
+            # Older sudo kept the caller's HOME: root would write root-owned files into it.
+            raise UsageError(f"running under sudo with HOME={home}, {sudo_user}'s home: use `sudo awsmfa ... "
+                             f"--user {sudo_user}` to set up {sudo_user}, or `sudo -H` to set up root")
+        note = f"as root: setting up root's own account (home {home}); --user NAME sets up another account"
+    return Account(me.pw_name, home, euid, me.pw_gid, dict(environ), note=note)
+
+
+def named_shells(names):
+    """--shell values (repeatable, `all`) as Shell objects, in a stable order, each once."""
+    wanted = set(shells.SUPPORTED) if "all" in names else set(names)
+    return [shells.by_name(name) for name in shells.SUPPORTED if name in wanted]
+
+
+def _supported(candidate):
+    base = os.path.basename(candidate or "").lower().lstrip("-")
+    return base if base in shells.SUPPORTED else None
+
+
+def running_shell(environ, acct, is_tty=None):
+    """(Shell, how) for install when --shell is absent; refuses when it would be a guess."""
+    is_tty = os.isatty(0) if is_tty is None else is_tty
+    if acct.other:
+        raise UsageError(f"which shell does {acct.name} use? {NAME_IT}")
+    if not is_tty:
+        raise UsageError(f"no terminal to detect your shell from (cloud-init, scripts): {NAME_IT}")
+    if os.geteuid() == 0 and environ.get("SUDO_USER") not in (None, "", "root"):
+        raise UsageError(f"under sudo the detected shell would be {environ['SUDO_USER']}'s, not root's: {NAME_IT}")
+    seen = []
+    try:
+        import shellingham
+
+        name, _ = shellingham.detect_shell()
+        if _supported(name):
+            return shells.by_name(_supported(name)), f"detected: awsmfa runs under {_supported(name)}"
+        seen.append(name)
+    except Exception:  # ShellDetectionFailure, or anything odd in /proc: fall through
+        pass
+    if _supported(environ.get("SHELL")):
+        return shells.by_name(_supported(environ["SHELL"])), f"from $SHELL={environ['SHELL']}"
+    seen.append(environ.get("SHELL"))
+    login_shell = pwd.getpwuid(os.geteuid()).pw_shell
+    if _supported(login_shell):
+        return shells.by_name(_supported(login_shell)), f"from your login shell {login_shell} (passwd)"
+    seen.append(login_shell)
+    shown = next((os.path.basename(name) for name in seen if name), "unknown")
+    raise UsageError(f"your shell is {shown}, which awsmfa does not set up: {NAME_IT}")
+
+
+def choose_shells(names, environ, acct, is_tty=None):
+    """([Shell], how) from --shell, else detected."""
+    if names:
+        return named_shells(names), "--shell"
+    shell, how = running_shell(environ, acct, is_tty)
+    return [shell], how

@@ -1,0 +1,365 @@
+"""install, uninstall and init: the marker blocks and owned files, planned, shown, then written.
+
+Every change is planned first, from the files as they are: an unreadable file, a block without
+its end marker, a fish file someone else wrote: all are refused before anything is written.
+Each write then re-reads its file under the lock and applies the same pure transformation, so
+a parallel edit is not lost.
+
+Byte-exact uninstall (issue 3): install appends the block right after the last line; when the
+file did not end with a newline, or did not exist, the block carries a note saying so and
+uninstall takes that newline back, or deletes the file. Nothing else is added outside the block.
+"""
+import dataclasses
+import difflib
+import os
+import shutil
+
+from . import completer as completers
+from . import detect, fileio, paths, shells
+from .errors import Cancelled, FileProblem, UsageError
+
+BEGIN = "# >>> awsmfa initialize >>>"
+END = "# <<< awsmfa initialize <<<"
+# First line of a file awsmfa owns whole (fish); a file without it is never overwritten.
+OWNED_MARK = "# awsmfa: managed file"
+OWNED_HEADER = (OWNED_MARK + ": `awsmfa install` rewrites it and `awsmfa uninstall` deletes it;"
+                " delete this line to make it yours.\n")
+CREATED_NOTE = "# (awsmfa created this file: uninstall deletes it if nothing else is left)\n"
+NEWLINE_NOTE = "# (awsmfa ended the line above with a newline: uninstall takes it back)\n"
+NOTES = (CREATED_NOTE, NEWLINE_NOTE)
+
+
+# --- marker blocks --------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Block:
+    start: int   # offset of the BEGIN line
+    stop: int    # offset just after the END line (and its newline)
+    notes: list
+    body: str    # between the markers, notes left out
+
+
+def find_blocks(text, path):
+    """Every marker block in `text`, in order. A BEGIN without END is refused."""
+    found, offset, opened = [], 0, None
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines, 1):
+        bare = line.strip()
+        if bare == BEGIN:
+            if opened is not None:
+                raise FileProblem(f"{path}: line {opened[2]} opens an awsmfa block that line {number} opens again",
+                                  hint="fix the markers by hand; awsmfa changed nothing")
+            opened = (offset, [], number, [])
+        elif bare == END and opened is not None:
+            start, notes, _, body = opened
+            found.append(Block(start, offset + len(line), notes, "".join(body)))
+            opened = None
+        elif opened is not None:
+            (opened[1] if line in NOTES else opened[3]).append(line)
+        offset += len(line)
+    if opened is not None:
+        raise FileProblem(f"{path}: line {opened[2]} opens an awsmfa block ({BEGIN}) that never ends ({END})",
+                          hint="fix the markers by hand; awsmfa changed nothing")
+    return found
+
+
+def block_text(body, notes=()):
+    return BEGIN + "\n" + "".join(notes) + body + END + "\n"
+
+
+def with_block(text, body, path, existed=True):
+    """`text` with our block holding `body`: replaced in place (notes kept, duplicates
+    dropped), or appended after the last line."""
+    blocks = find_blocks(text, path)
+    if blocks:
+        first = blocks[0]
+        pieces = [text[:first.start], block_text(body, first.notes)]
+        cursor = first.stop
+        for extra in blocks[1:]:  # a block pasted twice (init output appended again)
+            pieces.append(text[cursor:extra.start])
+            cursor = extra.stop
+        pieces.append(text[cursor:])
+        return "".join(pieces)
+    if not existed:
+        return block_text(body, [CREATED_NOTE])
+    if text and not text.endswith("\n"):
+        return text + "\n" + block_text(body, [NEWLINE_NOTE])
+    return text + block_text(body)
+
+
+def without_blocks(text, path):
+    """(`text` without our blocks, and whether the file is then ours to delete)."""
+    blocks = find_blocks(text, path)
+    created = False
+    for block in reversed(blocks):
+        before, after = text[:block.start], text[block.stop:]
+        if NEWLINE_NOTE in block.notes and before.endswith("\n") and not after:
+            before = before[:-1]
+        created = created or CREATED_NOTE in block.notes
+        text = before + after
+    return text, (created and text == "")
+
+
+def is_owned(text):
+    return text.startswith(OWNED_MARK)
+
+
+# --- plans ----------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Change:
+    shell: object
+    target: shells.Target
+    before: str  # None: the file does not exist
+    after: str   # None: the file should not exist
+
+    @property
+    def changed(self):
+        return self.before != self.after
+
+    def describe(self, environ):
+        where = paths.display(self.target.path, environ)
+        why = f" ({self.target.why})" if self.target.why else ""
+        if not self.changed:
+            return f"{where}: up to date{why}" if self.after is not None else ""
+        if self.after is None:
+            return f"delete {where}"
+        if self.before is None:
+            return f"create {where}{why}"
+        if self.target.owned:
+            return f"rewrite {where}{why}"
+        had = bool(find_blocks(self.before, self.target.path))
+        has = bool(find_blocks(self.after, self.target.path))
+        if had and has:
+            return f"update the block in {where}{why}"
+        if has:
+            return f"add the block to {where}{why}"
+        return f"remove the block from {where}"
+
+
+def desired(shell, target, before, completer_path, removing=False):
+    """What the file should hold (None: no file), from what it holds now (None: absent)."""
+    wanted = bool(target.sections) and not removing
+    if target.owned:
+        if before is not None and not is_owned(before):
+            if wanted:
+                raise FileProblem(
+                    f"{target.path} exists and awsmfa did not write it (its first line is not '{OWNED_MARK}')",
+                    hint="move it away, or pass --no-completion if it is your own aws completion"
+                    if "completion" in target.sections else "move it away; awsmfa changed nothing")
+            return before  # someone else's file: never touched
+        return OWNED_HEADER + shell.render(target.sections, completer_path) if wanted else None
+    if wanted:
+        body = shell.render(target.sections, completer_path, wrap=target.wrap)
+        return with_block(before or "", body, target.path, existed=before is not None)
+    if before is None:
+        return None
+    text, delete = without_blocks(before, target.path)
+    return None if delete else text
+
+
+def _read(path):
+    if not os.path.lexists(path):
+        return None
+    return fileio.read_text(path, missing_ok=False)
+
+
+def plan(shell, targets, completer_path, removing=False):
+    changes = []
+    for target in targets:
+        before = _read(target.path)
+        changes.append(Change(shell, target, before, desired(shell, target, before, completer_path, removing)))
+    return changes
+
+
+def check_ownership(path, acct):
+    """Root writing in another account's home follows no link out of what that account owns
+    (a link from ~/.bashrc to /etc/shadow must not become root's write)."""
+    if not acct.other:
+        return
+    real = os.path.realpath(path)
+    probe = real
+    while not os.path.lexists(probe):
+        probe = os.path.dirname(probe)
+    owner = os.stat(probe).st_uid
+    if owner != acct.uid:
+        raise FileProblem(f"{path} leads to {probe}, which {acct.name} does not own: refusing to write there as root",
+                          hint="nothing was changed")
+
+
+def apply(changes, completer_path, acct, removing=False):
+    for change in changes:
+        if not change.changed:
+            continue
+        path = change.target.path
+        if change.after is not None:
+            fileio.ensure_folder(path, mode=0o755, owner=acct.owner)
+        with fileio.locked(path):
+            # Re-read under the lock; the transformation is pure, so a parallel edit survives.
+            before = _read(path)
+            after = desired(change.shell, change.target, before, completer_path, removing)
+            if after == before:
+                continue
+            if after is None:
+                fileio.remove_file(path)
+                if change.target.owned:
+                    _remove_if_empty(os.path.dirname(path))
+            else:
+                fileio.write_atomic(path, after, owner=acct.owner if before is None else None)
+
+
+def _remove_if_empty(folder):
+    """The folder holding an owned file (fish's functions/, completions/), once empty: install
+    may have created it; an empty folder holds nothing of the user's."""
+    try:
+        os.rmdir(folder)
+    except OSError:
+        pass  # not empty, or not ours to remove
+
+
+def unified_diff(change, environ):
+    where = paths.display(change.target.path, environ)
+    old = (change.before or "").splitlines(keepends=True)
+    new = (change.after or "").splitlines(keepends=True)
+    lines = difflib.unified_diff(old, new, "/dev/null" if change.before is None else f"a/{where}",
+                                 "/dev/null" if change.after is None else f"b/{where}")
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Completion:
+    path: str = None        # None: no completion written
+    message: str = ""       # what to tell the user
+    problem: bool = False   # a warning rather than a fact
+
+
+def choose_completer(environ, home, given=None, enabled=True):
+    if not enabled:
+        return Completion(None, "aws completion: left out (--no-completion)")
+    if given:
+        found = completers.given(given, environ)
+        if found.answers:
+            return Completion(found.path, f"aws completion: {found.path} ({found.how}; it answers)")
+        return Completion(found.path, f"aws completion: {found.path} does not answer now ({found.problem}); "
+                                      "written as you asked", problem=True)
+    found, failed = completers.find(environ, home)
+    if found:
+        return Completion(found.path, f"aws completion: {found.path} ({found.how}; it answers)")
+    tried = "; ".join(f"{item.path}: {item.problem}" for item in failed)
+    return Completion(None, "aws completion: no working aws_completer found (looked in "
+                      + completers.looked_in(home) + (f"; {tried}" if tried else "")
+                      + "); the mfa function is set up without it: install the AWS CLI, then run "
+                        "`awsmfa install` again", problem=True)
+
+
+def _targets(shell, acct, rc_file, completion, removing=False):
+    if rc_file:
+        return [shell.rc_file_target(os.path.abspath(os.path.expanduser(rc_file)), completion)]
+    return shell.targets(acct.home, acct.environ, completion=completion)
+
+
+def _awsmfa_on_path(environ):
+    return shutil.which("awsmfa", path=environ.get("PATH", os.defpath))
+
+
+def install(shell_names=(), environ=None, user=None, rc_file=None, completer=None, completion=True, dry_run=False,
+            confirm=None, say=print, show=print, is_tty=None):
+    """Set up `mfa` and aws completion for the shells; returns True when something changed."""
+    environ = dict(os.environ if environ is None else environ)
+    acct = detect.account(user, environ)
+    chosen, how = detect.choose_shells(shell_names, environ, acct, is_tty)
+    if rc_file and len(chosen) != 1:
+        raise UsageError("--rc-file takes one shell: name it with --shell bash|zsh|fish")
+    if acct.note:
+        say(acct.note)
+    say(f"shell{'s' if len(chosen) > 1 else ''}: {', '.join(shell.name for shell in chosen)} ({how})")
+    comp = choose_completer(environ, acct.home, completer, completion)
+    say(comp.message)
+    changes = []
+    for shell in chosen:
+        changes += plan(shell, _targets(shell, acct, rc_file, comp.path is not None), comp.path)
+    for change in changes:
+        check_ownership(change.target.path, acct) if change.changed else None
+    return _carry_out(changes, comp.path, acct, dry_run, confirm, say, show, removing=False,
+                      done=f"nothing to change: {', '.join(shell.name for shell in chosen)} already set up",
+                      after_hint=_after_install_hint(chosen, acct, environ))
+
+
+def _after_install_hint(chosen, acct, environ):
+    hints = ["open a new shell to use `mfa` and Tab completion for aws"]
+    if not _awsmfa_on_path(acct.environ if acct.other else environ):
+        hints.append("note: awsmfa is not on PATH here, and `mfa` calls it by name: add its folder to PATH")
+    return hints
+
+
+def uninstall(shell_names=(), environ=None, user=None, rc_file=None, dry_run=False, confirm=None, say=print,
+              show=print):
+    """Remove what install wrote, for the named shells or all of them; True when something changed."""
+    environ = dict(os.environ if environ is None else environ)
+    acct = detect.account(user, environ)
+    if acct.note:
+        say(acct.note)
+    chosen = detect.named_shells(shell_names) if shell_names else detect.named_shells(["all"])
+    if rc_file:
+        chosen = chosen[:1]
+    changes = []
+    for shell in chosen:
+        changes += plan(shell, _targets(shell, acct, rc_file, True), None, removing=True)
+    for change in changes:
+        check_ownership(change.target.path, acct) if change.changed else None
+    return _carry_out(changes, None, acct, dry_run, confirm, say, show, removing=True,
+                      done="nothing to remove: no awsmfa block or file found", after_hint=[
+                          "open a new shell: the current one keeps mfa and the completion until it ends"])
+
+
+def _carry_out(changes, completer_path, acct, dry_run, confirm, say, show, removing, done, after_hint):
+    todo = [change for change in changes if change.changed]
+    env = acct.environ
+    if not todo:
+        for change in changes:
+            if change.describe(env) and not removing:
+                say(change.describe(env))
+        say(done)
+        return False
+    if dry_run:
+        for change in todo:
+            say("would " + change.describe(env))
+            show(unified_diff(change, env).rstrip("\n"))
+        say("dry run: nothing was written")
+        return True
+    if confirm is not None:
+        for change in todo:
+            say("will " + change.describe(env))
+        if not confirm():
+            raise Cancelled("nothing was changed")
+    apply(todo, completer_path, acct, removing)
+    for change in changes:
+        line = change.describe(env)
+        if line and (change.changed or not removing):
+            say(_past(line) if change.changed else line)
+    for hint in after_hint:
+        say(hint)
+    return True
+
+
+def _past(line):
+    for verb, done in (("create ", "created "), ("delete ", "deleted "), ("rewrite ", "rewrote "),
+                       ("update ", "updated "), ("add ", "added "), ("remove ", "removed ")):
+        if line.startswith(verb):
+            return done + line[len(verb):]
+    return line
+
+
+def init(shell_name, environ=None, completer=None, completion=True, say=print):
+    """The block install would write for this shell, for a dotfile repo or a config.fish."""
+    environ = dict(os.environ if environ is None else environ)
+    shell = shells.by_name(shell_name)
+    comp = choose_completer(environ, paths.home_dir(environ), completer, completion)
+    if comp.problem:
+        say(comp.message)
+    return block_text(shell.render(shell.sections(comp.path is not None), comp.path))

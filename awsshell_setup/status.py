@@ -1,0 +1,154 @@
+"""`awsmfa status`: where things stand, and an exit status scripts can use.
+
+In place (exit 0) means: for every shell looked at, each file install writes holds the block
+(or owned file) this awsmfa would write now, no stale block is left elsewhere, the completer
+those files name answers, and awsmfa is on PATH for `mfa` to find. The session is reported
+but does not count: an expired session is normal, not a broken setup.
+"""
+import dataclasses
+import os
+
+from . import completer as completers
+from . import detect, install, paths, shells, timeutil
+from .errors import AwsmfaError
+
+
+@dataclasses.dataclass
+class Report:
+    lines: list
+    ok: bool
+
+    @property
+    def text(self):
+        return "".join(line + "\n" for line in self.lines)
+
+
+def _completer_named(text):
+    """The completer a block or owned file calls, from its `# aws completion: PATH` line."""
+    for line in text.splitlines():
+        if line.startswith(shells.COMPLETER_COMMENT):
+            return line[len(shells.COMPLETER_COMMENT):]
+    return None
+
+
+def _installed_body(target, text):
+    """The part of the file that is ours, or None."""
+    if target.owned:
+        return text[len(install.OWNED_HEADER):] if install.is_owned(text) else None
+    blocks = install.find_blocks(text, target.path)
+    return blocks[0].body if blocks else None
+
+
+def _check_target(shell, target, environ):
+    """(line, ok, completer named) for one file."""
+    where = paths.display(target.path, environ)
+    try:
+        text = install._read(target.path)
+    except AwsmfaError as error:
+        return f"  {where}: {error}", False, None
+    body = _installed_body(target, text) if text is not None else None
+    if not target.sections:
+        if body is not None and not target.owned:
+            return f"  {where}: stale awsmfa block (`awsmfa install` removes it)", False, None
+        if body is not None:
+            return f"  {where}: stale (`awsmfa install` removes it)", False, None
+        return "", True, None
+    if body is None:
+        if text is not None and target.owned:
+            return f"  {where}: not ours (no '{install.OWNED_MARK}' line)", False, None
+        return f"  {where}: missing ({target.why})", False, None
+    named = _completer_named(body)
+    sections = target.sections if named else tuple(name for name in target.sections if name != "completion")
+    expected = shell.render(sections, named, wrap=target.wrap)
+    completion = "" if "completion" not in target.sections else (
+        ", with aws completion" if named else ", without aws completion")
+    if body == expected and sections == target.sections:
+        return f"  {where}: current{completion} ({target.why})", True, named
+    if body == expected:
+        return f"  {where}: current{completion} ({target.why}); `awsmfa install` adds completion", False, named
+    return f"  {where}: differs from what this awsmfa writes (`awsmfa install` updates it)", False, named
+
+
+def _installed_anywhere(shell, acct):
+    for target in shell.targets(acct.home, acct.environ):
+        try:
+            text = install._read(target.path)
+        except AwsmfaError:
+            continue
+        if text is not None and _installed_body(target, text) is not None:
+            return True
+    return False
+
+
+def status(shell_names=(), environ=None, user=None, rc_file=None, profile=None):
+    environ = dict(os.environ if environ is None else environ)
+    acct = detect.account(user, environ)
+    env = acct.environ
+    lines, ok = [], True
+    if shell_names:
+        chosen = detect.named_shells(shell_names)
+    else:
+        chosen = [shell for shell in detect.named_shells(["all"]) if _installed_anywhere(shell, acct)]
+    if rc_file and len(chosen) != 1:
+        from .errors import UsageError
+
+        raise UsageError("--rc-file takes one shell: name it with --shell bash|zsh|fish")
+    if not chosen:
+        lines.append("shells: awsmfa is not set up for bash, zsh or fish here (run `awsmfa install`)")
+        ok = False
+    named = []
+    for shell in chosen:
+        lines.append(f"{shell.name}:")
+        targets = ([shell.rc_file_target(os.path.abspath(os.path.expanduser(rc_file)))] if rc_file
+                   else shell.targets(acct.home, env))
+        for target in targets:
+            line, good, completer_path = _check_target(shell, target, env)
+            if line:
+                lines.append(line)
+            ok = ok and good
+            if completer_path and completer_path not in named:
+                named.append(completer_path)
+    for path in named:
+        found = completers.given(path, environ)
+        lines.append(f"completer: {path}: " + ("answers" if found.answers else f"does not answer ({found.problem})"))
+        ok = ok and found.answers
+    if chosen and not named:
+        found, _ = completers.find(environ, acct.home)
+        lines.append(f"completer: none written; {'found ' + found.path + ' (run `awsmfa install`)' if found else 'none found'}")
+    awsmfa = install._awsmfa_on_path(env)
+    lines.append(f"awsmfa on PATH: {awsmfa}" if awsmfa else "awsmfa on PATH: no (`mfa` calls awsmfa by name)")
+    ok = ok and bool(awsmfa)
+    lines += _session_lines(env, profile)
+    lines.append("all in place" if ok else "not all in place")
+    return Report(lines, ok)
+
+
+def _session_lines(environ, profile):
+    from . import session
+
+    try:
+        files = session.AwsFiles(environ)
+        source, _ = session.choose_source(files, profile)
+        name = session.session_profile_for(source) if not files.is_session_profile(environ.get("AWS_PROFILE", "")) \
+            else environ["AWS_PROFILE"]
+        found = files.cached_session(name, source)
+    except AwsmfaError as error:
+        return [f"session: cannot tell ({error})"]
+    lines = []
+    where = paths.display(files.credentials_path, environ)
+    if found is None:
+        lines.append(f"session: none in [{name}] of {where} for source [{source}] (run `mfa` or `awsmfa login`)")
+    else:
+        credentials, _ = found
+        left = (credentials.expiration - timeutil.now()).total_seconds()
+        until = credentials.expiration.strftime("%Y-%m-%d %H:%M UTC")
+        if left > 0:
+            lines.append(f"session: [{name}] of {where}, from [{source}], until {until} "
+                         f"({timeutil.describe_span(left)} left)")
+        else:
+            lines.append(f"session: [{name}] of {where} expired at {until} (run `mfa` or `awsmfa login`)")
+    if environ.get("AWS_SESSION_TOKEN"):
+        lines.append(f"this shell: AWS_PROFILE={environ.get('AWS_PROFILE', '')} with a session token exported"
+                     + (f", expiring {environ['AWS_CREDENTIAL_EXPIRATION']}" if environ.get("AWS_CREDENTIAL_EXPIRATION")
+                        else ""))
+    return lines

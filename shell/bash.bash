@@ -1,0 +1,28 @@
+# Template for bash: awsshell_setup.shells.render() keeps the `#@ SECTION` parts it is asked
+# for and fills in {{name}}; these first lines are for maintainers and are never rendered.
+# Rules behind each form (DESIGN.md section 4): no process started at shell start;
+# `function mfa {` because a user's `alias mfa` makes `mfa() {` a parse error; `local out`
+# declared first because `local out="$(...)"` returns local's status and hides a failure;
+# `|| return` so a failed awsmfa exports nothing, not even partial output; works under `set -u`.
+# `command awsmfa`, by name, not by an absolute path frozen at install time: that path
+# breaks when a pyenv/venv/pipx install moves or is upgraded, and as root with --user it
+# would name a copy the account may not run. `command` skips aliases/functions named awsmfa.
+# status and install check that awsmfa is on PATH.
+#@ about
+# `awsmfa install` wrote this block; `awsmfa uninstall` removes it. It starts no process:
+# `mfa` runs awsmfa only when you call it. For a dotfile repo: awsmfa init bash >> ~/.bashrc
+#@ function
+# mfa [awsmfa env options]: ask for the MFA code, export the session into this shell.
+function mfa {
+    local out
+    out="$(command awsmfa env --shell bash "$@")" || return
+    eval "$out"
+}
+#@ completion
+# aws completion: {{completer_path}}
+complete -C {{completer}} aws
+#@ profile
+# sh and dash read ~/.profile too: the bash code is a string only bash evaluates.
+if [ -n "${BASH_VERSION-}" ]; then
+    eval {{code}}
+fi

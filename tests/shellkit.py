@@ -1,0 +1,161 @@
+"""Helpers for the shell-integration tests: throwaway homes, running awsmfa, driving a real
+interactive bash, zsh or fish with pexpect.
+
+Shell specifics (how to start it, how to set a plain prompt) come from the Shell classes in
+awsshell_setup/shells.py, like everywhere else.
+"""
+import os
+import shutil
+import stat
+import subprocess
+import sys
+
+import pexpect
+import pytest
+
+from awsshell_setup import shells
+
+BIN = os.path.dirname(sys.executable)
+SKEL_BASHRC = "/etc/skel/.bashrc"
+SKEL_PROFILE = "/etc/skel/.profile"
+PROMPT = "AWSMFA-TEST-READY> "
+TIMEOUT = 60  # awscli v1's aws_completer takes up to a second per Tab; a loaded CI box more
+
+
+def require_shell(name):
+    """The shell binary, or a failure (never a skip): .ci/run installs bash, zsh and fish."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed: the shell-integration tests need real bash, zsh and fish "
+                    f"(.ci/run installs them: apt-get install bash zsh fish)", pytrace=False)
+    return path
+
+
+def require_awsmfa():
+    path = os.path.join(BIN, "awsmfa")
+    if not os.path.exists(path):
+        pytest.fail(f"{path} is missing: install the package (pip install -e .) so the mfa function finds awsmfa",
+                    pytrace=False)
+    return path
+
+
+def base_env(home, **extra):
+    """A clean environment for a throwaway HOME: this Python's scripts (awsmfa, aws,
+    aws_completer) first on PATH, no AWS_* or shell-location variables from the caller."""
+    env = {
+        "HOME": str(home),
+        "PATH": BIN + os.pathsep + "/usr/local/bin:/usr/bin:/bin",
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "USER": os.environ.get("USER", "root"),
+    }
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
+
+
+def new_home(tmp_path, name="home", skel=True):
+    home = tmp_path / name
+    home.mkdir()
+    if skel:
+        shutil.copyfile(SKEL_BASHRC, home / ".bashrc")
+        shutil.copyfile(SKEL_PROFILE, home / ".profile")
+    return home
+
+
+def awsmfa(*args, env, check=True, input=None, timeout=120):
+    """Run `python -m awsshell_setup ARGS` (what the console script runs)."""
+    result = subprocess.run([sys.executable, "-m", "awsshell_setup", *args], env=env, capture_output=True,
+                            text=True, input=input, timeout=timeout, stdin=None if input is not None
+                            else subprocess.DEVNULL)
+    if check and result.returncode != 0:
+        raise AssertionError(f"awsmfa {' '.join(args)} exited {result.returncode}\nstdout:\n{result.stdout}\n"
+                             f"stderr:\n{result.stderr}")
+    return result
+
+
+def fake_completer(folder, name="aws_completer"):
+    """A stand-in aws_completer that answers at once (for tests about files, not completion)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text('#!/bin/sh\n# answers like aws_completer for COMP_LINE="aws "\necho ec2\necho s3\n')
+    path.chmod(0o755)
+    return str(path)
+
+
+def snapshot(root):
+    """{relative path: (bytes or link target, mode)} of every file under root."""
+    result = {}
+    for folder, dirs, files in os.walk(root):
+        for name in sorted(dirs + files):
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, root)
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                result[rel] = ("link", os.readlink(path))
+            elif stat.S_ISREG(info.st_mode):
+                with open(path, "rb") as handle:
+                    result[rel] = (handle.read(), stat.S_IMODE(info.st_mode))
+            else:
+                result[rel] = ("dir", stat.S_IMODE(info.st_mode))
+    return result
+
+
+class Interactive:
+    """A real interactive shell in a pseudo-terminal, with a fixed prompt."""
+
+    def __init__(self, shell_name, env, extra_argv=(), log=None):
+        self.shell = shells.by_name(shell_name)
+        require_shell(shell_name)
+        argv = self.shell.interactive_argv() + list(extra_argv)
+        self.log = log
+        self.child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=env["HOME"], encoding="utf-8",
+                                   timeout=TIMEOUT, dimensions=(50, 250))
+        self.transcript = []
+        self.child.logfile_read = _Collect(self.transcript)
+        # The command spells the prompt in two pieces, so its echo does not match.
+        self.child.sendline(self.shell.prompt_command(PROMPT))
+        self.wait_prompt()
+
+    def wait_prompt(self):
+        self.child.expect_exact(PROMPT)
+
+    def run(self, line, expect=None):
+        """Type a line; return what was printed up to the next prompt (or match `expect`)."""
+        self.child.sendline(line)
+        if expect is not None:
+            self.child.expect(expect)
+            match = self.child.match
+            self.wait_prompt()
+            return match
+        self.wait_prompt()
+        return self.child.before
+
+    def text(self):
+        return "".join(self.transcript)
+
+    def close(self):
+        if self.child.isalive():
+            self.child.sendline("exit")
+            try:
+                self.child.expect(pexpect.EOF, timeout=10)
+            except pexpect.TIMEOUT:
+                pass
+        self.child.close(force=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class _Collect:
+    def __init__(self, sink):
+        self.sink = sink
+
+    def write(self, data):
+        self.sink.append(data)
+
+    def flush(self):
+        pass
