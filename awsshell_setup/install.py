@@ -260,7 +260,7 @@ def choose_completer(environ, home, given=None, enabled=True):
 def _targets(shell, acct, rc_file, completion, removing=False):
     if rc_file:
         return [shell.rc_file_target(os.path.abspath(os.path.expanduser(rc_file)), completion)]
-    return shell.targets(acct.home, acct.environ, completion=completion)
+    return shell.targets(acct.home, acct.environ, completion=completion, probe=not acct.other)
 
 
 def _awsmfa_on_path(environ):
@@ -268,10 +268,12 @@ def _awsmfa_on_path(environ):
 
 
 def install(shell_names=(), environ=None, user=None, rc_file=None, completer=None, completion=True, dry_run=False,
-            confirm=None, say=print, show=print, is_tty=None):
-    """Set up `mfa` and aws completion for the shells; returns True when something changed."""
+            confirm=None, say=print, show=print, is_tty=None, account=None):
+    """Set up `mfa` and aws completion for the shells; returns True when something changed.
+
+    account: a detect.Account to use instead of looking up `user` (tests)."""
     environ = dict(os.environ if environ is None else environ)
-    acct = detect.account(user, environ)
+    acct = account or detect.account(user, environ)
     chosen, how = detect.choose_shells(shell_names, environ, acct, is_tty)
     if rc_file and len(chosen) != 1:
         raise UsageError("--rc-file takes one shell: name it with --shell bash|zsh|fish")
@@ -298,10 +300,10 @@ def _after_install_hint(chosen, acct, environ):
 
 
 def uninstall(shell_names=(), environ=None, user=None, rc_file=None, dry_run=False, confirm=None, say=print,
-              show=print):
+              show=print, account=None):
     """Remove what install wrote, for the named shells or all of them; True when something changed."""
     environ = dict(os.environ if environ is None else environ)
-    acct = detect.account(user, environ)
+    acct = account or detect.account(user, environ)
     if acct.note:
         say(acct.note)
     chosen = detect.named_shells(shell_names) if shell_names else detect.named_shells(["all"])

@@ -8,7 +8,6 @@ No `if shell == "fish"` anywhere else (awsume's tangle): callers ask the Shell o
   shell to check a rendering or drive it interactively in tests.
 The shell code itself lives in one template per shell under the top-level shell/ folder.
 """
-import dataclasses
 import os
 import re
 import shlex
@@ -47,7 +46,6 @@ def fill(text, values):
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
 
 
-@dataclasses.dataclass(frozen=True)
 class Target:
     """One file install writes to.
 
@@ -55,13 +53,20 @@ class Target:
     block inside the user's file. sections: the template sections that belong there; empty
     means nothing of ours belongs there (uninstall/clean-up only). wrap: a template section
     the code is wrapped in (bash's ~/.profile, which sh/dash also read).
+    (A plain class: `env`'s fast path imports this module and must not pay for dataclasses.)
     """
 
-    path: str
-    sections: tuple = ()
-    owned: bool = False
-    wrap: str = None
-    why: str = ""
+    __slots__ = ("path", "sections", "owned", "wrap", "why")
+
+    def __init__(self, path, sections=(), owned=False, wrap=None, why=""):
+        self.path, self.sections, self.owned, self.wrap, self.why = path, tuple(sections), owned, wrap, why
+
+    def __eq__(self, other):
+        return isinstance(other, Target) and all(getattr(self, name) == getattr(other, name)
+                                                  for name in self.__slots__)
+
+    def __repr__(self):
+        return "Target(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__) + ")"
 
 
 class Shell:
@@ -113,9 +118,11 @@ class Shell:
         """--rc-file: the whole block in the file the user names."""
         return Target(path, self.sections(completion), why="--rc-file")
 
-    def targets(self, home, environ, completion=True):
+    def targets(self, home, environ, completion=True, probe=True):
         """Every file install may write for this account; sections=() means 'nothing of ours
-        belongs there' (a stale block is removed). Uninstall uses the same list, emptied."""
+        belongs there' (a stale block is removed). Uninstall uses the same list, emptied.
+        probe: may run the shell to learn where its files are (not as root for another
+        account: that would run the account's own startup files as root)."""
         raise NotImplementedError
 
     # How to run the shell on a rendering (tests, and anyone checking a template by hand).
@@ -192,7 +199,7 @@ class Bash(_BourneLike):
     template = "bash.bash"
     LOGIN_FILES = (".bash_profile", ".bash_login", ".profile")
 
-    def targets(self, home, environ, completion=True):
+    def targets(self, home, environ, completion=True, probe=True):
         from . import fileio
 
         sections = self.sections(completion)
@@ -210,7 +217,7 @@ class Bash(_BourneLike):
                 result.append(Target(path, why="login bash: it sources ~/.bashrc"))
             elif path.endswith(".profile"):
                 # sh/dash read ~/.profile too: the bash code goes in a string only bash evals.
-                result.append(Target(path, sections, wrap="profile", why="login bash (no ~/.bash_profile)"))
+                result.append(Target(path, sections, wrap="profile", why="login bash reads it; sh too"))
             else:
                 # Created only when no login file exists at all: never next to a ~/.profile,
                 # which a new ~/.bash_profile would shadow.
@@ -276,7 +283,7 @@ class Fish(Shell):
     def config_dir(self, home, environ):
         return os.path.join(environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"), "fish")
 
-    def targets(self, home, environ, completion=True):
+    def targets(self, home, environ, completion=True, probe=True):
         # Autoloaded files, whole and ours: fish reads them on first use, so nothing runs at
         # start, and completions/aws.fish shadows fish's bundled one (it runs `aws s3 ls`).
         folder = self.config_dir(home, environ)

@@ -70,7 +70,7 @@ def _check_target(shell, target, environ):
 
 
 def _installed_anywhere(shell, acct):
-    for target in shell.targets(acct.home, acct.environ):
+    for target in shell.targets(acct.home, acct.environ, probe=not acct.other):
         try:
             text = install._read(target.path)
         except AwsmfaError:
@@ -80,9 +80,9 @@ def _installed_anywhere(shell, acct):
     return False
 
 
-def status(shell_names=(), environ=None, user=None, rc_file=None, profile=None):
+def status(shell_names=(), environ=None, user=None, rc_file=None, profile=None, account=None):
     environ = dict(os.environ if environ is None else environ)
-    acct = detect.account(user, environ)
+    acct = account or detect.account(user, environ)
     env = acct.environ
     lines, ok = [], True
     if shell_names:
@@ -100,7 +100,7 @@ def status(shell_names=(), environ=None, user=None, rc_file=None, profile=None):
     for shell in chosen:
         lines.append(f"{shell.name}:")
         targets = ([shell.rc_file_target(os.path.abspath(os.path.expanduser(rc_file)))] if rc_file
-                   else shell.targets(acct.home, env))
+                   else shell.targets(acct.home, env, probe=not acct.other))
         for target in targets:
             line, good, completer_path = _check_target(shell, target, env)
             if line:
@@ -129,8 +129,10 @@ def _session_lines(environ, profile):
     try:
         files = session.AwsFiles(environ)
         source, _ = session.choose_source(files, profile)
-        name = session.session_profile_for(source) if not files.is_session_profile(environ.get("AWS_PROFILE", "")) \
-            else environ["AWS_PROFILE"]
+        ambient = (environ.get("AWS_PROFILE") or "").strip()
+        # As `env` would: the session AWS_PROFILE names (left by `mfa`), else the source's default.
+        name = ambient if not profile and ambient and files.is_session_profile(ambient) \
+            else session.session_profile_for(source)
         found = files.cached_session(name, source)
     except AwsmfaError as error:
         return [f"session: cannot tell ({error})"]

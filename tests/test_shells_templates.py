@@ -1,0 +1,193 @@
+"""Every rendering of every template, run through the real shell: syntax check, sourcing with
+unset variables fatal, the mfa function's contract (arguments passed, failure exports nothing
+and returns non-zero), no process at start, and a user's `alias mfa` survived.
+
+A fake awsmfa on PATH stands in for the real one here: it records its arguments and prints
+shell code for the --shell it is given, or partial output and a failure.
+"""
+import os
+import subprocess
+
+import pytest
+
+from awsshell_setup import install, shells
+
+from shellkit import base_env, require_shell
+
+FAKE_AWSMFA = r"""#!/bin/sh
+# fake awsmfa for the template tests
+printf '%s\n' "$@" > "$FAKE_AWSMFA_ARGS"
+if [ "${FAKE_AWSMFA_MODE:-}" = fail ]; then
+    echo "export AWSMFA_TEST_VAR=partial"
+    echo "set -gx AWSMFA_TEST_VAR partial;"
+    echo "awsmfa: error: wrong code" >&2
+    exit 3
+fi
+shell=sh
+while [ $# -gt 0 ]; do
+    [ "$1" = --shell ] && shell=$2
+    shift
+done
+if [ "$shell" = fish ]; then
+    echo "set -gx AWSMFA_TEST_VAR 'o k';"
+else
+    echo "export AWSMFA_TEST_VAR='o k'"
+fi
+"""
+
+FAKE_COMPLETER = """#!/bin/sh
+echo started >> "$FAKE_COMPLETER_LOG"
+echo ec2
+"""
+
+# The forms a rendering takes: (sections, completer, wrap) per case.
+CASES = {
+    "full": lambda shell, c: (shell.sections(True), c, None),
+    "no-completion": lambda shell, c: (shell.sections(False), None, None),
+    "function-only": lambda shell, c: (("function",), None, None),
+    "completion-only": lambda shell, c: (("completion",), c, None),
+    "space-in-path": lambda shell, c: (shell.sections(True), c + " with space", None),
+}
+
+
+@pytest.fixture
+def kit(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "awsmfa").write_text(FAKE_AWSMFA)
+    (bin_dir / "awsmfa").chmod(0o755)
+    completer = bin_dir / "aws_completer"
+    completer.write_text(FAKE_COMPLETER)
+    completer.chmod(0o755)
+    spaced = bin_dir / "aws_completer with space"
+    spaced.write_text(FAKE_COMPLETER)
+    spaced.chmod(0o755)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = base_env(home, FAKE_AWSMFA_ARGS=tmp_path / "args", FAKE_COMPLETER_LOG=tmp_path / "completer.log")
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    env["ZDOTDIR"] = str(home)  # zsh's compinit writes .zcompdump there: keep it in the throwaway home
+
+    class Kit:
+        pass
+
+    kit = Kit()
+    kit.tmp, kit.env, kit.completer, kit.args = tmp_path, env, str(completer), tmp_path / "args"
+    kit.completer_log = tmp_path / "completer.log"
+    return kit
+
+
+def _render(shell_name, case, kit):
+    shell = shells.by_name(shell_name)
+    sections, completer, wrap = CASES[case](shell, kit.completer)
+    text = install.block_text(shell.render(sections, completer, wrap=wrap))
+    path = kit.tmp / f"rendered.{shell_name}"
+    path.write_text(text)
+    return shell, path, text
+
+
+def _run(argv, env):
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
+def test_rendering_passes_the_syntax_check(kit, shell_name, case):
+    require_shell(shell_name)
+    shell, path, text = _render(shell_name, case, kit)
+    result = _run(shell.syntax_check_argv(str(path)), kit.env)
+    assert result.returncode == 0 and not result.stderr, f"{result.stderr}\n{text}"
+    assert "{{" not in text and "#@" not in text
+
+
+def _strict_script(shell, rendered, tail, kit):
+    script = kit.tmp / f"strict.{shell.name}"
+    script.write_text(rendered.read_text() + tail)
+    return shell.strict_source_argv(str(script))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
+def test_sourced_strictly_it_starts_nothing_and_mfa_exports(kit, shell_name, case):
+    """Under set -u (and -e, pipefail): sourcing prints nothing and runs neither awsmfa nor the
+    completer; then `mfa ARGS` passes ARGS to `awsmfa env --shell S` and exports its output."""
+    require_shell(shell_name)
+    shell, path, _ = _render(shell_name, case, kit)
+    source_only = _run(_strict_script(shell, path, "", kit), kit.env)
+    assert source_only.returncode == 0, source_only.stderr
+    assert source_only.stdout == "" and source_only.stderr == ""
+    assert not kit.args.exists() and not kit.completer_log.exists(), "sourcing the block started a process"
+    if "function" not in CASES[case](shell, kit.completer)[0]:
+        return
+    result = _run(_strict_script(shell, path, "mfa --profile 'a b'\nprintenv AWSMFA_TEST_VAR\n", kit), kit.env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "o k\n"
+    assert kit.args.read_text().splitlines() == ["env", "--shell", shell_name, "--profile", "a b"]
+
+
+@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
+def test_failed_awsmfa_exports_nothing_and_mfa_fails(kit, shell_name):
+    require_shell(shell_name)
+    shell, path, _ = _render(shell_name, "full", kit)
+    env = dict(kit.env, FAKE_AWSMFA_MODE="fail")
+    tail = "mfa || echo mfa-failed\nprintenv AWSMFA_TEST_VAR || echo not-exported\n"
+    result = _run(_strict_script(shell, path, tail, kit), env)
+    assert result.stdout == "mfa-failed\nnot-exported\n", result.stderr
+    assert "wrong code" in result.stderr
+
+
+@pytest.mark.parametrize("shell_name", ["bash", "zsh"])
+def test_a_users_alias_mfa_does_not_break_the_block(kit, shell_name):
+    """`mfa() {` would be a syntax error after `alias mfa=...`; `function mfa {` is not."""
+    require_shell(shell_name)
+    shell, path, _ = _render(shell_name, "full", kit)
+    rc = kit.tmp / f"rc.{shell_name}"
+    rc.write_text("alias mfa='echo my-own-mfa'\n" + path.read_text() + "echo rc-loaded\n")
+    # Interactive, so aliases expand as in the user's terminal (bash -i reads --rcfile).
+    argv = {"bash": ["bash", "--rcfile", str(rc), "-i", "-c", "mfa"],
+            "zsh": ["zsh", "-i", "-c", "mfa"]}[shell_name]
+    if shell_name == "zsh":
+        (kit.tmp / "home" / ".zshrc").write_text(rc.read_text())
+    result = _run(argv, kit.env)
+    assert "syntax error" not in result.stderr and "parse error" not in result.stderr, result.stderr
+    assert "rc-loaded" in result.stdout or shell_name == "bash"
+    assert "my-own-mfa" in result.stdout  # their alias still wins at the prompt
+
+
+def test_bash_alias_in_interactive_bashrc(kit):
+    """The real case: ~/.bashrc defines `alias mfa`, then our block; bash -i starts cleanly."""
+    require_shell("bash")
+    _, path, _ = _render("bash", "full", kit)
+    home = kit.tmp / "home"
+    (home / ".bashrc").write_text("alias mfa='echo my-own-mfa'\n" + path.read_text() + "echo rc-loaded\n")
+    result = _run(["bash", "-i", "-c", "mfa; type -t mfa"], kit.env)
+    assert "syntax error" not in result.stderr, result.stderr
+    assert result.stdout.splitlines()[:3] == ["rc-loaded", "my-own-mfa", "alias"]
+
+
+def test_profile_wrapping_is_plain_sh(kit):
+    """~/.profile is read by dash (Debian's sh): the wrapped block parses and runs there,
+    defines nothing there, and gives bash the function and the completion."""
+    require_shell("bash")
+    shell, path, text = _render("bash", "full", kit)
+    wrapped = kit.tmp / "profile"
+    wrapped.write_text(install.block_text(shell.render(shell.sections(True), kit.completer, wrap="profile")))
+    # /bin/sh: dash on Debian and Ubuntu, bash in POSIX mode on Amazon Linux and macOS.
+    for argv in (["sh", "-n", str(wrapped)], ["sh", "-e", "-u", "-c", '. "$1"; command -v mfa || echo no-mfa', "sh",
+                                              str(wrapped)]):
+        result = _run(argv, kit.env)
+        assert result.returncode == 0 and not result.stderr, (argv, result.stderr)
+    assert result.stdout == "no-mfa\n"
+    result = _run(["bash", "-u", "-c", '. "$1"; type -t mfa; complete -p aws', "bash", str(wrapped)], kit.env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "function"
+    assert result.stdout.splitlines()[1].startswith("complete -C ") and kit.completer in result.stdout
+
+
+def test_template_sections_are_complete():
+    for name in shells.SUPPORTED:
+        shell = shells.by_name(name)
+        sections = shells.load_template(shell.template)
+        assert {"about", "function", "completion"} <= set(sections), name
+        assert shells.COMPLETER_COMMENT.strip() in sections["completion"]
+    assert "profile" in shells.load_template("bash.bash")

@@ -1,0 +1,87 @@
+"""`awsmfa status`: what it reports, and exit 0 only when everything is in place."""
+import datetime
+import os
+
+from awsshell_setup import install
+
+from shellkit import awsmfa, base_env, fake_completer, new_home
+
+
+def _setup(tmp_path):
+    home = new_home(tmp_path)
+    env = base_env(home)
+    comp = fake_completer(tmp_path / "fakebin")
+    return home, env, comp
+
+
+def status(env, *args):
+    return awsmfa("status", *args, env=env, check=False)
+
+
+def test_nothing_installed_is_exit_1(tmp_path):
+    home, env, comp = _setup(tmp_path)
+    result = status(env)
+    assert result.returncode == 1 and "not set up" in result.stdout and "not all in place" in result.stdout
+
+
+def test_installed_is_exit_0_with_files_completer_and_path(tmp_path):
+    home, env, comp = _setup(tmp_path)
+    awsmfa("install", "--shell", "bash", "--shell", "fish", "--yes", "--completer", comp, env=env)
+    result = status(env)
+    assert result.returncode == 0, result.stdout
+    out = result.stdout
+    assert "bash:\n  ~/.bashrc: current, with aws completion" in out
+    assert "~/.config/fish/functions/mfa.fish: current" in out
+    assert "~/.config/fish/completions/aws.fish: current, with aws completion" in out
+    assert f"completer: {comp}: answers" in out and "awsmfa on PATH: " in out
+    assert "zsh:" not in out  # only the shells set up are looked at...
+    asked = status(env, "--shell", "zsh")  # ...unless named
+    assert asked.returncode == 1 and "~/.zshrc: missing" in asked.stdout
+
+
+def test_outdated_block_broken_completer_and_missing_awsmfa_are_exit_1(tmp_path):
+    home, env, comp = _setup(tmp_path)
+    awsmfa("install", "--shell", "zsh", "--yes", "--completer", comp, env=env)
+    assert status(env).returncode == 0
+    text = (home / ".zshrc").read_text()
+    (home / ".zshrc").write_text(text.replace("local out", "local out  # edited"))
+    result = status(env)
+    assert result.returncode == 1 and "differs from what this awsmfa writes" in result.stdout
+    awsmfa("install", "--shell", "zsh", "--yes", "--completer", comp, env=env)
+    assert status(env).returncode == 0
+    os.chmod(comp, 0o644)  # the completer no longer runs
+    result = status(env)
+    assert result.returncode == 1 and "does not answer" in result.stdout
+    os.chmod(comp, 0o755)
+    result = status(dict(env, PATH="/usr/bin:/bin"))
+    assert result.returncode == 1 and "awsmfa on PATH: no" in result.stdout
+
+
+def test_stale_block_in_a_login_file_is_reported(tmp_path):
+    home, env, comp = _setup(tmp_path)
+    awsmfa("install", "--shell", "bash", "--yes", "--completer", comp, env=env)
+    with open(home / ".profile", "a") as handle:  # it sources ~/.bashrc: a block there is stale
+        handle.write(install.block_text("# old\n"))
+    result = status(env)
+    assert result.returncode == 1 and "~/.profile: stale awsmfa block" in result.stdout
+
+
+def test_session_time_left_is_reported(tmp_path):
+    home, env, comp = _setup(tmp_path)
+    awsmfa("install", "--shell", "bash", "--yes", "--completer", comp, env=env)
+    (home / ".aws").mkdir()
+    end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=2, minutes=30)
+    (home / ".aws" / "credentials").write_text(
+        "[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n\n"
+        "[mfa]\naws_access_key_id = ASIAEXAMPLE\naws_secret_access_key = s\naws_session_token = t\n"
+        f"awsmfa_source_profile = default\nawsmfa_expiration = {end.strftime('%Y-%m-%dT%H:%M:%SZ')}\n"
+        "awsmfa_duration_seconds = 43200\n")
+    result = status(env)
+    assert result.returncode == 0
+    assert "session: [mfa] of ~/.aws/credentials, from [default]" in result.stdout
+    assert "2h 29m left" in result.stdout or "2h 30m left" in result.stdout
+    expired = (home / ".aws" / "credentials").read_text().replace(end.strftime("%Y-%m-%d"), "2020-01-01")
+    (home / ".aws" / "credentials").write_text(expired)
+    result = status(dict(env, AWS_SESSION_TOKEN="t", AWS_PROFILE="mfa"))
+    assert result.returncode == 0  # an expired session is not a broken setup
+    assert "expired at 2020-01-01" in result.stdout and "this shell: AWS_PROFILE=mfa" in result.stdout
