@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from awsshell_setup import detect, install, shells
+from awsshell_setup import detect, install
 from awsshell_setup.errors import FileProblem, UsageError
 
 from shellkit import SKEL_BASHRC, SKEL_PROFILE, awsmfa, base_env, fake_completer, new_home, snapshot

@@ -102,11 +102,14 @@ def _token(session):
     return match.group(2) or ""
 
 
-def _mfa(session, code, *args):
+def _mfa(session, code, *args, answer=None):
     # `echo mfa-fail''ed` prints mfa-failed, which the echo of the typed line does not show.
     session.child.sendline(" ".join(["mfa", *args]) + " || echo mfa-fail''ed")
     session.child.expect(r"MFA code for arn:aws:iam::\d+:mfa/\S+: ")
-    session.child.sendline(code)
+    if answer is not None:
+        session.child.send(answer)
+    else:
+        session.child.sendline(code)
 
 
 @pytest.mark.parametrize("shell_name", shells.SUPPORTED)
@@ -143,10 +146,14 @@ def test_mfa_loads_a_session_into_the_shell(tmp_path, local_aws, seed_user, shel
 
 
 @pytest.mark.parametrize("shell_name", shells.SUPPORTED)
-def test_mfa_wrong_code_in_a_fresh_shell_exports_nothing(tmp_path, local_aws, seed_user, shell_name):
+def test_mfa_cancelled_or_wrong_code_in_a_fresh_shell_exports_nothing(tmp_path, local_aws, seed_user, shell_name):
     require_awsmfa()
     env = _seeded_home(tmp_path, local_aws, seed_user, shell_name)
     with Interactive(shell_name, env) as session:
+        # Ctrl-C at the code prompt: back at the shell prompt, nothing exported.
+        _mfa(session, None, answer="\x03")
+        session.wait_prompt()
+        assert _token(session) == ""
         _mfa(session, local_aws.totp_code(seed_user.serial_number, step_offset=-40))
         session.child.expect(r"mfa-failed")
         session.wait_prompt()
