@@ -257,7 +257,7 @@ def choose_completer(environ, home, given=None, enabled=True):
                         "`awsmfa install` again", problem=True)
 
 
-def _targets(shell, acct, rc_file, completion, removing=False):
+def _targets(shell, acct, rc_file, completion):
     if rc_file:
         return [shell.rc_file_target(os.path.abspath(os.path.expanduser(rc_file)), completion)]
     return shell.targets(acct.home, acct.environ, completion=completion, probe=not acct.other)
@@ -285,8 +285,7 @@ def install(shell_names=(), environ=None, user=None, rc_file=None, completer=Non
     changes = []
     for shell in chosen:
         changes += plan(shell, _targets(shell, acct, rc_file, comp.path is not None), comp.path)
-    for change in changes:
-        check_ownership(change.target.path, acct) if change.changed else None
+    _check_all(changes, acct)
     return _carry_out(changes, comp.path, acct, dry_run, confirm, say, show, removing=False,
                       done=f"nothing to change: {', '.join(shell.name for shell in chosen)} already set up",
                       after_hint=_after_install_hint(chosen, acct, environ))
@@ -312,11 +311,16 @@ def uninstall(shell_names=(), environ=None, user=None, rc_file=None, dry_run=Fal
     changes = []
     for shell in chosen:
         changes += plan(shell, _targets(shell, acct, rc_file, True), None, removing=True)
-    for change in changes:
-        check_ownership(change.target.path, acct) if change.changed else None
+    _check_all(changes, acct)
     return _carry_out(changes, None, acct, dry_run, confirm, say, show, removing=True,
                       done="nothing to remove: no awsmfa block or file found", after_hint=[
                           "open a new shell: the current one keeps mfa and the completion until it ends"])
+
+
+def _check_all(changes, acct):
+    for change in changes:
+        if change.changed:
+            check_ownership(change.target.path, acct)
 
 
 def _carry_out(changes, completer_path, acct, dry_run, confirm, say, show, removing, done, after_hint):

@@ -10,7 +10,7 @@ import os
 
 from . import completer as completers
 from . import detect, install, paths, shells, timeutil
-from .errors import AwsmfaError
+from .errors import AwsmfaError, UsageError
 
 
 @dataclasses.dataclass
@@ -90,8 +90,6 @@ def status(shell_names=(), environ=None, user=None, rc_file=None, profile=None, 
     else:
         chosen = [shell for shell in detect.named_shells(["all"]) if _installed_anywhere(shell, acct)]
     if rc_file and len(chosen) != 1:
-        from .errors import UsageError
-
         raise UsageError("--rc-file takes one shell: name it with --shell bash|zsh|fish")
     if not chosen:
         lines.append("shells: awsmfa is not set up for bash, zsh or fish here (run `awsmfa install`)")
