@@ -5,9 +5,13 @@ indented continuation lines, # and ; comments) to know each key's value *and* it
 Before anything is written the text is also checked with configparser itself, with the
 settings botocore uses, so awsmfa refuses exactly the files the AWS CLI would choke on
 (duplicate sections, for one). The cached path of `env` skips that check (configparser costs
-~8 ms) and falls back to the full path when the scanner saw anything odd. Editing is done line by line on the original text: only the
-lines of one section's keys change; comments, blank lines, order, line endings and every other
-section stay byte for byte (configparser rewrites drop comments: aws-mfa #39/#47).
+~8 ms) and falls back to the full path when the scanner saw anything odd.
+
+Editing is done line by line on the original text: only the lines of one section change;
+comments, blank lines, order, line endings and every other section stay byte for byte
+(configparser rewrites drop comments: aws-mfa #39/#47). Adding a section and removing it
+again gives the original bytes back, and every edit is read back with configparser before it
+is returned: every other section must read exactly as before.
 """
 import re
 
@@ -16,6 +20,8 @@ from .errors import FileProblem
 # configparser's own header pattern (RawConfigParser.SECTCRE), applied to the stripped line.
 _HEADER = re.compile(r"\[(?P<header>.+)\]")
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")
+# botocore reads with universal newlines, where a lone \r ends a line too; the scanner does not.
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 def split_lines(text):
@@ -69,29 +75,24 @@ class IniDocument:
         """check=False skips configparser's verdict (the cached path); see `odd`."""
         self.text = text
         self.path = path
-        if check:
-            self._check_with_configparser(text, path)
+        # What configparser (so botocore) reads, per section; None on the unchecked path.
+        self.parsed = _parse(text, path) if check else None
         self.lines = split_lines(text)
-        self.odd = False  # set by _scan on anything configparser might read differently
+        # Set by _scan too, on anything configparser might read differently.
+        self.odd = _LONE_CR.search(text) is not None
         self.sections = self._scan(self.lines)
-        self.values = {name: self._values_of(section) for name, section in self.sections.items()}
-
-    @staticmethod
-    def _check_with_configparser(text, path):
-        import configparser
-
-        # botocore: configparser.RawConfigParser() with its defaults (strict=True).
-        parser = configparser.RawConfigParser(interpolation=None)
-        try:
-            parser.read_string(text, source=path)
-        except configparser.Error as error:
-            raise FileProblem(f"cannot parse {path}: {_first_line(error)}; fix it by hand, awsmfa changed nothing")
+        # botocore merges [DEFAULT] into every profile; the cached path leaves that to the full one.
+        self.odd |= "DEFAULT" in self.sections
+        if self.parsed is not None:
+            self.values = {name: values for name, values in self.parsed.items() if name is not None}
+        else:
+            self.values = {name: self._values_of(section) for name, section in self.sections.items()}
 
     @staticmethod
     def _values_of(section):
         values = {}
         for entry in section.entries:
-            values.setdefault(entry.key, entry.value)
+            values.setdefault(entry.key, entry.value.rstrip())
         return values
 
     def _scan(self, lines):
@@ -102,6 +103,8 @@ class IniDocument:
         for number, line in enumerate(lines):
             stripped = line.strip()
             if _is_comment_or_blank(stripped):
+                if not stripped and entry is not None:
+                    entry.value += "\n"  # configparser keeps blank lines inside a value
                 continue
             if entry is not None and _indent(line) > entry_indent:
                 entry.last = number  # a continuation line of the value above
@@ -118,7 +121,8 @@ class IniDocument:
                 self.odd = True  # a key before any header: configparser refuses the file
                 continue
             key, value = _split_entry(stripped)
-            self.odd |= any(other.key == key for other in current.entries)
+            # configparser refuses a repeated key, an empty one, and a line with no = or :
+            self.odd |= not key or key == stripped.lower() or any(other.key == key for other in current.entries)
             entry = _Entry(key, number, number, value)
             entry_indent = _indent(line)
             current.entries.append(entry)
@@ -135,11 +139,17 @@ class IniDocument:
         """Text with section `name` holding `items` (key -> value, in order).
 
         Keys in `drop` that are not in `items` are removed; any other key or comment inside
-        the section is left where it is. A missing section is appended at the end.
+        the section is left where it is. A missing section is appended at the end, in a way
+        `without_section` undoes byte for byte. Every line keeps its own line ending, and a
+        file without a final newline still has none afterwards, so a second run with the
+        same values changes nothing.
         """
         for key, value in items.items():
             if "\n" in value or "\r" in value or value != value.strip():
                 raise FileProblem(f"refusing to write a value for {key} that spans lines or has edge blanks")
+        return self._verified(self._edited(name, items, drop), name, items)
+
+    def _edited(self, name, items, drop):
         newline = newline_of(self.text)
         section = self.sections.get(name)
         if section is None:
@@ -147,10 +157,9 @@ class IniDocument:
         lines = list(self.lines)
         seen = set()
         for entry in reversed(section.entries):
-            ending = newline_of(lines[entry.last]) if lines[entry.last].endswith("\n") else newline
             if entry.key in items and entry.key not in seen:
                 seen.add(entry.key)
-                lines[entry.first:entry.last + 1] = [f"{entry.key} = {items[entry.key]}{ending}"]
+                lines[entry.first:entry.last + 1] = [f"{entry.key} = {items[entry.key]}{_ending(lines[entry.last])}"]
             elif entry.key in items or entry.key in drop:
                 del lines[entry.first:entry.last + 1]  # a stale or repeated key of ours
         missing = [f"{key} = {value}{newline}" for key, value in items.items() if key not in seen]
@@ -159,20 +168,103 @@ class IniDocument:
             if not lines[at - 1].endswith("\n"):
                 lines[at - 1] += newline
             lines[at:at] = missing
-        return "".join(lines)
+        text = "".join(lines)
+        if not self.text.endswith("\n") and text.endswith("\n"):
+            # Only our lines can have moved to the end: the file keeps ending without a newline.
+            text = text[:-len(_ending(text))]
+        return text
+
+    def without_section(self, name):
+        """Text with section `name` (its header, keys, and the comments among them) removed.
+
+        The exact inverse of appending it: `IniDocument(t).with_section(n, items)` followed by
+        `without_section(n)` gives `t` back byte for byte whenever `t` had no section `n`. For a
+        section found elsewhere in the file the same rule applies: its lines go, with the one
+        blank line just above its header (the separator an append adds); everything else stays.
+        A missing section returns the text unchanged.
+        """
+        section = self.sections.get(name)
+        if section is None:
+            return self.text
+        return self._verified(self._removed(section), name, None)
+
+    def _removed(self, section):
+        lines = self.lines
+        first, last = section.header, section.last_content
+        # The ending an append used: the header's own (see _appended).
+        if first > 0 and lines[first - 1] in ("\n", "\r\n"):
+            first -= 1
+        kept = lines[:first] + lines[last + 1:]
+        if not _ending(lines[last]) and kept:
+            # The file ended without a newline: _appended gave the line above one; take it back.
+            # (Whatever that line's ending: a lone \r, which would make it ambiguous, is refused.)
+            kept[-1] = kept[-1][:len(kept[-1]) - len(_ending(kept[-1]))]
+        return "".join(kept)
+
+    def _verified(self, text, name, items):
+        """`text`, once configparser reads every other section exactly as before, and section
+        `name` as `items` (absent for None). The line edits above cannot change another
+        section's meaning in any file configparser accepts, bar pathological indentation (an
+        indented header after our keys would become part of a value): this makes sure."""
+        before = self.parsed if self.parsed is not None else _parse(self.text, self.path)
+        after = _parse(text, self.path)
+        others = [key for key in set(before) | set(after) if key != name]
+        changed = sorted(str(key) for key in others if before.get(key) != after.get(key))
+        ours = after.get(name)
+        if items is None:
+            wrong = ours is not None
+        else:
+            wrong = ours is None or any(ours.get(key) != value for key, value in items.items())
+        if changed or wrong:
+            what = f"profiles {', '.join(changed)}" if changed else f"profile {name}"
+            raise FileProblem(f"cannot edit {self.path} safely: {what} would read differently afterwards "
+                              "(unusual indentation?); fix it by hand, awsmfa changed nothing")
+        return text
 
     def _index_after_content(self, name, lines):
         # Re-scan: deletions above moved the indices.
         return IniDocument("".join(lines), self.path, check=False).sections[name].last_content + 1
 
     def _appended(self, name, items, newline):
+        # Invertible by construction (without_section): a non-empty file always gets exactly one
+        # `newline` before the header, which reads as a blank line after a file that ended with
+        # a newline. A file that had no final newline gets a second one (its last line must end
+        # before the header), and then the new section ends without one, as the file did.
         text = self.text
-        if text and not text.endswith("\n"):
-            text += newline
-        if text.strip() and not text.endswith(newline * 2):
-            text += newline
         body = "".join(f"{key} = {value}{newline}" for key, value in items.items())
-        return f"{text}[{name}]{newline}{body}"
+        if not text:
+            return f"[{name}]{newline}{body}"
+        if text.endswith("\n"):
+            return f"{text}{newline}[{name}]{newline}{body}"
+        return f"{text}{newline}{newline}[{name}]{newline}{body[:-len(newline)]}"
+
+
+def _ending(line):
+    """The line's own ending: \\r\\n, \\n, or '' for a last line without one."""
+    if line.endswith("\r\n"):
+        return "\r\n"
+    return "\n" if line.endswith("\n") else ""
+
+
+def _parse(text, path):
+    """{section: {key: value}} as configparser reads `text` ([DEFAULT] under None), or FileProblem."""
+    import configparser
+
+    # botocore: configparser.RawConfigParser() with its defaults (strict=True), so awsmfa
+    # refuses exactly the files the AWS CLI would choke on (duplicate sections, for one).
+    if _LONE_CR.search(text):
+        raise FileProblem(f"cannot parse {path}: it has a carriage return that ends no line (old Mac line "
+                          "endings?); fix it by hand, awsmfa changed nothing")
+    parser = configparser.RawConfigParser(interpolation=None)
+    try:
+        parser.read_string(text, source=path)
+    except configparser.Error as error:
+        raise FileProblem(f"cannot parse {path}: {_first_line(error)}; fix it by hand, awsmfa changed nothing")
+    # Each section's own keys: botocore also merges [DEFAULT] into each, but whether a section is
+    # awsmfa's must not depend on another section. _sections is configparser's own store.
+    parsed = {name: dict(values) for name, values in parser._sections.items()}
+    parsed[None] = dict(parser.defaults())
+    return parsed
 
 
 def _first_line(error):
@@ -185,4 +277,8 @@ def check_section_name(name, what="profile"):
 
     if not name or name != name.strip() or any(c in name for c in "[]\r\n") or not name.isprintable():
         raise UsageError(f"invalid {what} name {name!r}: no brackets, line breaks or edge blanks")
+    if name == "DEFAULT":
+        # configparser's defaults section: botocore merges its keys into every profile, so a
+        # session written there would hand its token to the long-term profiles too.
+        raise UsageError(f"invalid {what} name 'DEFAULT': configparser merges it into every profile")
     return name

@@ -159,5 +159,34 @@ def write_session(environ, session_name, credentials, source, duration):
     return path
 
 
+def remove_session(environ, name):
+    """Delete the session profile `name` from the credentials file: the undo of write_session.
+
+    For `awsmfa logout`. Locked and atomic like write_session, and the file is left 0600. Only
+    the section's own lines go (header, keys, comments among them, and the blank line above
+    it), so removing a section that write_session appended gives back the file exactly as it
+    was before. Returns True when the section was removed; False when there is no such
+    section (or no credentials file), and then nothing is written.
+
+    Raises UsageError for a name that cannot be a profile; ProfileProblem when the section
+    has no `awsmfa_source_profile` key (a profile the user made, never awsmfa's to delete);
+    FileProblem when the file cannot be read, parsed or written.
+    """
+    check_section_name(name, "session profile")
+    path = paths.credentials_file(environ)
+    if not os.path.isdir(os.path.dirname(fileio.real_path(path)) or "."):
+        return False
+    with fileio.locked(path):
+        document = IniDocument(fileio.read_text(path), path)
+        section = document.section(name)
+        if section is None:
+            return False
+        if SOURCE_KEY not in section:
+            raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} was not written by awsmfa "
+                                 f"(it has no {SOURCE_KEY}); awsmfa removes only its own sessions")
+        fileio.write_atomic(path, document.without_section(name), mode=0o600)
+    return True
+
+
 def exists_writable(path):
     return os.access(os.path.dirname(fileio.real_path(path)) or ".", os.W_OK)

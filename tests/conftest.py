@@ -67,3 +67,17 @@ def aws_cli(local_aws, seed_user, tmp_path):
         "AWS_DEFAULT_REGION": seed_user.region,
     })
     return AwsCli(env, Path(paths["credentials"]), Path(paths["config"]))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the figures the reliability suites gather (a module-level dict FIGURES in a test
+    module: examples generated, processes x rounds, kills, losses...), so CI output shows them."""
+    import sys
+
+    rows = [(name, key, value) for name, module in sorted(sys.modules.items())
+            if name.startswith("test_") and isinstance(getattr(module, "FIGURES", None), dict)
+            for key, value in module.FIGURES.items()]
+    if rows:
+        terminalreporter.write_sep("-", "reliability figures")
+        for name, key, value in rows:
+            terminalreporter.write_line(f"{name}: {key}: {value}")
