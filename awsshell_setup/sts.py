@@ -134,4 +134,5 @@ def _about(seconds):
 
 
 def _short(error):
-    return str(error).splitlines()[0]
+    """botocore's message on one line (ParamValidationError puts the reason on the next)."""
+    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())
