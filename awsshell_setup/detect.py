@@ -69,11 +69,6 @@ def named_shells(names):
     return [shells.by_name(name) for name in shells.SUPPORTED if name in wanted]
 
 
-def _supported(candidate):
-    base = os.path.basename(candidate or "").lower().lstrip("-")
-    return base if base in shells.SUPPORTED else None
-
-
 def running_shell(environ, acct, is_tty=None):
     """(Shell, how) for install when --shell is absent; refuses when it would be a guess."""
     is_tty = os.isatty(0) if is_tty is None else is_tty
@@ -84,21 +79,16 @@ def running_shell(environ, acct, is_tty=None):
     if os.geteuid() == 0 and environ.get("SUDO_USER") not in (None, "", "root"):
         raise UsageError(f"under sudo the detected shell would be {environ['SUDO_USER']}'s, not root's: {NAME_IT}")
     seen = []
-    try:
-        import shellingham
-
-        name, _ = shellingham.detect_shell()
-        if _supported(name):
-            return shells.by_name(_supported(name)), f"detected: awsmfa runs under {_supported(name)}"
-        seen.append(name)
-    except Exception:  # ShellDetectionFailure, or anything odd in /proc: fall through
-        pass
-    if _supported(environ.get("SHELL")):
-        return shells.by_name(_supported(environ["SHELL"])), f"from $SHELL={environ['SHELL']}"
+    name = shells.shellingham_name()
+    if shells.known_name(name):
+        return shells.by_name(shells.known_name(name)), f"detected: awsmfa runs under {shells.known_name(name)}"
+    seen.append(name)
+    if shells.known_name(environ.get("SHELL")):
+        return shells.by_name(shells.known_name(environ["SHELL"])), f"from $SHELL={environ['SHELL']}"
     seen.append(environ.get("SHELL"))
     login_shell = pwd.getpwuid(os.geteuid()).pw_shell
-    if _supported(login_shell):
-        return shells.by_name(_supported(login_shell)), f"from your login shell {login_shell} (passwd)"
+    if shells.known_name(login_shell):
+        return shells.by_name(shells.known_name(login_shell)), f"from your login shell {login_shell} (passwd)"
     seen.append(login_shell)
     shown = next((os.path.basename(name) for name in seen if name), "unknown")
     raise UsageError(f"your shell is {shown}, which awsmfa does not set up: {NAME_IT}")

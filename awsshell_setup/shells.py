@@ -9,11 +9,30 @@ No `if shell == "fish"` anywhere else (awsume's tangle): callers ask the Shell o
 The shell code itself lives in one template per shell under the top-level shell/ folder.
 """
 import os
-import re
-import shlex
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
+# `re` and `shlex` are imported where needed, not here: together with what they pull in they
+# are a fifth of the cached `env` path, whose values (base64 keys, ISO times) never need them.
+_LETTERS_DIGITS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"  # `string` imports re
+_PLAIN = frozenset(_LETTERS_DIGITS + "_@%+=:,./-")  # shlex.quote's safe set
+_NAME_CHARS = frozenset(_LETTERS_DIGITS + "_")
+_PLACEHOLDER = r"\{\{([a-z_]+)\}\}"
+
+
+def _is_plain(text):
+    """True when shlex.quote would return `text` unchanged (no quoting needed)."""
+    return bool(text) and all(char in _PLAIN for char in text)
+
+
+def _is_variable_name(name):
+    return bool(name) and not name[0].isdigit() and all(char in _NAME_CHARS for char in name)
+
+
+def _shlex_quote(text):
+    if _is_plain(text):
+        return text
+    import shlex
+
+    return shlex.quote(text)
 _SECTION = "#@ "
 # A completion section opens with this comment, naming the completer it calls: status reads
 # it back to re-render the block and tell whether it is current.
@@ -43,7 +62,9 @@ def load_template(filename):
 
 def fill(text, values):
     """The trivial renderer: {{name}} -> values[name]; an unknown name is a bug, not a blank."""
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+    import re
+
+    return re.sub(_PLACEHOLDER, lambda match: values[match.group(1)], text)
 
 
 class Target:
@@ -81,7 +102,7 @@ class Shell:
         """Shell code that exports each (name, value) pair into the calling shell."""
         lines = []
         for variable, value in variables:
-            if not _NAME.match(variable):
+            if not _is_variable_name(variable):
                 raise ValueError(f"not a variable name: {variable!r}")
             lines.append(self.assignment(variable, value))
         return "".join(line + "\n" for line in lines)
@@ -148,10 +169,10 @@ class PosixShell(Shell):
     name = "sh"
 
     def assignment(self, variable, value):
-        return f"export {variable}={shlex.quote(value)}"
+        return f"export {variable}={_shlex_quote(value)}"
 
     def quote(self, text):
-        return shlex.quote(text)
+        return _shlex_quote(text)
 
     def syntax_check_argv(self, path):
         return ["sh", "-n", path]
@@ -162,12 +183,13 @@ class PosixShell(Shell):
 
 # Matches a line that sources ~/.bashrc: `. ~/.bashrc`, `source "$HOME/.bashrc"`,
 # `[ -f ~/.bashrc ] && . ~/.bashrc`, `. ${HOME}/.bashrc` (Debian, Amazon Linux, macOS habits).
-_SOURCES_BASHRC = re.compile(
-    r"""(^|[\s;&|({])(\.|source)\s+["']?(~|\$HOME|\$\{HOME\})["']?/\.bashrc\b""")
+_SOURCES_BASHRC = r"""(^|[\s;&|({])(\.|source)\s+["']?(~|\$HOME|\$\{HOME\})["']?/\.bashrc\b"""
 
 
 def _sources_bashrc(text):
-    return any(_SOURCES_BASHRC.search(line) for line in text.splitlines()
+    import re
+
+    return any(re.search(_SOURCES_BASHRC, line) for line in text.splitlines()
                if not line.lstrip().startswith("#"))
 
 
@@ -178,7 +200,9 @@ class _BourneLike(PosixShell):
         # `complete -C` keeps its argument as a command line and re-parses it at each Tab, so a
         # path with a space or a quote must be quoted twice: once for that later parse, once
         # for the rc file.
-        inner = shlex.quote(path)
+        import re
+
+        inner = _shlex_quote(path)
         if inner == path:
             return path
         return '"' + re.sub(r'([\\"$`])', r"\\\1", inner) + '"'
@@ -191,7 +215,7 @@ class _BourneLike(PosixShell):
 
     def prompt_command(self, prompt):
         half = len(prompt) // 2
-        return f"PS1={shlex.quote(prompt[:half])}{shlex.quote(prompt[half:])}; PS2=''; RPS1=''; unset PROMPT_COMMAND"
+        return f"PS1={_shlex_quote(prompt[:half])}{_shlex_quote(prompt[half:])}; PS2=''; RPS1=''; unset PROMPT_COMMAND"
 
 
 class Bash(_BourneLike):
@@ -278,7 +302,7 @@ class Fish(Shell):
         return f"set -gx {variable} {_fish_quote(value)};"
 
     def quote(self, text):
-        return text if re.fullmatch(r"[\w@%+=:,./-]+", text) else _fish_quote(text)
+        return text if _is_plain(text) else _fish_quote(text)
 
     def config_dir(self, home, environ):
         return os.path.join(environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"), "fish")
@@ -313,21 +337,38 @@ def by_name(name):
     return SHELLS[name]
 
 
-def _known(candidate):
+def known_name(candidate):
+    """'bash', 'zsh' or 'fish' for a path or process name of one of them ('-bash' too), else None."""
     base = os.path.basename(candidate or "").lower().lstrip("-")
     return base if base in SUPPORTED else None
 
 
+def shellingham_name():
+    """What shellingham finds up the process tree: the raw name, or None when it cannot tell."""
+    try:
+        import shellingham  # imports subprocess: only when cheaper ways did not answer
+
+        return shellingham.detect_shell()[0]
+    except Exception:  # ShellDetectionFailure, or anything odd in /proc
+        return None
+
+
+def _parent_process_shell():
+    """The parent's name from /proc (Linux), if it is a shell we know. In `eval "$(awsmfa env)"`
+    the parent is that shell, and one read here spares `env` shellingham's import of
+    subprocess (~10 ms). Elsewhere (macOS, wrappers) shellingham walks the process tree."""
+    try:
+        with open(f"/proc/{os.getppid()}/comm") as handle:
+            return known_name(handle.read().strip())
+    except OSError:
+        return None
+
+
 def detect_running_shell(environ):
     """The shell that runs us (for `env`), and how we know: (Shell, how)."""
-    try:
-        import shellingham  # only when --shell was not given
-
-        name, _ = shellingham.detect_shell()
-        if _known(name):
-            return SHELLS[_known(name)], "detected"
-    except Exception:  # ShellDetectionFailure, or anything odd in /proc: fall through
-        pass
-    if _known(environ.get("SHELL")):
-        return SHELLS[_known(environ.get("SHELL"))], "$SHELL"
+    found = _parent_process_shell() or known_name(shellingham_name())
+    if found:
+        return SHELLS[found], "detected"
+    if known_name(environ.get("SHELL")):
+        return SHELLS[known_name(environ.get("SHELL"))], "$SHELL"
     return SHELLS["sh"], "fallback"
