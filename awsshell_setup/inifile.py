@@ -13,25 +13,35 @@ comments, blank lines, order, line endings and every other section stay byte for
 again gives the original bytes back, and every edit is read back with configparser before it
 is returned: every other section must read exactly as before.
 """
-import re
-
 from .errors import FileProblem
 
-# configparser's own header pattern (RawConfigParser.SECTCRE), applied to the stripped line.
-_HEADER = re.compile(r"\[(?P<header>.+)\]")
-_LINE = re.compile(r"[^\n]*\n|[^\n]+")
-# botocore reads with universal newlines, where a lone \r ends a line too; the scanner does not.
-_LONE_CR = re.compile(r"\r(?!\n)")
+# No `re` here: this module is on the cached path of `env`, where importing re costs ~6 ms.
+
+
+def _header_of(stripped):
+    """The section name as configparser's SECTCRE `\\[(?P<header>.+)\\]` matches it at the start
+    of the stripped line: up to the last `]`, at least one character; None if not a header."""
+    if not stripped.startswith("["):
+        return None
+    end = stripped.rfind("]")
+    return stripped[1:end] if end > 1 else None
+
+
+def _has_lone_cr(text):
+    """botocore reads with universal newlines, where a lone \\r ends a line too; the scanner does not."""
+    return text.count("\r") != text.count("\r\n")
 
 
 def split_lines(text):
     """Lines with their endings kept (\\n or \\r\\n), so joining them gives the text back."""
-    return _LINE.findall(text)
+    lines = text.split("\n")
+    last = lines.pop()
+    return [line + "\n" for line in lines] + ([last] if last else [])
 
 
 def newline_of(text):
-    match = re.search(r"\r?\n", text)
-    return match.group(0) if match else "\n"
+    at = text.find("\n")
+    return "\r\n" if at > 0 and text[at - 1] == "\r" else "\n"
 
 
 def _indent(line):
@@ -79,7 +89,7 @@ class IniDocument:
         self.parsed = _parse(text, path) if check else None
         self.lines = split_lines(text)
         # Set by _scan too, on anything configparser might read differently.
-        self.odd = _LONE_CR.search(text) is not None
+        self.odd = _has_lone_cr(text)
         self.sections = self._scan(self.lines)
         # botocore merges [DEFAULT] into every profile; the cached path leaves that to the full one.
         self.odd |= "DEFAULT" in self.sections
@@ -110,9 +120,8 @@ class IniDocument:
                 entry.last = number  # a continuation line of the value above
                 entry.value += "\n" + stripped
                 continue
-            header = _HEADER.match(stripped)
-            if header:
-                name = header.group("header")
+            name = _header_of(stripped)
+            if name is not None:
                 self.odd |= name in sections
                 current = sections.setdefault(name, _Section(name, number))
                 entry = None
@@ -252,7 +261,7 @@ def _parse(text, path):
 
     # botocore: configparser.RawConfigParser() with its defaults (strict=True), so awsmfa
     # refuses exactly the files the AWS CLI would choke on (duplicate sections, for one).
-    if _LONE_CR.search(text):
+    if _has_lone_cr(text):
         raise FileProblem(f"cannot parse {path}: it has a carriage return that ends no line (old Mac line "
                           "endings?); fix it by hand, awsmfa changed nothing")
     parser = configparser.RawConfigParser(interpolation=None)
