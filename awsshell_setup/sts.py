@@ -8,34 +8,66 @@ AWS_ACCESS_KEY_ID/AWS_SESSION_TOKEN/AWS_PROFILE left by an earlier `mfa` cannot 
 (aws-mfa #83, its most reported bug).
 """
 import email.utils
+import os
+import random
+import time
 
 from . import timeutil
 from .debug import log
-from .errors import AwsCallFailed, ProfileProblem
+from .errors import AwsCallFailed, ProfileProblem, UsageError
 from .profiles import Credentials
 
 
-CONNECT_TIMEOUT = 5
-READ_TIMEOUT = 15
+# Bounds on the wait when AWS is down, slow or throttling (each overridable by environment
+# variable, in seconds, for tests and odd networks):
+# - AWSMFA_CONNECT_TIMEOUT: one attempt to connect;
+# - AWSMFA_READ_TIMEOUT: one wait for an answer once connected (STS answers in well under 1 s);
+# - AWSMFA_DEADLINE: no new attempt starts past this time since the first call, so a whole run
+#   waits at most about DEADLINE + READ_TIMEOUT (25 s), whatever fails.
+# botocore's own retries are off (it would make 4 attempts of 15 s on a hang, 60 s and more):
+# awsmfa retries itself, and only what is safe to send again (see _transient).
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 10.0
+DEADLINE = 15.0
 MAX_ATTEMPTS = 3
+BACKOFF_BASE, BACKOFF_CAP = 0.25, 2.0  # full jitter: 0-0.5 s, then 0-1 s
 FALLBACK_REGION = "us-east-1"  # STS is global; a region is only needed to sign
 _SKEW_CODES = {"RequestExpired", "RequestTimeTooSkewed", "InvalidSignatureException", "SignatureDoesNotMatch"}
+_THROTTLE_CODES = {"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+                   "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
+
+
+def _seconds(environ, name, default):
+    text = environ.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise UsageError(f"{name} must be a number of seconds between 0 and 3600 (got {text!r})")
+    return value
 
 
 class AwsClients:
-    def __init__(self, source):
+    def __init__(self, source, environ=None):
         import botocore.config
         import botocore.session
 
+        environ = os.environ if environ is None else environ
         # Name the source profile explicitly: an AWS_PROFILE=mfa left in the environment must
         # not decide the region or endpoint, nor fail with ProfileNotFound.
         session = botocore.session.Session(profile=source.name)
         self.region = source.region or session.get_config_variable("region") or FALLBACK_REGION
         self._session = session
         self._source = source
+        self.connect_timeout = _seconds(environ, "AWSMFA_CONNECT_TIMEOUT", CONNECT_TIMEOUT)
+        self.read_timeout = _seconds(environ, "AWSMFA_READ_TIMEOUT", READ_TIMEOUT)
+        self.deadline = time.monotonic() + _seconds(environ, "AWSMFA_DEADLINE", DEADLINE)
         self._config = botocore.config.Config(
-            connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
-            retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"})
+            connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
+            retries={"total_max_attempts": 1})
 
     def client(self, service):
         client = self._session.create_client(
@@ -48,8 +80,9 @@ class AwsClients:
 
     def get_session_token(self, serial, code, duration):
         client = self.client("sts")
-        with translated_errors(client, "GetSessionToken"):
-            answer = client.get_session_token(DurationSeconds=duration, SerialNumber=serial, TokenCode=code)
+        # Not replayable: a request AWS may have received has spent the MFA code.
+        answer = self._call(client, "GetSessionToken", client.get_session_token, replayable=False,
+                            DurationSeconds=duration, SerialNumber=serial, TokenCode=code)
         raw = answer["Credentials"]
         expiration = raw["Expiration"]
         return Credentials(raw["AccessKeyId"], raw["SecretAccessKey"], raw["SessionToken"],
@@ -57,64 +90,112 @@ class AwsClients:
 
     def list_mfa_devices(self):
         client = self.client("iam")
-        with translated_errors(client, "ListMFADevices", discovering=True):
-            answer = client.list_mfa_devices()
+        answer = self._call(client, "ListMFADevices", client.list_mfa_devices, replayable=True, discovering=True)
         return [device["SerialNumber"] for device in answer.get("MFADevices", [])]
 
+    def _call(self, client, operation, method, replayable, discovering=False, **parameters):
+        """One AWS call: retried while the failure is transient and the deadline allows, then
+        turned into one actionable line (no secret, no response body)."""
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return method(**parameters)
+            except Exception as error:  # noqa: BLE001 - every failure becomes one line
+                why = _transient(error, replayable)
+                pause = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt))
+                if why is None or attempt >= MAX_ATTEMPTS or time.monotonic() + pause >= self.deadline:
+                    tries = f"{attempt} attempts in {time.monotonic() - started:.1f} s" if attempt > 1 else None
+                    raise _translated(error, client, operation, discovering, self, tries) from None
+                log("%s: %s; attempt %d of %d in %.1f s", operation, why, attempt + 1, MAX_ATTEMPTS, pause)
+                time.sleep(pause)
 
-class translated_errors:
-    """Turn botocore's exceptions into one actionable line (no secret in any of them)."""
 
-    def __init__(self, client, operation, discovering=False):
-        self.client, self.operation, self.discovering = client, operation, discovering
+def _transient(error, replayable):
+    """Why `error` is worth another attempt, or None. Never a reason to replay a request AWS
+    may have acted on, unless it is `replayable` (GetSessionToken is not: its code is spent)."""
+    import botocore.exceptions as bx
+    from botocore.parsers import ResponseParserError
 
-    def __enter__(self):
-        return self
+    if isinstance(error, (bx.EndpointConnectionError, bx.ConnectTimeoutError)):
+        return "could not connect"  # nothing was sent
+    if isinstance(error, bx.ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        code = error.response.get("Error", {}).get("Code")
+        if code in _THROTTLE_CODES:
+            return f"throttled ({code})"  # refused before it was acted on
+        if status >= 500:
+            return f"server error (HTTP {status} {code})"
+        return None
+    if replayable and isinstance(error, (bx.ReadTimeoutError, bx.ConnectionClosedError, ResponseParserError)):
+        return type(error).__name__
+    return None
 
-    def __exit__(self, kind, error, traceback):
-        if error is None:
-            return False
-        import botocore.exceptions as bx
 
-        url = self.client.meta.endpoint_url
-        if isinstance(error, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ProxyConnectionError)):
-            raise AwsCallFailed(f"cannot reach {url}: {_short(error)}",
-                                hint="check the network, AWS_ENDPOINT_URL and proxy settings") from None
-        if isinstance(error, bx.ReadTimeoutError):
-            raise AwsCallFailed(f"{url} did not answer within {READ_TIMEOUT} s") from None
-        if isinstance(error, bx.ClientError):
-            raise self._client_error(error, url) from None
-        if isinstance(error, (bx.BotoCoreError,)):
-            raise AwsCallFailed(f"{self.operation} at {url} failed: {_short(error)}") from None
-        return False
+def _translated(error, client, operation, discovering, clients, tries):
+    """Turn botocore's exceptions into one actionable line (no secret in any of them: never
+    the response body, which for GetSessionToken holds the session's keys)."""
+    import botocore.exceptions as bx
+    from botocore.parsers import ResponseParserError
 
-    def _client_error(self, error, url):
-        info = error.response.get("Error", {})
-        code, message = info.get("Code", "Unknown"), (info.get("Message") or "").strip()
-        skew = _clock_skew(error.response)
-        if code in _SKEW_CODES and skew is not None and abs(skew) > 300:
-            direction = "behind" if skew > 0 else "ahead of"
-            return AwsCallFailed(f"this machine's clock is {_about(abs(skew))} {direction} AWS's; "
-                                 "AWS refuses requests more than 15 minutes off",
-                                 hint="fix the system clock (timedatectl, chronyd or ntpd)")
-        if self.operation == "GetSessionToken" and code == "AccessDenied" and "MultiFactorAuthentication" in message:
-            return AwsCallFailed("AWS refused the MFA code (wrong, expired or already used)",
-                                 hint="wait for the next code and try again; check the MFA device matches")
-        if code == "AccessDenied" and "session credentials" in message:
-            return ProfileProblem("the source profile holds session credentials; use your long-term keys")
-        if code in ("InvalidClientTokenId", "UnrecognizedClientException"):
-            return ProfileProblem("AWS does not know the source profile's access key (InvalidClientTokenId)",
-                                  hint="the key was deleted or deactivated; create a new one and run `aws configure`")
-        if code == "SignatureDoesNotMatch":
-            return ProfileProblem("AWS rejected the source profile's secret key (SignatureDoesNotMatch)",
-                                  hint="check aws_secret_access_key, or run `aws configure`")
-        if code in ("ExpiredToken", "ExpiredTokenException"):
-            return ProfileProblem("the source profile's credentials have expired (ExpiredToken)")
-        if self.discovering and code in ("AccessDenied", "AccessDeniedException"):
-            return ProfileProblem("no MFA device configured, and this user may not list its MFA devices "
-                                  "(iam:ListMFADevices denied)",
-                                  hint="pass --serial-number ARN or set mfa_serial in ~/.aws/config")
-        return AwsCallFailed(f"{self.operation} failed at {url}: {code}: {message}")
+    url = client.meta.endpoint_url
+    after = f"; {tries}" if tries else ""
+    spent = "" if operation != "GetSessionToken" else "; if AWS got the request the code is spent, so wait for the next one"
+    if isinstance(error, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ProxyConnectionError)):
+        reason = f"no connection within {clients.connect_timeout:g} s" if isinstance(error, bx.ConnectTimeoutError) \
+            else "connection refused or no route"
+        return AwsCallFailed(f"cannot reach {url}: {reason}{after}",
+                             hint="check the network, AWS_ENDPOINT_URL and proxy settings")
+    if isinstance(error, bx.ReadTimeoutError):
+        return AwsCallFailed(f"{url} did not answer {operation} within {clients.read_timeout:g} s{after}{spent}")
+    if isinstance(error, bx.ConnectionClosedError):
+        return AwsCallFailed(f"{url} closed the connection without answering {operation}{after}{spent}")
+    if isinstance(error, ResponseParserError):
+        return AwsCallFailed(f"the answer from {url} to {operation} is not valid AWS XML{after}{spent}",
+                             hint="is AWS_ENDPOINT_URL an AWS endpoint? is a proxy in the way?")
+    if isinstance(error, bx.ClientError):
+        return _client_error(error, url, operation, discovering, after)
+    if isinstance(error, bx.BotoCoreError):
+        return AwsCallFailed(f"{operation} at {url} failed: {_short(error)}{after}")
+    # Anything else: its type only (its text could quote the answer).
+    return AwsCallFailed(f"{operation} at {url} failed: {type(error).__name__}{after}")
+
+
+def _client_error(error, url, operation, discovering, after):
+    info = error.response.get("Error", {})
+    code, message = info.get("Code", "Unknown"), _short_text(info.get("Message") or "")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    skew = _clock_skew(error.response)
+    if code in _SKEW_CODES and skew is not None and abs(skew) > 300:
+        direction = "behind" if skew > 0 else "ahead of"
+        return AwsCallFailed(f"this machine's clock is {_about(abs(skew))} {direction} AWS's; "
+                             "AWS refuses requests more than 15 minutes off",
+                             hint="fix the system clock (timedatectl, chronyd or ntpd)")
+    if operation == "GetSessionToken" and code == "AccessDenied" and "MultiFactorAuthentication" in message:
+        return AwsCallFailed("AWS refused the MFA code (wrong, expired or already used)",
+                             hint="wait for the next code and try again; check the MFA device matches")
+    if code == "AccessDenied" and "session credentials" in message:
+        return ProfileProblem("the source profile holds session credentials; use your long-term keys")
+    if code in ("InvalidClientTokenId", "UnrecognizedClientException"):
+        return ProfileProblem("AWS does not know the source profile's access key (InvalidClientTokenId)",
+                              hint="the key was deleted or deactivated; create a new one and run `aws configure`")
+    if code == "SignatureDoesNotMatch":
+        return ProfileProblem("AWS rejected the source profile's secret key (SignatureDoesNotMatch)",
+                              hint="check aws_secret_access_key, or run `aws configure`")
+    if code in ("ExpiredToken", "ExpiredTokenException"):
+        return ProfileProblem("the source profile's credentials have expired (ExpiredToken)")
+    if discovering and code in ("AccessDenied", "AccessDeniedException"):
+        return ProfileProblem("no MFA device configured, and this user may not list its MFA devices "
+                              "(iam:ListMFADevices denied)",
+                              hint="pass --serial-number ARN or set mfa_serial in ~/.aws/config")
+    if code in _THROTTLE_CODES:
+        return AwsCallFailed(f"AWS is throttling {operation} requests ({code}: {message}){after}",
+                             hint="too many calls from this account; wait a minute and try again")
+    if status >= 500:
+        return AwsCallFailed(f"AWS failed to answer {operation} (HTTP {status} {code}: {message}){after}",
+                             hint="a problem on AWS's side; try again in a minute")
+    return AwsCallFailed(f"{operation} failed at {url}: {code}: {message}{after}")
 
 
 def _clock_skew(response):
@@ -134,5 +215,11 @@ def _about(seconds):
 
 
 def _short(error):
-    """botocore's message on one line (ParamValidationError puts the reason on the next)."""
-    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    return _short_text(str(error))
+
+
+def _short_text(text):
+    """A message on one line (ParamValidationError puts the reason on the next), and not too
+    long of it: an error's text may quote a whole answer."""
+    line = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    return line if len(line) <= 300 else line[:300] + "..."

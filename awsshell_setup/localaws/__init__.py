@@ -8,7 +8,8 @@ identity-policy evaluation with the MFA condition keys.
 
 Module map (one job each):
 
-* ``server``      LocalAWS: start/stop/reset, clock offset, admin key, code helpers
+* ``server``      LocalAWS: start/stop/reset, clock offset, admin key, code helpers, faults
+                  (``fail_next``, ``heal``, ``down``, ``requests_seen``)
 * ``middleware``  the order of checks for each request
 * ``request``     reading a request and its SigV4 signature from the WSGI environ
 * ``sigv4``       timestamp window and signature verification (botocore's signer)
@@ -21,6 +22,7 @@ Module map (one job each):
 * ``forward``     adjusting a request for moto
 * ``iamstore``    reading moto's IAM backend
 * ``errors``      AWS error envelopes per protocol
+* ``faults``      failures on demand for tests: reset, hang, 500, throttling, malformed XML
 * ``scenario``    the seed user, policy, MFA device and instance
 * ``cli``         ``python -m awsshell_setup.localaws serve|code``
 

@@ -3,6 +3,8 @@
 For every request, in this order (the first failure answers the request):
 
 1. moto's own ``/moto-api`` (dashboard, reset) passes untouched: it is local tooling.
+   Any other request is counted, and answered with a planned fault if a test asked for one
+   (``faults``: reset, hang, 500, throttling, malformed XML).
 2. The SigV4 signature is parsed (Authorization header, or a presigned query string);
    unsigned requests are refused.
 3. The access key is resolved (``identity``): admin key, IAM user key, or session key with
@@ -21,9 +23,9 @@ import sys
 import traceback
 import uuid
 from http import HTTPStatus
-from typing import Callable
+from typing import Callable, Optional
 
-from . import authorize, awstime, errors, forward, identity, sigv4, sts
+from . import authorize, awstime, errors, faults, forward, identity, sigv4, sts
 from .mfa import MfaCodes
 from .request import parse_signature, read_request
 from .sessions import SessionStore
@@ -38,8 +40,10 @@ def _status_line(status: int) -> str:
 
 class AuthMiddleware:
     def __init__(self, app, *, clock: Callable[[], float], sessions: SessionStore,
-                 codes: MfaCodes, admin_key: str, admin_secret: str):
+                 codes: MfaCodes, admin_key: str, admin_secret: str,
+                 fault_plan: Optional[faults.Faults] = None):
         self.app = app
+        self.faults = fault_plan or faults.Faults()
         self.clock = clock
         self.sessions = sessions
         self.codes = codes
@@ -51,6 +55,9 @@ class AuthMiddleware:
         req = read_request(environ)
         if environ.get("PATH_INFO", "").startswith("/moto-api"):
             return self._forward(environ, start_response)
+        fault = self.faults.take()
+        if fault is not None:
+            return self._fault(fault, environ, start_response, req)
         try:
             sig = parse_signature(req)
             if sig is None:
@@ -74,6 +81,25 @@ class AuthMiddleware:
             return self._error(start_response, error, req)
         forward.prepare(environ, req, principal)
         return self._forward(environ, start_response)
+
+    def _fault(self, kind, environ, start_response, req):
+        """Answer with a planned fault (faults.py) instead of handling the request."""
+        if kind == "reset":
+            faults.reset_connection(environ)
+        if kind == "hang":
+            self.faults.hang()
+            error = errors.AWSError("ServiceUnavailable", "localaws: a hang fault was released", 503,
+                                    sender=False)
+        elif kind == "malformed":
+            body = faults.malformed_body(req.service)
+            return self._respond(start_response, 200, [("Content-Type", "text/xml"),
+                                                       ("Content-Length", str(len(body)))], body)
+        elif kind == "throttle":
+            error = errors.AWSError("Throttling", "Rate exceeded", 400)
+        else:
+            error = errors.AWSError("InternalFailure", "The request processing has failed because of "
+                                    "an unknown error, exception or failure.", 500, sender=False)
+        return self._error(start_response, error, req)
 
     def _error(self, start_response, error, req):
         status, headers, body = errors.render(error, req.protocol, req.service,

@@ -6,11 +6,13 @@ and used MFA codes kept here) so each start is clean, and ``reset()`` does the s
 tests without restarting the HTTP server.
 """
 
+import contextlib
 import threading
 import time
 from typing import Optional
 
 from . import iamstore, mfa
+from .faults import Faults
 from .middleware import AuthMiddleware
 from .sessions import SessionStore
 
@@ -42,6 +44,9 @@ class LocalAWS:
         self.clock_offset = 0.0
         self.sessions = SessionStore()
         self.codes = mfa.MfaCodes()
+        self.faults = Faults()
+        self._app = None
+        self._handler = None
         self._server = None
         self._thread: Optional[threading.Thread] = None
         self._boto_session = None
@@ -63,7 +68,7 @@ class LocalAWS:
             return self
         # moto and werkzeug are imported only now: importing the package stays cheap.
         from moto.server import DomainDispatcherApplication, create_backend_app
-        from werkzeug.serving import WSGIRequestHandler, make_server
+        from werkzeug.serving import WSGIRequestHandler
 
         class Handler(WSGIRequestHandler):
             def log_request(handler, *args, **kwargs):  # noqa: N805
@@ -78,24 +83,32 @@ class LocalAWS:
                 handler.send_header("Server", handler.version_string())
 
         self.reset()
-        app = AuthMiddleware(
+        self._app = AuthMiddleware(
             DomainDispatcherApplication(create_backend_app),
             clock=self.now,
             sessions=self.sessions,
             codes=self.codes,
             admin_key=ADMIN_ACCESS_KEY_ID,
             admin_secret=ADMIN_SECRET_ACCESS_KEY,
+            fault_plan=self.faults,
         )
-        server = make_server(self.host, self._requested_port, app, threaded=True,
-                             request_handler=Handler)
+        self._handler = Handler
+        self._listen(self._requested_port)
+        return self
+
+    def _listen(self, port: int) -> None:
+        from werkzeug.serving import make_server
+
+        server = make_server(self.host, port, self._app, threaded=True,
+                             request_handler=self._handler)
         self.port = server.server_port
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="localaws",
                                         daemon=True)
         self._thread.start()
-        return self
 
     def stop(self) -> None:
+        self.faults.heal()  # let hanging requests go, or shutdown would wait for them
         server, self._server = self._server, None
         if server is None:
             return
@@ -105,6 +118,37 @@ class LocalAWS:
             self._thread.join(timeout=10)
             self._thread = None
 
+    # -- faults (faults.py) ----------------------------------------------------------------
+
+    def fail_next(self, kind: str, count: Optional[int] = 1) -> None:
+        """Make the next ``count`` requests fail as ``kind`` ("reset", "hang", "500",
+        "throttle", "malformed"); ``count=None``: every request until ``heal()``."""
+        self.faults.fail_next(kind, count)
+
+    def heal(self) -> None:
+        """No more planned faults; hanging requests are let go."""
+        self.faults.heal()
+
+    @property
+    def requests_seen(self) -> int:
+        """Requests received since the last reset (moto's /moto-api not counted)."""
+        return self.faults.seen
+
+    @contextlib.contextmanager
+    def down(self):
+        """Nothing listens on the endpoint's port inside the block (connection refused); the
+        same port answers again after it, with all state kept."""
+        if self._server is None:
+            raise RuntimeError("LocalAWS is not running")
+        port, server, self._server = self.port, self._server, None
+        server.shutdown()
+        server.server_close()
+        self._thread.join(timeout=10)
+        try:
+            yield self
+        finally:
+            self._listen(port)
+
     def reset(self) -> None:
         """Forget everything: moto's backends, sessions, used MFA codes, the clock offset."""
         from moto.moto_api._internal.models import moto_api_backend
@@ -112,6 +156,7 @@ class LocalAWS:
         moto_api_backend.reset()
         self.sessions.clear()
         self.codes.clear()
+        self.faults.reset()
         self.clock_offset = 0.0
 
     def __enter__(self) -> "LocalAWS":
@@ -156,7 +201,7 @@ class LocalAWS:
             endpoint_url=self.endpoint_url,
             **creds,
             # One attempt: tests assert on the first answer, not on retries.
-            config=Config(retries={"max_attempts": 1, "mode": "standard"},
+            config=Config(retries={"total_max_attempts": 1, "mode": "standard"},
                           parameter_validation=validate),
         )
 
