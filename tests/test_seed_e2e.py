@@ -81,36 +81,28 @@ def test_duration_is_what_sts_granted(user, local_aws, seed_user):
     assert 880 < left <= 900
 
 
-def test_eval_in_a_real_bash_prompts_on_the_terminal_and_stops_the_instance(user, local_aws, seed_user):
-    shell = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], env={**user.environ(), "PS1": "$ "},
-                          encoding="utf-8", timeout=60)
-    shell.expect_exact("$ ")
-    shell.sendline('eval "$(python -m awsshell_setup env)"; echo "EVAL=$?"')
-    shell.expect_exact(f"MFA code for {seed_user.serial_number}: ")
-    shell.sendline(local_aws.fresh_code(seed_user.serial_number))
-    shell.expect(r"EVAL=(\d+)")
-    assert shell.match.group(1) == "0"
-    shell.sendline(f'aws ec2 stop-instances --instance-ids {seed_user.instance_id} >/dev/null; '
-                   'echo "STOP=$? PROFILE=$AWS_PROFILE TOKEN=${#AWS_SESSION_TOKEN}"')
-    shell.expect(r"STOP=(\d+) PROFILE=(\S+) TOKEN=(\d+)")
-    assert shell.match.groups()[:2] == ("0", "mfa") and int(shell.match.group(3)) > 100
-    shell.sendline("exit")
-    shell.expect(pexpect.EOF)
-    assert instance_state(local_aws, seed_user) in ("stopping", "stopped")
+# Per shell: how to start it interactively, how to load the session, how to read a status.
+REAL_SHELLS = {
+    "bash": (["bash", "--norc", "--noprofile", "-i"], 'eval "$(python -m awsshell_setup env)"; echo "EVAL=$?"', "$?"),
+    "fish": (["fish", "--no-config", "-i"], "python -m awsshell_setup env --shell fish | source; "
+                                            "echo EVAL=$pipestatus[1]", "$status"),
+}
 
 
-def test_eval_in_a_real_fish_with_shell_fish(user, local_aws, seed_user):
-    shell = pexpect.spawn("fish", ["--no-config", "-i"], env=user.environ(), encoding="utf-8", timeout=60)
-    shell.sendline("function fish_prompt; echo -n '> '; end")
-    shell.sendline("python -m awsshell_setup env --shell fish | source; echo EVAL=$pipestatus[1]")
+@pytest.mark.parametrize("shell_name", sorted(REAL_SHELLS))
+def test_eval_in_a_real_shell_prompts_on_the_terminal_and_stops_the_instance(user, local_aws, seed_user, shell_name):
+    argv, load, status = REAL_SHELLS[shell_name]
+    shell = pexpect.spawn(argv[0], argv[1:], env=user.environ(), encoding="utf-8", timeout=60)
+    shell.sendline(load)
     shell.expect_exact(f"MFA code for {seed_user.serial_number}: ")
     shell.sendline(local_aws.fresh_code(seed_user.serial_number))
     shell.expect(r"EVAL=(\d+)")
     assert shell.match.group(1) == "0"
     shell.sendline(f"aws ec2 stop-instances --instance-ids {seed_user.instance_id} >/dev/null; "
-                   "echo STOP=$status PROFILE=$AWS_PROFILE EXP=$AWS_CREDENTIAL_EXPIRATION")
+                   f"echo STOP={status} PROFILE=$AWS_PROFILE EXP=$AWS_CREDENTIAL_EXPIRATION")
     shell.expect(r"STOP=(\d+) PROFILE=(\S+) EXP=(\S+Z)")
-    assert shell.match.group(1) == "0" and shell.match.group(2) == "mfa"
+    assert shell.match.groups()[:2] == ("0", "mfa")
+    assert timeutil.parse_utc(shell.match.group(3)) > timeutil.now()
     shell.sendline("exit")
     shell.expect(pexpect.EOF)
     assert instance_state(local_aws, seed_user) in ("stopping", "stopped")
