@@ -1,0 +1,32 @@
+"""The package as users install it: templates from the top-level shell/ folder inside the wheel,
+the console script, and `python -m awsshell_setup`."""
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_wheel_carries_the_shell_templates_and_the_console_script(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
+    wheel = next(tmp_path.glob("awsmfa-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for template in ("bash.bash", "zsh.zsh", "fish.fish"):
+        assert f"awsshell_setup/shell/{template}" in names
+    assert "awsshell_setup/localaws/server.py" in names
+    entry_points = next(name for name in names if name.endswith("entry_points.txt"))
+    assert "awsmfa = awsshell_setup.__main__:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_python_dash_m_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "awsshell_setup", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("awsmfa, version ")
+
+
+def test_templates_are_found_through_the_package():
+    from awsshell_setup import shell
+
+    folder = Path(shell.__file__).parent
+    assert {path.name for path in folder.iterdir()} >= {"bash.bash", "zsh.zsh", "fish.fish"}
