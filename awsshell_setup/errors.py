@@ -16,7 +16,9 @@ class AwsmfaError(Exception):
         self.hint = hint
 
     def __str__(self):
-        return f"{self.message} ({self.hint})" if self.hint else self.message
+        text = f"{self.message} ({self.hint})" if self.hint else self.message
+        # One line, whatever a path or name in it holds: no newline, no terminal escape.
+        return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class UsageError(AwsmfaError):

@@ -20,6 +20,10 @@ from .errors import FileProblem
 
 TEMP_SUFFIX = ".awsmfa-tmp"
 LOCK_TIMEOUT_SECONDS = 15.0
+# Real credentials and config files are a few KB (a thousand SSO profiles make ~200 KB). Past
+# this, awsmfa refuses rather than spend seconds and hundreds of MB parsing (a 45 MB file took
+# 98 s and 2 GB), and it never reads further: /dev/zero behind a symlink costs nothing.
+MAX_FILE_BYTES = 2 * 2**20
 
 
 def real_path(path):
@@ -28,10 +32,12 @@ def real_path(path):
 
 
 def read_text(path, missing_ok=True):
-    """The file's text, '' when absent (if allowed). Refuses non-UTF-8 and non-files clearly."""
+    """The file's text, '' when absent (if allowed). Refuses clearly, without blocking or
+    reading without end: non-UTF-8 text, a directory, a FIFO or device (a FIFO would block the
+    open, /dev/zero would never end), and files over MAX_FILE_BYTES."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         if missing_ok and not os.path.islink(path):
             return ""
@@ -43,9 +49,31 @@ def read_text(path, missing_ok=True):
     except OSError as error:
         raise FileProblem(f"cannot read {path}: {error.strerror}")
     try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise FileProblem(f"{path} is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise FileProblem(f"{path} is not a regular file (a FIFO, socket or device); awsmfa read nothing from it")
+        if info.st_size > MAX_FILE_BYTES:
+            raise _too_big(path)
+        # Bounded even if the file grows meanwhile.
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise FileProblem(f"cannot read {path}: {error.strerror}")
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_big(path)
+    try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise FileProblem(f"{path} is not UTF-8 text (byte {error.start}); awsmfa changed nothing")
+
+
+def _too_big(path):
+    return FileProblem(f"{path} is over {MAX_FILE_BYTES // 2**20} MiB, too big for an AWS credentials or config "
+                       "file; awsmfa read no further and changed nothing")
 
 
 @contextlib.contextmanager
@@ -86,6 +114,26 @@ def _sweep_temporaries(folder):
         if name.startswith(".") and name.endswith(TEMP_SUFFIX):
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(folder, name))
+
+
+def check_writable(path):
+    """Refuse now what write_atomic would refuse later: before a prompt spends an MFA code.
+
+    The folder of `path`'s real file must be writable, or, when it does not exist yet, the
+    nearest folder above it that does (ensure_folder creates the rest). A read-only home, a
+    read-only mount, or ~/.aws being a file all fail here, with nothing asked and nothing written.
+    """
+    folder = os.path.dirname(real_path(path)) or "."
+    while not os.path.isdir(folder):
+        if os.path.lexists(folder):
+            raise FileProblem(f"cannot write {path}: {folder} is not a folder; awsmfa changed nothing")
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+        raise FileProblem(f"cannot write {path}: folder {folder} is not writable (read-only?); "
+                          "awsmfa asked for no code and changed nothing")
 
 
 def ensure_folder(path, mode=0o700, owner=None):

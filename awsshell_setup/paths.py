@@ -4,13 +4,32 @@ Injectable for tests: every function takes the environment mapping instead of re
 os.environ behind the caller's back.
 """
 import os
+import re
+
+# posixpath.expandvars' own pattern: $NAME or ${NAME}; anything else ($(...), a lone $) stays.
+_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
 
 
 def _expand(path, environ):
-    if path.startswith("~"):
-        home = environ.get("HOME") or os.path.expanduser("~")
-        path = home + path[1:]
-    return path
+    """As botocore expands AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE
+    (configloader.raw_config_parse: os.path.expandvars, then os.path.expanduser), with `environ`
+    in place of os.environ, so awsmfa writes the very file the AWS CLI reads."""
+    def variable(match):
+        name = match.group(1).strip("{}") if match.group(1).startswith("{") else match.group(1)
+        return environ.get(name, match.group(0))
+
+    path = _VARIABLE.sub(variable, path)
+    if not path.startswith("~"):
+        return path
+    user, slash, rest = path[1:].partition("/")
+    home = home_dir(environ) if not user else os.path.expanduser("~" + user)
+    if home.startswith("~"):
+        from .errors import FileProblem
+
+        # Else "~/.aws" would become a folder named "~" in the current folder.
+        raise FileProblem(f"cannot tell where {path} is: HOME is not set and this user has no home folder "
+                          "in the passwd database", hint="set HOME, or AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE")
+    return home.rstrip("/") + slash + rest if home != "/" else "/" + rest
 
 
 def home_dir(environ):
@@ -27,8 +46,9 @@ def config_file(environ):
 
 
 def display(path, environ):
-    """A path as the user would type it: ~ for the home folder."""
+    """A path as the user would type it: ~ for the home folder; control characters escaped, so
+    a message naming it stays one line."""
     home = home_dir(environ)
     if home and home != "/" and (path == home or path.startswith(home.rstrip("/") + "/")):
-        return "~" + path[len(home.rstrip("/")):]
-    return path
+        path = "~" + path[len(home.rstrip("/")):]
+    return path if path.isprintable() else repr(path)

@@ -113,7 +113,9 @@ class AwsFiles:
             return None
         expiration = timeutil.parse_utc(section.get(EXPIRATION_KEY))
         values = [section.get(key, "").strip() for key in (KEY_ID, SECRET, TOKEN)]
-        if expiration is None or not all(values):
+        # No real key holds a line break, tab, NUL or escape (a continuation line makes one):
+        # such a session is renewed, never printed for a shell to evaluate.
+        if expiration is None or not all(value and value.isprintable() for value in values):
             return None
         try:
             duration = int(section.get(DURATION_KEY, "0"))

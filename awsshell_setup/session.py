@@ -6,7 +6,7 @@ any call, so a mistake costs neither a code nor a write.
 """
 import os
 
-from . import timeutil
+from . import fileio, timeutil
 from .debug import log
 from .errors import ProfileProblem, UsageError
 from .inifile import check_section_name
@@ -61,6 +61,19 @@ def choose_source(files, flag):
     return DEFAULT_SOURCE, "default"
 
 
+def session_name_for(files, request, source):
+    """The session profile: --update-profile; else the awsmfa session profile AWS_PROFILE
+    names, when it is the source's (an `mfa` renewing its own session keeps its name); else
+    `mfa` or SOURCE-mfa."""
+    if request.update_profile:
+        return request.update_profile
+    ambient = (files.environ.get("AWS_PROFILE") or "").strip()
+    if not request.profile and ambient and files.is_session_profile(ambient) \
+            and files.credentials.section(ambient)["awsmfa_source_profile"] == source:
+        return ambient
+    return session_profile_for(source)
+
+
 def validate_duration(seconds):
     if not MIN_DURATION <= seconds <= MAX_DURATION:
         raise UsageError(f"--duration-seconds must be between {MIN_DURATION} and {MAX_DURATION} (got {seconds})")
@@ -79,7 +92,7 @@ def cached(files, request):
     if request.force:
         return None
     source, source_how = choose_source(files, request.profile)
-    session_name = request.update_profile or session_profile_for(source)
+    session_name = session_name_for(files, request, source)
     found = files.cached_session(session_name, source)
     if found is None:
         log("no reusable session in [%s] for source [%s]", session_name, source)
@@ -105,13 +118,15 @@ def obtain(request, environ=None, ask_code=None):
 
     source_name, source_how = choose_source(files, request.profile)
     source = files.source_profile(source_name)
-    session_name = check_section_name(request.update_profile or session_profile_for(source_name), "session profile")
+    session_name = check_section_name(session_name_for(files, request, source_name), "session profile")
     files.check_session_target(session_name, source_name)
     log("source profile [%s] (%s); session profile [%s]", source_name, source_how, session_name)
+    # A code spent on a session that cannot be stored is a code wasted: check before asking.
+    fileio.check_writable(files.credentials_path)
 
     from .sts import AwsClients  # botocore: only now that a call is certain
 
-    aws = AwsClients(source)
+    aws = AwsClients(source, environ)
     serial, serial_how = _mfa_device(request, source, aws)
     log("MFA device %s (%s)", serial, serial_how)
     if request.token_code is None:

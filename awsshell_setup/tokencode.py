@@ -8,7 +8,8 @@ import re
 
 from .errors import Cancelled, UsageError
 
-_CODE = re.compile(r"^[0-9]{6}$")
+# \Z, not $: `$` also matches before a final newline, and "123456\n" would reach STS.
+_CODE = re.compile(r"\A[0-9]{6}\Z")
 PROMPT_TRIES = 3
 
 
