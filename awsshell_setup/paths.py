@@ -4,10 +4,10 @@ Injectable for tests: every function takes the environment mapping instead of re
 os.environ behind the caller's back.
 """
 import os
-import re
 
 # posixpath.expandvars' own pattern: $NAME or ${NAME}; anything else ($(...), a lone $) stays.
-_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
+# Compiled only for a path with a `$`: `re` costs ~6 ms on the cached `env` path.
+_VARIABLE = r"\$(\w+|\{[^}]*\})"
 
 
 def _expand(path, environ):
@@ -18,7 +18,10 @@ def _expand(path, environ):
         name = match.group(1).strip("{}") if match.group(1).startswith("{") else match.group(1)
         return environ.get(name, match.group(0))
 
-    path = _VARIABLE.sub(variable, path)
+    if "$" in path:
+        import re
+
+        path = re.sub(_VARIABLE, variable, path, flags=re.ASCII)
     if not path.startswith("~"):
         return path
     user, slash, rest = path[1:].partition("/")

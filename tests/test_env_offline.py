@@ -65,9 +65,40 @@ def test_the_cached_path_does_not_import_botocore(user):
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "awsshell_setup.session" in imported  # the measurement sees our modules...
     assert not {name for name in imported if name.split(".")[0] in ("botocore", "boto3", "click")}
-    # ...and none of the heavier standard modules the cached path has no use for (each costs
-    # 8-15 ms, and the whole path must stay within a few times `python -c pass`).
-    assert not imported & {"configparser", "logging", "dataclasses", "inspect", "subprocess", "json"}
+
+
+# Python's start-up (site, .pth files, an editable install's finder) may import some of these
+# itself; what counts is what awsmfa adds, so compare sys.modules before and after.
+_MODULES_ADDED = """
+import sys
+before = set(sys.modules)
+from awsshell_setup.__main__ import main
+status = main(sys.argv[1:])
+sys.stderr.write("ADDED " + " ".join(sorted(set(sys.modules) - before)) + "\\n")
+sys.exit(status)
+"""
+
+
+def modules_added(user, *args):
+    result = subprocess.run([AWSMFA[0], "-c", _MODULES_ADDED, *args], env=user.environ(),
+                            capture_output=True, text=True, timeout=60)
+    line = next(line for line in result.stderr.splitlines() if line.startswith("ADDED "))
+    return result, set(line.split()[1:])
+
+
+def test_the_cached_path_imports_only_what_it_needs(user):
+    # Each of these costs 3-15 ms; the whole cached path must stay within a few times
+    # `python -c pass` (bench/benchmark.py measures it).
+    user.write_credentials(LONG_TERM + stored_session(3600))
+    heavy = {"configparser", "logging", "dataclasses", "inspect", "subprocess", "json", "re", "shlex",
+             "contextlib", "tempfile", "shellingham", "click", "botocore"}
+    result, added = modules_added(user, "env", "--shell", "bash")
+    assert result.returncode == 0 and "AWS_SESSION_TOKEN" in result.stdout
+    assert "awsshell_setup.session" in added and not added & heavy
+    # The check sees what the full path loads: a value that needs quoting brings shlex in.
+    user.write_credentials(LONG_TERM + stored_session(3600, secret="needs quoting"))
+    result, added = modules_added(user, "env", "--shell", "bash")
+    assert result.returncode == 0 and "shlex" in added
 
 
 def test_the_uncached_path_does_import_botocore(user):
