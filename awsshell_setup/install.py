@@ -13,6 +13,7 @@ import dataclasses
 import difflib
 import os
 import shutil
+import stat
 
 from . import completer as completers
 from . import detect, fileio, paths, shells
@@ -39,18 +40,35 @@ class Block:
     body: str    # between the markers, notes left out
 
 
+def lines_of(text):
+    """The lines of `text` with their endings, as a shell reads them: only "\\n" ends a line.
+    (str.splitlines also breaks at form feed, \\x1c-\\x1e, NEL and U+2028/9, which a shell
+    keeps inside the line: a marker after one of them is not a marker to the shell, and
+    taking it for one would swallow the user's lines up to the next marker.)"""
+    start = 0
+    while start < len(text):
+        stop = text.find("\n", start)
+        stop = len(text) if stop < 0 else stop + 1
+        yield text[start:stop]
+        start = stop
+
+
+def is_marker(line, marker):
+    """A marker line: the marker alone, give or take spaces, tabs and a CR (CRLF files)."""
+    return line.rstrip("\n").strip(" \t\r") == marker
+
+
 def find_blocks(text, path):
-    """Every marker block in `text`, in order. A BEGIN without END is refused."""
+    """Every marker block in `text`, in order. A BEGIN without END, or a BEGIN inside a block,
+    is refused; an END with no block open is the user's text."""
     found, offset, opened = [], 0, None
-    lines = text.splitlines(keepends=True)
-    for number, line in enumerate(lines, 1):
-        bare = line.strip()
-        if bare == BEGIN:
+    for number, line in enumerate(lines_of(text), 1):
+        if is_marker(line, BEGIN):
             if opened is not None:
-                raise FileProblem(f"{path}: line {opened[2]} opens an awsmfa block that line {number} opens again",
+                raise FileProblem(f"{_shown(path)}: line {opened[2]} opens an awsmfa block that line {number} opens again",
                                   hint="fix the markers by hand; awsmfa changed nothing")
             opened = (offset, [], number, [])
-        elif bare == END and opened is not None:
+        elif is_marker(line, END) and opened is not None:
             start, notes, _, body = opened
             found.append(Block(start, offset + len(line), notes, "".join(body)))
             opened = None
@@ -58,9 +76,14 @@ def find_blocks(text, path):
             (opened[1] if line in NOTES else opened[3]).append(line)
         offset += len(line)
     if opened is not None:
-        raise FileProblem(f"{path}: line {opened[2]} opens an awsmfa block ({BEGIN}) that never ends ({END})",
+        raise FileProblem(f"{_shown(path)}: line {opened[2]} opens an awsmfa block ({BEGIN}) that never ends ({END})",
                           hint="fix the markers by hand; awsmfa changed nothing")
     return found
+
+
+def _shown(path):
+    """A path for a one-line message: control characters (a newline in a folder name) escaped."""
+    return path if path.isprintable() else repr(path)
 
 
 def block_text(body, notes=()):
@@ -68,18 +91,16 @@ def block_text(body, notes=()):
 
 
 def with_block(text, body, path, existed=True):
-    """`text` with our block holding `body`: replaced in place (notes kept, duplicates
-    dropped), or appended after the last line."""
+    """`text` with our block holding `body`: replaced in place (notes kept), or appended after
+    the last line. Further copies (init output appended twice) go as uninstall takes them."""
     blocks = find_blocks(text, path)
     if blocks:
         first = blocks[0]
-        pieces = [text[:first.start], block_text(body, first.notes)]
-        cursor = first.stop
-        for extra in blocks[1:]:  # a block pasted twice (init output appended again)
-            pieces.append(text[cursor:extra.start])
-            cursor = extra.stop
-        pieces.append(text[cursor:])
-        return "".join(pieces)
+        rest, _ = without_blocks(text[first.stop:], path)
+        notes = list(first.notes)
+        if any(CREATED_NOTE in block.notes for block in blocks[1:]) and CREATED_NOTE not in notes:
+            notes.append(CREATED_NOTE)
+        return text[:first.start] + block_text(body, notes) + rest
     if not existed:
         return block_text(body, [CREATED_NOTE])
     if text and not text.endswith("\n"):
@@ -100,8 +121,27 @@ def without_blocks(text, path):
     return text, (created and text == "")
 
 
+def user_lines(text):
+    """(line number, line) of each line outside our blocks: what the user wrote. Tolerant
+    (never refuses): for looking at the user's text, not for editing it."""
+    inside = False
+    for number, line in enumerate(lines_of(text), 1):
+        if is_marker(line, BEGIN):
+            inside = True
+        elif inside and is_marker(line, END):
+            inside = False
+        elif not inside:
+            yield number, line
+
+
+def outside_blocks(text):
+    return "".join(line for _, line in user_lines(text))
+
+
 def is_owned(text):
-    return text.startswith(OWNED_MARK)
+    """The header line awsmfa writes, or an older one: the mark, then ':' or the line's end.
+    ('# awsmfa: managed files of mine' is someone else's line.)"""
+    return text.startswith(OWNED_MARK) and text[len(OWNED_MARK):len(OWNED_MARK) + 1] in ("", ":", "\n", "\r")
 
 
 # --- plans ----------------------------------------------------------------------------------
@@ -118,7 +158,7 @@ class Change:
         return self.before != self.after
 
     def describe(self, environ):
-        where = paths.display(self.target.path, environ)
+        where = _shown(paths.display(self.target.path, environ))
         why = f" ({self.target.why})" if self.target.why else ""
         if not self.changed:
             return f"{where}: up to date{why}" if self.after is not None else ""
@@ -144,7 +184,7 @@ def desired(shell, target, before, completer_path, removing=False):
         if before is not None and not is_owned(before):
             if wanted:
                 raise FileProblem(
-                    f"{target.path} exists and awsmfa did not write it (its first line is not '{OWNED_MARK}')",
+                    f"{_shown(target.path)} exists and awsmfa did not write it (its first line is not '{OWNED_MARK}')",
                     hint="move it away, or pass --no-completion if it is your own aws completion"
                     if "completion" in target.sections else "move it away; awsmfa changed nothing")
             return before  # someone else's file: never touched
@@ -158,10 +198,37 @@ def desired(shell, target, before, completer_path, removing=False):
     return None if delete else text
 
 
+# A real rc file is a few KB (oh-my-zsh's template is 4 KB); past this something is wrong, and
+# reading on would cost memory for nothing.
+MAX_RC_BYTES = 2 * 2**20
+
+
 def _read(path):
+    """The file's text, or None when there is no file. Whatever cannot be an rc file we may
+    edit (a dangling symlink, a folder, a FIFO or device, not UTF-8, huge, unreadable) is
+    refused here, before anything is written, with one line that names it."""
     if not os.path.lexists(path):
         return None
-    return fileio.read_text(path, missing_ok=False)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise FileProblem(f"{_shown(path)} is a symlink to {_shown(os.readlink(path))}, which does not exist",
+                          hint="create the target or remove the link; awsmfa changed nothing")
+    except OSError as error:
+        raise FileProblem(f"cannot read {_shown(path)}: {error.strerror}", hint="awsmfa changed nothing")
+    if stat.S_ISDIR(info.st_mode):
+        raise FileProblem(f"{_shown(path)} is a folder, not a file", hint="awsmfa changed nothing")
+    if not stat.S_ISREG(info.st_mode):
+        raise FileProblem(f"{_shown(path)} is not a regular file (a FIFO, socket or device)",
+                          hint="awsmfa read nothing from it and changed nothing")
+    if info.st_size > MAX_RC_BYTES:
+        raise FileProblem(f"{_shown(path)} is over {MAX_RC_BYTES // 2**20} MiB, too big for a shell startup file",
+                          hint="awsmfa read no further and changed nothing")
+    try:
+        return fileio.read_text(path, missing_ok=False)
+    except FileProblem as error:
+        message = error.message.replace(path, _shown(path))
+        raise FileProblem(message, hint=error.hint or (None if "changed nothing" in message else "awsmfa changed nothing"))
 
 
 def plan(shell, targets, completer_path, removing=False):
@@ -218,9 +285,9 @@ def _remove_if_empty(folder):
 
 
 def unified_diff(change, environ):
-    where = paths.display(change.target.path, environ)
-    old = (change.before or "").splitlines(keepends=True)
-    new = (change.after or "").splitlines(keepends=True)
+    where = _shown(paths.display(change.target.path, environ))
+    old = list(lines_of(change.before or ""))
+    new = list(lines_of(change.after or ""))
     lines = difflib.unified_diff(old, new, "/dev/null" if change.before is None else f"a/{where}",
                                  "/dev/null" if change.after is None else f"b/{where}")
     out = []
@@ -284,7 +351,9 @@ def install(shell_names=(), environ=None, user=None, rc_file=None, completer=Non
     say(comp.message)
     changes = []
     for shell in chosen:
-        changes += plan(shell, _targets(shell, acct, rc_file, comp.path is not None), comp.path)
+        shell_changes = plan(shell, _targets(shell, acct, rc_file, comp.path is not None), comp.path)
+        check_clash(shell, shell_changes, acct, rc_file)
+        changes += shell_changes
     _check_all(changes, acct)
     return _carry_out(changes, comp.path, acct, dry_run, confirm, say, show, removing=False,
                       done=f"nothing to change: {', '.join(shell.name for shell in chosen)} already set up",
@@ -317,16 +386,80 @@ def uninstall(shell_names=(), environ=None, user=None, rc_file=None, dry_run=Fal
                           "open a new shell: the current one keeps mfa and the completion until it ends"])
 
 
+def check_clash(shell, changes, acct, rc_file=None):
+    """Refuse when the user defines `mfa` already (an alias, a function), in a file install
+    writes or one the shell reads at start (~/.bash_aliases, config.fish): the two would
+    clash, and which one runs would depend on the order of definition."""
+    found = [(change.target.path, change.before) for change in changes
+             if change.target.sections and not change.target.owned and change.before]
+    if not rc_file:
+        for path in shell.clash_files(acct.home, acct.environ):
+            try:
+                found.append((path, _read(path)))
+            except FileProblem:
+                continue  # a file we do not edit: its trouble is not ours to report
+    for path, text in found:
+        clash = shell.own_mfa(text) if text else None
+        if clash:
+            number, line = clash
+            shown = line.strip()
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            raise FileProblem(f"{_shown(paths.display(path, acct.environ))} line {number} defines mfa already ({shown}), "
+                              "which would clash with awsmfa's mfa",
+                              hint="rename or remove yours, then run `awsmfa install` again; awsmfa changed nothing")
+
+
 def _check_all(changes, acct):
     for change in changes:
         if change.changed:
             check_ownership(change.target.path, acct)
+            check_writable(change.target.path)
+
+
+def check_writable(path):
+    """Refuse now what the write would refuse later, so no shell is left half set up: the
+    folder of the real file (or the nearest one that exists: install creates the rest) must
+    be writable, and a file made read-only (chmod a-w) is left as its owner wants it."""
+    real = os.path.realpath(path)
+    folder = os.path.dirname(real)
+    while not os.path.isdir(folder):
+        if os.path.lexists(folder):
+            raise FileProblem(f"cannot write {_shown(path)}: {_shown(folder)} is not a folder",
+                              hint="awsmfa changed nothing")
+        folder = os.path.dirname(folder)
+    effective = os.access in os.supports_effective_ids
+    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=effective):
+        raise FileProblem(f"cannot write {_shown(path)}: folder {_shown(folder)} is not writable (read-only?)",
+                          hint="awsmfa changed nothing")
+    if os.path.exists(real) and not os.access(real, os.W_OK, effective_ids=effective):
+        raise FileProblem(f"{_shown(path)} is read-only (mode {stat.S_IMODE(os.stat(real).st_mode):04o})",
+                          hint="make it writable to let awsmfa edit it; awsmfa changed nothing")
+
+
+def _sweep(changes, acct):
+    """Take the lock once in each folder we write to, which sweeps the temporary files a killed
+    run left there: also when there is nothing to change (the kill came before the rename, and
+    the next run is uninstall, or an install with the same content)."""
+    seen = set()
+    for change in changes:
+        folder = os.path.dirname(os.path.realpath(change.target.path))
+        if folder in seen or not os.path.isdir(folder):
+            continue
+        seen.add(folder)
+        try:
+            check_ownership(change.target.path, acct)
+            with fileio.locked(change.target.path, timeout=2):
+                pass
+        except (FileProblem, OSError):
+            pass  # a leftover stays for a later run; never a reason to fail
 
 
 def _carry_out(changes, completer_path, acct, dry_run, confirm, say, show, removing, done, after_hint):
     todo = [change for change in changes if change.changed]
     env = acct.environ
     if not todo:
+        if not dry_run:
+            _sweep(changes, acct)
         for change in changes:
             if change.describe(env) and not removing:
                 say(change.describe(env))
@@ -344,6 +477,7 @@ def _carry_out(changes, completer_path, acct, dry_run, confirm, say, show, remov
         if not confirm():
             raise Cancelled("nothing was changed")
     apply(todo, completer_path, acct, removing)
+    _sweep(changes, acct)
     for change in changes:
         line = change.describe(env)
         if line and (change.changed or not removing):

@@ -135,6 +135,29 @@ class Shell:
         code = "".join(fill(template[name], values) for name in sections if name != "about")
         return about + fill(template[wrap], {"code": self.quote(code)})
 
+    # A definition of the user's own `mfa`: an alias or a function of that name.
+    OWN_MFA = None
+
+    def own_mfa(self, text):
+        """(line number, line) of the user's own definition of `mfa` in `text`, outside our
+        blocks, or None. Ours and theirs would clash: in bash and zsh an alias wins at the
+        prompt, a function defined later wins, and fish never autoloads a function that its
+        config already defines."""
+        import re
+
+        from . import install
+
+        if not self.OWN_MFA:
+            return None
+        for number, line in install.user_lines(text):
+            if re.search(self.OWN_MFA, _uncommented(line)):
+                return number, line.rstrip("\r\n")
+        return None
+
+    def clash_files(self, home, environ):
+        """Files besides the ones install writes where a user's own `mfa` would clash."""
+        return []
+
     def rc_file_target(self, path, completion=True):
         """--rc-file: the whole block in the file the user names."""
         return Target(path, self.sections(completion), why="--rc-file")
@@ -182,19 +205,33 @@ class PosixShell(Shell):
 
 
 # Matches a line that sources ~/.bashrc: `. ~/.bashrc`, `source "$HOME/.bashrc"`,
-# `[ -f ~/.bashrc ] && . ~/.bashrc`, `. ${HOME}/.bashrc` (Debian, Amazon Linux, macOS habits).
-_SOURCES_BASHRC = r"""(^|[\s;&|({])(\.|source)\s+["']?(~|\$HOME|\$\{HOME\})["']?/\.bashrc\b"""
+# `[ -f ~/.bashrc ] && . ~/.bashrc`, `. ${HOME}/.bashrc` (Debian, Amazon Linux, macOS habits);
+# not `. ~/.bashrc.local` nor `. ~/.bashrc.d/x.sh`. Blanks are the shell's: space and tab.
+_SOURCES_BASHRC = r"""(^|[ \t;&|({])(\.|source)[ \t]+["']?(~|\$HOME|\$\{HOME\})["']?/\.bashrc(?=$|[ \t\r;&|)"'`])"""
 
 
 def _sources_bashrc(text):
+    """True when a line of the user's (not a comment, not inside our block) sources ~/.bashrc."""
     import re
 
-    return any(re.search(_SOURCES_BASHRC, line) for line in text.splitlines()
-               if not line.lstrip().startswith("#"))
+    from . import install  # our block is not the user's text: a completer path in it must not count
+
+    return any(re.search(_SOURCES_BASHRC, line) for _, line in install.user_lines(text)
+               if not line.lstrip(" \t").startswith("#"))
+
+
+def _uncommented(line):
+    """The line without a trailing comment (a `#` that starts a word), roughly as sh reads it."""
+    import re
+
+    return re.sub(r"(^|[ \t])#.*", r"\1", line.rstrip("\r\n"))
 
 
 class _BourneLike(PosixShell):
     installable = True
+    # `function mfa`, `mfa()`, `alias mfa=...`, `alias -g mfa=`, `alias ll='ls' mfa='...'`.
+    OWN_MFA = (r"""(?:^|[ \t;&|({])(?:function[ \t]+mfa(?=[ \t({]|$)|mfa[ \t]*\([ \t]*\)"""
+               r"""|alias(?:[ \t]+-[A-Za-z]+)*[ \t]+(?:[^ \t;&|]+[ \t]+)*['"]?mfa=)""")
 
     def completer_word(self, path):
         # `complete -C` keeps its argument as a command line and re-parses it at each Tab, so a
@@ -222,6 +259,9 @@ class Bash(_BourneLike):
     name = "bash"
     template = "bash.bash"
     LOGIN_FILES = (".bash_profile", ".bash_login", ".profile")
+
+    def clash_files(self, home, environ):
+        return [os.path.join(home, ".bash_aliases")]  # Debian's and Ubuntu's ~/.bashrc source it
 
     def targets(self, home, environ, completion=True, probe=True):
         from . import fileio
@@ -296,6 +336,17 @@ class Fish(Shell):
     name = "fish"
     template = "fish.fish"
     installable = True
+    OWN_MFA = r"""(?:^|[ \t;])(?:function[ \t]+['"]?mfa['"]?(?=[ \t;]|$)|alias[ \t]+(?:-\S+[ \t]+)*['"]?mfa(?=[ \t=]|$))"""
+
+    def clash_files(self, home, environ):
+        # config.fish and conf.d/ run at start: an mfa defined there hides functions/mfa.fish.
+        folder = self.config_dir(home, environ)
+        conf_d = os.path.join(folder, "conf.d")
+        try:
+            snippets = sorted(os.path.join(conf_d, name) for name in os.listdir(conf_d) if name.endswith(".fish"))
+        except OSError:
+            snippets = []
+        return [os.path.join(folder, "config.fish")] + snippets
 
     def assignment(self, variable, value):
         # -g: `set -x` inside sourced text in a function stays local to that function.
