@@ -238,7 +238,7 @@ def test_parallel_awsmfa_logins_leave_one_complete_session(tmp_path, local_aws):
     editor.start()  # edits [work], [prod]... under the lock while the logins run
     try:
         for round_number in range(rounds):
-            local_aws.clock_offset += 90  # a new 30 s step: a fresh code for every device
+            local_aws.clock_offset += mfa.STEP_SECONDS  # a new step: a fresh code for every device
             since = local_aws.now()
             runs = [subprocess.Popen(AWSMFA + ["login", "--profile", name, "--update-profile", "shared", "--force",
                                                "--token-code", local_aws.fresh_code(serial)],
