@@ -130,6 +130,24 @@ def login(quiet, **options):
         click.echo(f"awsmfa: use it with: aws ... --profile {outcome.session_profile}", err=True)
 
 
+@cli.command()
+@click.option("--profile", metavar="NAME", help="Source profile whose session to remove (as for env/login).")
+@click.option("--update-profile", metavar="NAME", help="Session profile to remove (as for env/login).")
+def logout(profile, update_profile):
+    """Remove the session profile awsmfa wrote (the undo of login).
+
+    Only that section of the credentials file goes, byte for byte as it came; a profile awsmfa
+    did not write is never removed. Variables already exported in a shell stay: in that shell
+    run `unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+    AWS_CREDENTIAL_EXPIRATION`.
+    """
+    name, removed = session.forget(profile, update_profile)
+    if removed:
+        click.echo(f"awsmfa: removed session profile [{name}]", err=True)
+    else:
+        click.echo(f"awsmfa: no session profile [{name}]; nothing to remove", err=True)
+
+
 # --- shell integration: install, uninstall, init, status --------------------------------
 
 _SHELL_CHOICES = ["bash", "zsh", "fish", "all"]

@@ -157,3 +157,18 @@ def _mfa_device(request, source, aws):
         raise ProfileProblem(f"the user of profile [{source.name}] has {len(devices)} MFA devices: "
                              + ", ".join(devices), hint="pick one with --serial-number or mfa_serial")
     return devices[0], "found with iam:ListMFADevices"
+
+
+def forget(profile=None, update_profile=None, environ=None):
+    """Remove the session profile `env`/`login` would use: (its name, whether it was there).
+
+    The same choice of names as `obtain`, so `awsmfa logout` undoes `awsmfa login` with the
+    same options. Only a section awsmfa wrote is removed (profiles.remove_session refuses others).
+    """
+    from .profiles import remove_session
+
+    environ = os.environ if environ is None else environ
+    files = AwsFiles(environ)
+    source, _ = choose_source(files, profile)
+    name = check_section_name(session_name_for(files, Request(profile, update_profile), source), "session profile")
+    return name, remove_session(environ, name)

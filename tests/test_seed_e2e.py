@@ -230,3 +230,22 @@ def test_debug_explains_the_steps_but_never_shows_a_secret(user, local_aws, seed
     cached = user.awsmfa("--debug", "env", "--shell", "fish")
     assert cached.returncode == 0 and "debug: reusing session in [mfa]" in cached.stderr
     assert secret not in cached.stderr and token not in cached.stderr
+
+
+def test_logout_removes_exactly_the_session_login_wrote(user, local_aws, seed_user):
+    before = user.read_credentials()
+    assert user.awsmfa("login", "--token-code", local_aws.fresh_code(seed_user.serial_number)).returncode == 0
+    assert "[mfa]" in user.read_credentials()
+    result = user.awsmfa("logout")
+    assert result.returncode == 0 and "removed session profile [mfa]" in result.stderr
+    assert user.read_credentials() == before
+    again = user.awsmfa("logout")
+    assert again.returncode == 0 and "nothing to remove" in again.stderr
+
+
+def test_logout_never_removes_a_profile_awsmfa_did_not_write(user):
+    text = user.read_credentials() + "\n[mfa]\naws_access_key_id = ASIAHAND\naws_secret_access_key = s\naws_session_token = t\n"
+    user.write_credentials(text)
+    result = user.awsmfa("logout")
+    assert result.returncode == 1 and "was not written by awsmfa" in result.stderr
+    assert user.read_credentials() == text
