@@ -9,11 +9,13 @@ Byte-exact uninstall (issue 3): install appends the block right after the last l
 file did not end with a newline, or did not exist, the block carries a note saying so and
 uninstall takes that newline back, or deletes the file. Nothing else is added outside the block.
 """
+import contextlib
 import dataclasses
 import difflib
 import os
 import shutil
 import stat
+import time
 
 from . import completer as completers
 from . import detect, fileio, paths, shells
@@ -212,6 +214,8 @@ def _read(path):
     try:
         info = os.stat(path)
     except FileNotFoundError:
+        if not os.path.islink(path):
+            return None  # removed meanwhile (a parallel uninstall): absent now
         raise FileProblem(f"{_shown(path)} is a symlink to {_shown(os.readlink(path))}, which does not exist",
                           hint="create the target or remove the link; awsmfa changed nothing")
     except OSError as error:
@@ -227,6 +231,8 @@ def _read(path):
     try:
         return fileio.read_text(path, missing_ok=False)
     except FileProblem as error:
+        if not os.path.lexists(path):
+            return None  # removed meanwhile
         message = error.message.replace(path, _shown(path))
         raise FileProblem(message, hint=error.hint or (None if "changed nothing" in message else "awsmfa changed nothing"))
 
@@ -256,23 +262,59 @@ def check_ownership(path, acct):
 
 def apply(changes, completer_path, acct, removing=False):
     for change in changes:
-        if not change.changed:
-            continue
-        path = change.target.path
-        if change.after is not None:
-            fileio.ensure_folder(path, mode=0o755, owner=acct.owner)
-        with fileio.locked(path):
-            # Re-read under the lock; the transformation is pure, so a parallel edit survives.
-            before = _read(path)
-            after = desired(change.shell, change.target, before, completer_path, removing)
-            if after == before:
-                continue
-            if after is None:
-                fileio.remove_file(path)
-                if change.target.owned:
-                    _remove_if_empty(os.path.dirname(path))
-            else:
-                fileio.write_atomic(path, after, owner=acct.owner if before is None else None)
+        if change.changed:
+            _apply_one(change, completer_path, acct, removing)
+
+
+def _apply_one(change, completer_path, acct, removing):
+    creating = change.after is not None
+    with _locked(change.target, create=creating, owner=acct.owner) as ready:
+        if ready:
+            _write_under_lock(change, completer_path, acct, removing)
+
+
+@contextlib.contextmanager
+def _locked(target, create=False, owner=None, timeout=fileio.LOCK_TIMEOUT_SECONDS):
+    """The lock for writing `target`; yields False when there is no folder to work in (and
+    `create` is off).
+
+    The folder of an owned file (fish's functions/) is removed once empty. A lock on that
+    folder alone could be a lock on a folder a parallel uninstall just removed, and the sweep
+    of temporary files done under it would then list the new folder by name and delete a live
+    writer's file. So for owned files the folder above, which awsmfa never removes, is locked
+    first: the folder is created, written in, swept and removed only under that lock."""
+    path = target.path
+    with contextlib.ExitStack() as stack:
+        if target.owned:
+            folder = os.path.dirname(path)
+            if create:
+                fileio.ensure_folder(folder, mode=0o755, owner=owner)
+            elif not os.path.isdir(os.path.dirname(os.path.realpath(folder))):
+                yield False
+                return
+            stack.enter_context(fileio.locked(folder, timeout=timeout))
+        if create:
+            fileio.ensure_folder(path, mode=0o755, owner=owner)
+        elif not os.path.isdir(os.path.dirname(os.path.realpath(path))):
+            yield False
+            return
+        stack.enter_context(fileio.locked(path, timeout=timeout))
+        yield True
+
+
+def _write_under_lock(change, completer_path, acct, removing):
+    # Re-read under the lock; the transformation is pure, so a parallel edit survives.
+    path = change.target.path
+    before = _read(path)
+    after = desired(change.shell, change.target, before, completer_path, removing)
+    if after == before:
+        return
+    if after is None:
+        fileio.remove_file(path)
+        if change.target.owned:
+            _remove_if_empty(os.path.dirname(path))
+    else:
+        fileio.write_atomic(path, after, owner=acct.owner if before is None else None)
 
 
 def _remove_if_empty(folder):
@@ -419,21 +461,38 @@ def _check_all(changes, acct):
 def check_writable(path):
     """Refuse now what the write would refuse later, so no shell is left half set up: the
     folder of the real file (or the nearest one that exists: install creates the rest) must
-    be writable, and a file made read-only (chmod a-w) is left as its owner wants it."""
+    be writable, and a file made read-only (chmod a-w) is left as its owner wants it.
+
+    A parallel uninstall may remove an (empty) folder of fish's while we look, and a parallel
+    install make it again: a problem counts only when it is still there on a second look."""
+    for attempt in range(5):
+        problem = _writable_problem(path)
+        if problem is None:
+            return
+        time.sleep(0.002 * (attempt + 1))
+    raise problem
+
+
+def _writable_problem(path):
     real = os.path.realpath(path)
     folder = os.path.dirname(real)
     while not os.path.isdir(folder):
         if os.path.lexists(folder):
-            raise FileProblem(f"cannot write {_shown(path)}: {_shown(folder)} is not a folder",
-                              hint="awsmfa changed nothing")
+            return FileProblem(f"cannot write {_shown(path)}: {_shown(folder)} is not a folder",
+                               hint="awsmfa changed nothing")
         folder = os.path.dirname(folder)
     effective = os.access in os.supports_effective_ids
     if not os.access(folder, os.W_OK | os.X_OK, effective_ids=effective):
-        raise FileProblem(f"cannot write {_shown(path)}: folder {_shown(folder)} is not writable (read-only?)",
-                          hint="awsmfa changed nothing")
+        return FileProblem(f"cannot write {_shown(path)}: folder {_shown(folder)} is not writable (read-only?)",
+                           hint="awsmfa changed nothing")
     if os.path.exists(real) and not os.access(real, os.W_OK, effective_ids=effective):
-        raise FileProblem(f"{_shown(path)} is read-only (mode {stat.S_IMODE(os.stat(real).st_mode):04o})",
-                          hint="make it writable to let awsmfa edit it; awsmfa changed nothing")
+        try:
+            mode = f" (mode {stat.S_IMODE(os.stat(real).st_mode):04o})"
+        except OSError:
+            mode = ""
+        return FileProblem(f"{_shown(path)} is read-only{mode}",
+                           hint="make it writable to let awsmfa edit it; awsmfa changed nothing")
+    return None
 
 
 def _sweep(changes, acct):
@@ -448,7 +507,7 @@ def _sweep(changes, acct):
         seen.add(folder)
         try:
             check_ownership(change.target.path, acct)
-            with fileio.locked(change.target.path, timeout=2):
+            with _locked(change.target, timeout=2):
                 pass
         except (FileProblem, OSError):
             pass  # a leftover stays for a later run; never a reason to fail
