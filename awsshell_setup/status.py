@@ -141,10 +141,7 @@ def _session_lines(environ, profile):
     try:
         files = session.AwsFiles(environ)
         source, _ = session.choose_source(files, profile)
-        ambient = (environ.get("AWS_PROFILE") or "").strip()
-        # As `env` would: the session AWS_PROFILE names (left by `mfa`), else the source's default.
-        name = ambient if not profile and ambient and files.is_session_profile(ambient) \
-            else session.session_profile_for(source)
+        name = session.session_name_for(files, session.Request(profile=profile), source)  # as `env` picks it
         found = files.cached_session(name, source)
     except AwsmfaError as error:
         return [f"session: cannot tell ({error})"]
