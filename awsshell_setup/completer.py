@@ -40,6 +40,8 @@ def candidates(environ, home):
     seen, result = set(), []
 
     def add(path, how):
+        if path and ("\n" in path or "\r" in path):
+            return  # a line break cannot go into a startup file (a folder on PATH may hold one)
         if path and path not in seen and os.path.isfile(path) and os.access(path, os.X_OK):
             seen.add(path)
             real = _behind_shim(path, environ)

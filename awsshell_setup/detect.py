@@ -51,16 +51,29 @@ def account(user, environ, getpwnam=pwd.getpwnam, getpwuid=pwd.getpwuid, euid=No
             return Account(entry.pw_name, entry.pw_dir, entry.pw_uid, entry.pw_gid, env, other=True,
                            note=f"setting up {entry.pw_name}'s account (home {entry.pw_dir}, files owned by "
                                 f"{entry.pw_name})")
-    home = environ.get("HOME") or me.pw_dir
+    home = environ.get("HOME")
     note = ""
+    if not home:
+        # As bash does for ~: the passwd entry's home. Said, and refused when it is not there
+        # (nobody's /nonexistent), rather than creating it or writing in the current folder.
+        home = me.pw_dir
+        if not home or not os.path.isabs(home) or not os.path.isdir(home):
+            raise FileProblem(f"HOME is not set, and {me.pw_name}'s home folder in the passwd database "
+                              f"({home or 'none'}) does not exist",
+                              hint="set HOME to your home folder; awsmfa changed nothing")
+        note = f"HOME is not set: using {me.pw_name}'s home folder from the passwd database, {home}"
+    elif not os.path.isabs(home):
+        raise UsageError(f"HOME={home!r} is not an absolute path", hint="set HOME to your home folder; "
+                                                                        "awsmfa changed nothing")
     if euid == 0:
         sudo_user = environ.get("SUDO_USER")
         if sudo_user and sudo_user != "root" and os.path.realpath(home) != os.path.realpath(me.pw_dir):
             # Older sudo kept the caller's HOME: root would write root-owned files into it.
             raise UsageError(f"running under sudo with HOME={home}, {sudo_user}'s home: use `sudo awsmfa ... "
                              f"--user {sudo_user}` to set up {sudo_user}, or `sudo -H` to set up root")
-        note = f"as root: setting up root's own account (home {home}); --user NAME sets up another account"
-    return Account(me.pw_name, home, euid, me.pw_gid, dict(environ), note=note)
+        note = (note + "; " if note else "") + (f"as root: setting up root's own account (home {home}); "
+                                                "--user NAME sets up another account")
+    return Account(me.pw_name, home, euid, me.pw_gid, dict(environ, HOME=home), note=note)
 
 
 def named_shells(names):

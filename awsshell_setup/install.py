@@ -205,7 +205,7 @@ def desired(shell, target, before, completer_path, removing=False):
 MAX_RC_BYTES = 2 * 2**20
 
 
-def _read(path):
+def read_rc(path):
     """The file's text, or None when there is no file. Whatever cannot be an rc file we may
     edit (a dangling symlink, a folder, a FIFO or device, not UTF-8, huge, unreadable) is
     refused here, before anything is written, with one line that names it."""
@@ -240,7 +240,7 @@ def _read(path):
 def plan(shell, targets, completer_path, removing=False):
     changes = []
     for target in targets:
-        before = _read(target.path)
+        before = read_rc(target.path)
         changes.append(Change(shell, target, before, desired(shell, target, before, completer_path, removing)))
     return changes
 
@@ -305,7 +305,7 @@ def _locked(target, create=False, owner=None, timeout=fileio.LOCK_TIMEOUT_SECOND
 def _write_under_lock(change, completer_path, acct, removing):
     # Re-read under the lock; the transformation is pure, so a parallel edit survives.
     path = change.target.path
-    before = _read(path)
+    before = read_rc(path)
     after = desired(change.shell, change.target, before, completer_path, removing)
     if after == before:
         return
@@ -347,23 +347,37 @@ class Completion:
     problem: bool = False   # a warning rather than a fact
 
 
+def check_completer_option(given):
+    """--completer: a path that can go into a startup file, where a line break would end the
+    comment and the command that hold it."""
+    if given is not None and ("\n" in given or "\r" in given or not given.strip()):
+        raise UsageError(f"--completer {_shown(given)}: " + ("a path with a line break cannot go into a shell "
+                                                            "startup file" if given.strip() else "empty path"))
+
+
 def choose_completer(environ, home, given=None, enabled=True):
     if not enabled:
         return Completion(None, "aws completion: left out (--no-completion)")
     if given:
+        check_completer_option(given)
         found = completers.given(given, environ)
         if found.answers:
-            return Completion(found.path, f"aws completion: {found.path} ({found.how}; it answers)")
-        return Completion(found.path, f"aws completion: {found.path} does not answer now ({found.problem}); "
-                                      "written as you asked", problem=True)
+            return Completion(found.path, f"aws completion: {_shown(found.path)} ({_shown(found.how)}; it answers)")
+        return Completion(found.path, f"aws completion: {_shown(found.path)} does not answer now "
+                                      f"({_shown(found.problem)}); written as you asked", problem=True)
     found, failed = completers.find(environ, home)
     if found:
-        return Completion(found.path, f"aws completion: {found.path} ({found.how}; it answers)")
-    tried = "; ".join(f"{item.path}: {item.problem}" for item in failed)
+        return Completion(found.path, f"aws completion: {_shown(found.path)} ({_shown(found.how)}; it answers)")
+    tried = _shown("; ".join(f"{item.path}: {item.problem}" for item in failed))
     return Completion(None, "aws completion: no working aws_completer found (looked in "
                       + completers.looked_in(home) + (f"; {tried}" if tried else "")
                       + "); the mfa function is set up without it: install the AWS CLI, then run "
                         "`awsmfa install` again", problem=True)
+
+
+def check_rc_file_option(rc_file):
+    if rc_file is not None and not rc_file.strip():
+        raise UsageError("--rc-file: empty path (name the file, or leave the option out)")
 
 
 def _targets(shell, acct, rc_file, completion):
@@ -382,6 +396,8 @@ def install(shell_names=(), environ=None, user=None, rc_file=None, completer=Non
 
     account: a detect.Account to use instead of looking up `user` (tests)."""
     environ = dict(os.environ if environ is None else environ)
+    check_rc_file_option(rc_file)
+    check_completer_option(completer)
     acct = account or detect.account(user, environ)
     chosen, how = detect.choose_shells(shell_names, environ, acct, is_tty)
     if rc_file and len(chosen) != 1:
@@ -389,17 +405,26 @@ def install(shell_names=(), environ=None, user=None, rc_file=None, completer=Non
     if acct.note:
         say(acct.note)
     say(f"shell{'s' if len(chosen) > 1 else ''}: {', '.join(shell.name for shell in chosen)} ({how})")
+    # First the files as they are, the function alone: what must be refused (a file that cannot
+    # be read, an open block, a user's own mfa, a folder that cannot be written) is refused
+    # before the completer check runs anything.
+    _plan_checked(chosen, acct, rc_file, None)
     comp = choose_completer(environ, acct.home, completer, completion)
     say(comp.message)
-    changes = []
-    for shell in chosen:
-        shell_changes = plan(shell, _targets(shell, acct, rc_file, comp.path is not None), comp.path)
-        check_clash(shell, shell_changes, acct, rc_file)
-        changes += shell_changes
-    _check_all(changes, acct)
+    changes = _plan_checked(chosen, acct, rc_file, comp.path)
     return _carry_out(changes, comp.path, acct, dry_run, confirm, say, show, removing=False,
                       done=f"nothing to change: {', '.join(shell.name for shell in chosen)} already set up",
                       after_hint=_after_install_hint(chosen, acct, environ))
+
+
+def _plan_checked(chosen, acct, rc_file, completer_path):
+    changes = []
+    for shell in chosen:
+        shell_changes = plan(shell, _targets(shell, acct, rc_file, completer_path is not None), completer_path)
+        check_clash(shell, shell_changes, acct, rc_file)
+        changes += shell_changes
+    _check_all(changes, acct)
+    return changes
 
 
 def _after_install_hint(chosen, acct, environ):
@@ -413,6 +438,7 @@ def uninstall(shell_names=(), environ=None, user=None, rc_file=None, dry_run=Fal
               show=print, account=None):
     """Remove what install wrote, for the named shells or all of them; True when something changed."""
     environ = dict(os.environ if environ is None else environ)
+    check_rc_file_option(rc_file)
     acct = account or detect.account(user, environ)
     if acct.note:
         say(acct.note)
@@ -437,7 +463,7 @@ def check_clash(shell, changes, acct, rc_file=None):
     if not rc_file:
         for path in shell.clash_files(acct.home, acct.environ):
             try:
-                found.append((path, _read(path)))
+                found.append((path, read_rc(path)))
             except FileProblem:
                 continue  # a file we do not edit: its trouble is not ours to report
     for path, text in found:
@@ -557,6 +583,7 @@ def _past(line):
 def init(shell_name, environ=None, completer=None, completion=True, say=print):
     """The block install would write for this shell, for a dotfile repo or a config.fish."""
     environ = dict(os.environ if environ is None else environ)
+    check_completer_option(completer)
     shell = shells.by_name(shell_name)
     comp = choose_completer(environ, paths.home_dir(environ), completer, completion)
     if comp.problem:

@@ -264,7 +264,7 @@ class Bash(_BourneLike):
         return [os.path.join(home, ".bash_aliases")]  # Debian's and Ubuntu's ~/.bashrc source it
 
     def targets(self, home, environ, completion=True, probe=True):
-        from . import fileio
+        from . import install
 
         sections = self.sections(completion)
         rc = os.path.join(home, ".bashrc")
@@ -277,7 +277,7 @@ class Bash(_BourneLike):
             path = os.path.join(home, name)
             if path != login:
                 result.append(Target(path))  # only to clear a block left there by an older layout
-            elif found and _sources_bashrc(fileio.read_text(path)):
+            elif found and _sources_bashrc(install.read_rc(path) or ""):
                 result.append(Target(path, why="login bash: it sources ~/.bashrc"))
             elif path.endswith(".profile"):
                 # sh/dash read ~/.profile too: the bash code goes in a string only bash evals.

@@ -57,7 +57,7 @@ def _check_target(shell, target, environ):
     """(line, ok, completer named) for one file."""
     where = paths.display(target.path, environ)
     try:
-        text = install._read(target.path)
+        text = install.read_rc(target.path)
     except AwsmfaError as error:
         return f"  {where}: {error}", False, None
     body = _installed_body(target, text) if text is not None else None
@@ -86,7 +86,7 @@ def _check_target(shell, target, environ):
 def _installed_anywhere(shell, acct):
     for target in shell.targets(acct.home, acct.environ, probe=not acct.other):
         try:
-            text = install._read(target.path)
+            text = install.read_rc(target.path)
         except AwsmfaError:
             continue
         if text is not None and _installed_body(target, text) is not None:
@@ -96,6 +96,7 @@ def _installed_anywhere(shell, acct):
 
 def status(shell_names=(), environ=None, user=None, rc_file=None, profile=None, account=None):
     environ = dict(os.environ if environ is None else environ)
+    install.check_rc_file_option(rc_file)
     acct = account or detect.account(user, environ)
     env = acct.environ
     lines, ok = [], True
