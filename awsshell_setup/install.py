@@ -511,6 +511,10 @@ def _writable_problem(path):
     if not os.access(folder, os.W_OK | os.X_OK, effective_ids=effective):
         return FileProblem(f"cannot write {_shown(path)}: folder {_shown(folder)} is not writable (read-only?)",
                            hint="awsmfa changed nothing")
+    if folder == os.path.dirname(real) and not os.access(folder, os.R_OK, effective_ids=effective):
+        # The lock is taken on the folder, which must be opened for reading.
+        return FileProblem(f"cannot write {_shown(path)}: folder {_shown(folder)} is not readable, and awsmfa "
+                           "locks it while it writes", hint="awsmfa changed nothing")
     if os.path.exists(real) and not os.access(real, os.W_OK, effective_ids=effective):
         try:
             mode = f" (mode {stat.S_IMODE(os.stat(real).st_mode):04o})"

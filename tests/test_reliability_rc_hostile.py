@@ -335,6 +335,13 @@ def _read_only_home(root, home):
     return ["--shell", "bash"], {}, "is not writable"
 
 
+def _unreadable_zdotdir(root, home):
+    zdot = os.path.join(root, "zdot")
+    os.mkdir(zdot)
+    _owned_by_nobody(zdot, 0o333)  # writable and searchable, not readable: the lock cannot open it
+    return ["--shell", "bash", "--shell", "zsh"], {"ZDOTDIR": zdot}, "is not readable"
+
+
 def _home_unset(root, home):
     return ["--shell", "bash"], {"HOME": None}, "HOME is not set, and nobody's home folder"
 
@@ -362,6 +369,7 @@ def _dotfiles_read_only(root, home):
 NOBODY_CASES = {"unreadable ~/.bashrc": _unreadable, "read-only ~/.bashrc": _read_only_file,
                 "read-only HOME": _read_only_home, "HOME unset, no home in passwd": _home_unset,
                 "read-only ZDOTDIR next to a writable HOME": _read_only_zdotdir,
+                "unreadable (0333) ZDOTDIR next to a writable HOME": _unreadable_zdotdir,
                 "~/.bashrc linked into a read-only folder": _dotfiles_read_only}
 
 
