@@ -11,8 +11,8 @@ holding `$(touch pwned)` and backticks, and no such file anywhere afterwards).
 * options: --completer with a line break, --rc-file '' or naming a folder; HOME relative;
 * as an unprivileged user (setpriv to nobody, so permission checks are real): an unreadable
   ~/.bashrc, a read-only ~/.bashrc, a read-only HOME, HOME unset (nobody's home does not
-  exist), a read-only ZDOTDIR next to a writable HOME (nothing half installed), a dotfile
-  symlinked into a read-only folder.
+  exist), a read-only or unreadable ZDOTDIR next to a writable HOME (nothing half installed),
+  a dotfile symlinked into a read-only folder.
 Paths that are hostile but legal are written literally and nothing in them runs: ZDOTDIR,
 XDG_CONFIG_HOME and --rc-file with spaces, quotes, `$(...)`, backticks and a newline; a
 completer path with all of those but the newline: the rendered blocks are sourced under
