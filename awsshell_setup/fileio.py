@@ -88,7 +88,21 @@ class locked:
         self.fd = None
 
     def __enter__(self):
-        folder, timeout = self.folder, self.timeout
+        deadline = time.monotonic() + self.timeout
+        while not self._try_once(deadline):
+            pass  # the folder was replaced while we waited: lock the one at that path now
+        try:
+            _sweep_temporaries(self.folder)
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def _try_once(self, deadline):
+        """Open the folder and wait for its flock. False when, once held, the descriptor is no
+        longer the folder at that path (removed and made again meanwhile, as fish's functions/
+        between an uninstall and an install): that lock would exclude nobody."""
+        folder = self.folder
         try:
             self.fd = os.open(folder, os.O_RDONLY)
         except FileNotFoundError:
@@ -96,7 +110,6 @@ class locked:
         except OSError as error:
             raise FileProblem(f"cannot open folder {folder}: {error.strerror}")
         try:
-            deadline = time.monotonic() + timeout
             while True:
                 try:
                     fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -105,13 +118,21 @@ class locked:
                     if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                         raise
                     if time.monotonic() >= deadline:
-                        raise FileProblem(f"another awsmfa is still writing in {folder}; gave up after {timeout:.0f} s")
+                        raise FileProblem(f"another awsmfa is still writing in {folder}; "
+                                          f"gave up after {self.timeout:.0f} s")
                     time.sleep(0.02)
-            _sweep_temporaries(folder)
+            held = os.fstat(self.fd)
+            try:
+                now = os.stat(folder)
+            except FileNotFoundError:
+                raise FileProblem(f"folder {folder} was removed while awsmfa waited to write in it")
+            if (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino):
+                return True
         except BaseException:
             self._release()
             raise
-        return self
+        self._release()
+        return False
 
     def __exit__(self, *exc):
         self._release()

@@ -20,6 +20,7 @@ import time
 from . import completer as completers
 from . import detect, fileio, paths, shells
 from .errors import Cancelled, FileProblem, UsageError
+from .inifile import split_lines
 
 BEGIN = "# >>> awsmfa initialize >>>"
 END = "# <<< awsmfa initialize <<<"
@@ -46,13 +47,9 @@ def lines_of(text):
     """The lines of `text` with their endings, as a shell reads them: only "\\n" ends a line.
     (str.splitlines also breaks at form feed, \\x1c-\\x1e, NEL and U+2028/9, which a shell
     keeps inside the line: a marker after one of them is not a marker to the shell, and
-    taking it for one would swallow the user's lines up to the next marker.)"""
-    start = 0
-    while start < len(text):
-        stop = text.find("\n", start)
-        stop = len(text) if stop < 0 else stop + 1
-        yield text[start:stop]
-        start = stop
+    taking it for one would swallow the user's lines up to the next marker.) The credentials
+    editor splits the same way, for its own reasons: one function for both."""
+    return split_lines(text)
 
 
 def is_marker(line, marker):
