@@ -66,3 +66,4 @@ def test_the_seed_walkthrough_works_as_written(tmp_path):
     assert "stopping" in stopped and "STATUS=0" in stopped
     assert "STATUS=0" in outcome('eval "$(awsmfa env)"')
     assert "STATUS=0" in outcome("aws ec2 describe-instances                               # ...every")
+    assert "STATUS=0" in outcome("kill %1")  # the walk-through stops the server it started
