@@ -280,22 +280,16 @@ def _locked(target, create=False, owner=None, timeout=fileio.LOCK_TIMEOUT_SECOND
     of temporary files done under it would then list the new folder by name and delete a live
     writer's file. So for owned files the folder above, which awsmfa never removes, is locked
     first: the folder is created, written in, swept and removed only under that lock."""
-    path = target.path
+    # The folder above an owned file first (see above), then the folder of the file itself.
+    wanted = [os.path.dirname(target.path), target.path] if target.owned else [target.path]
     with contextlib.ExitStack() as stack:
-        if target.owned:
-            folder = os.path.dirname(path)
+        for path in wanted:
             if create:
-                fileio.ensure_folder(folder, mode=0o755, owner=owner)
-            elif not os.path.isdir(os.path.dirname(os.path.realpath(folder))):
+                fileio.ensure_folder(path, mode=0o755, owner=owner)
+            elif not os.path.isdir(os.path.dirname(os.path.realpath(path))):
                 yield False
                 return
-            stack.enter_context(fileio.locked(folder, timeout=timeout))
-        if create:
-            fileio.ensure_folder(path, mode=0o755, owner=owner)
-        elif not os.path.isdir(os.path.dirname(os.path.realpath(path))):
-            yield False
-            return
-        stack.enter_context(fileio.locked(path, timeout=timeout))
+            stack.enter_context(fileio.locked(path, timeout=timeout))
         yield True
 
 

@@ -329,18 +329,24 @@ def snapshot(path):
         return handle.read(), stat.S_IMODE(os.stat(path).st_mode)
 
 
+def credentials_on_disk(home, text, mode):
+    """~/.aws/credentials under `home` holding `text` at `mode`; its path."""
+    folder = os.path.join(home, ".aws")
+    os.mkdir(folder, 0o700)
+    path = os.path.join(folder, "credentials")
+    with open(path, "wb") as handle:
+        handle.write(text.encode("utf-8"))
+    os.chmod(path, mode)
+    return path
+
+
 @settings(max_examples=250, **SETTINGS)
 @given(credentials_files(mfa="any"), session_values(), st.sampled_from([0o600, 0o644, 0o640, 0o400]))
 def test_write_session_and_remove_session_on_disk(generated, values, mode):
     text, facts = generated
     FIGURES["credentials files written and removed on disk"] += 1
     with tempfile.TemporaryDirectory() as home:
-        folder = os.path.join(home, ".aws")
-        os.mkdir(folder, 0o700)
-        path = os.path.join(folder, "credentials")
-        with open(path, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-        os.chmod(path, mode)
+        path = credentials_on_disk(home, text, mode)
         environ = {"HOME": home}
         credentials, source, duration = values
 
@@ -357,7 +363,7 @@ def test_write_session_and_remove_session_on_disk(generated, values, mode):
         assert_removed(removed.decode("utf-8"), text, facts)
         assert profiles.remove_session(environ, "mfa") is False
         assert snapshot(path) == (removed, 0o600)
-        assert temporaries(folder) == [] and sorted(os.listdir(folder)) == ["credentials"]
+        assert temporaries(os.path.dirname(path)) == [] and sorted(os.listdir(os.path.dirname(path))) == ["credentials"]
 
 
 @st.composite
@@ -393,12 +399,7 @@ def unreadable_files(draw):
 def test_files_the_aws_cli_cannot_read_are_refused_untouched(broken, values):
     FIGURES["unreadable files refused untouched"] += 1
     with tempfile.TemporaryDirectory() as home:
-        folder = os.path.join(home, ".aws")
-        os.mkdir(folder, 0o700)
-        path = os.path.join(folder, "credentials")
-        with open(path, "wb") as handle:
-            handle.write(broken.encode("utf-8"))
-        os.chmod(path, 0o644)
+        path = credentials_on_disk(home, broken, 0o644)
         before = snapshot(path)
         credentials, source, duration = values
         with pytest.raises(FileProblem, match="changed nothing"):
@@ -406,7 +407,7 @@ def test_files_the_aws_cli_cannot_read_are_refused_untouched(broken, values):
         assert snapshot(path) == before
         with pytest.raises(FileProblem, match="changed nothing"):
             profiles.remove_session({"HOME": home}, "mfa")
-        assert snapshot(path) == before and temporaries(folder) == []
+        assert snapshot(path) == before and temporaries(os.path.dirname(path)) == []
 
 
 @settings(max_examples=150, **SETTINGS)
