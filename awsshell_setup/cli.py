@@ -91,7 +91,7 @@ def cli(debug):
 
 @cli.command()
 @session_options
-@click.option("--shell", "shell_name", type=click.Choice(["bash", "zsh", "fish", "sh"]),
+@click.option("--shell", "shell_name", type=click.Choice([*shells.SUPPORTED, "sh"]),
               help="Shell to print code for. Default: the shell running awsmfa, else POSIX export.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print credential_process JSON (Version, AccessKeyId, SecretAccessKey, SessionToken, Expiration).")
@@ -150,7 +150,7 @@ def logout(profile, update_profile):
 
 # --- shell integration: install, uninstall, init, status --------------------------------
 
-_SHELL_CHOICES = ["bash", "zsh", "fish", "all"]
+_SHELL_CHOICES = [*shells.SUPPORTED, "all"]
 
 
 def _say(line):
@@ -221,7 +221,7 @@ def uninstall(shell_names, user, rc_file, dry_run, yes):
 
 
 @cli.command()
-@click.argument("shell_name", metavar="SHELL", type=click.Choice(["bash", "zsh", "fish"]))
+@click.argument("shell_name", metavar="SHELL", type=click.Choice(list(shells.SUPPORTED)))
 @click.option("--completer", metavar="PATH",
               help="aws_completer to use; a bare name (aws_completer) is looked up on PATH at each Tab, "
                    "for dotfiles shared between machines. Default: found and checked here.")

@@ -137,9 +137,6 @@ class IniDocument:
             current.entries.append(entry)
         return sections
 
-    def has_section(self, name):
-        return name in self.values
-
     def section(self, name):
         """The section's keys (lowercased) and raw values, or None when absent."""
         return self.values.get(name)

@@ -188,7 +188,3 @@ def remove_session(environ, name):
                                  f"(it has no {SOURCE_KEY}); awsmfa removes only its own sessions")
         fileio.write_atomic(path, document.without_section(name), mode=0o600)
     return True
-
-
-def exists_writable(path):
-    return os.access(os.path.dirname(fileio.real_path(path)) or ".", os.W_OK)
