@@ -6,6 +6,9 @@
 * ``seed_user``   the seed scenario (DESIGN.md section 1) freshly provisioned on it.
 * ``aws_cli``     runs the real ``aws`` command against it, with the seed user's files and an
                   environment scrubbed of the caller's ``AWS_*`` variables and ``~/.aws``.
+
+Tiers (docs/ARCHITECTURE.md §6): the markers ``shells``, ``localaws`` and ``slow``, the
+``--soak`` option and the Hypothesis profiles are set up here; see ``tiers.py``.
 """
 
 import subprocess
@@ -18,6 +21,22 @@ import pytest
 from awsshell_setup.localaws import LocalAWS, provision_seed
 from awsshell_setup.localaws.cli import write_files
 from awsshell_setup.localaws.testing import aws_command, clean_environment
+
+import tiers
+
+
+def pytest_addoption(parser):
+    parser.addoption("--soak", action="store_true",
+                     help="awsmfa: ten times the rounds, kills and examples of the reliability suites "
+                          "(about ten minutes more)")
+
+
+def pytest_configure(config):
+    tiers.configure(soak=config.getoption("--soak"))
+
+
+def pytest_collection_modifyitems(config, items):
+    tiers.mark(items)
 
 
 @pytest.fixture(scope="session")
