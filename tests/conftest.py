@@ -88,14 +88,54 @@ def aws_cli(local_aws, seed_user, tmp_path):
     return AwsCli(env, Path(paths["credentials"]), Path(paths["config"]))
 
 
-def pytest_terminal_summary(terminalreporter):
-    """Print the figures the reliability suites gather (a module-level dict FIGURES in a test
-    module: examples generated, processes x rounds, kills, losses...), so CI output shows them."""
+def _figures_here():
+    """(module, key, value) of each figure the reliability suites gathered in this process (a
+    module-level dict FIGURES in a test module: examples generated, processes x rounds, kills,
+    losses...)."""
     import sys
 
-    rows = [(name, key, value) for name, module in sorted(sys.modules.items())
+    return [(name, key, value) for name, module in sorted(sys.modules.items())
             if name.startswith("test_") and isinstance(getattr(module, "FIGURES", None), dict)
             for key, value in module.FIGURES.items()]
+
+
+_FROM_WORKERS = []
+
+
+def pytest_sessionfinish(session):
+    """Under pytest-xdist the suites run in worker processes: each sends its figures back."""
+    import json
+
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["awsmfa_figures"] = json.dumps(_figures_here())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    import json
+
+    _FROM_WORKERS.append(json.loads(getattr(node, "workeroutput", {}).get("awsmfa_figures", "[]")))
+
+
+def merged_figures(runs):
+    """One table from the figures of several processes: counts add up; a text figure is the
+    one a process set (every process imports every module, so each starts from the same zeros)."""
+    table = {}
+    for rows in runs:
+        for name, key, value in rows:
+            seen = table.get((name, key))
+            if seen is None or seen in (0, "", None):
+                table[(name, key)] = value
+            elif isinstance(seen, int) and isinstance(value, int):
+                table[(name, key)] = seen + value
+            elif value not in (0, "", None) and value != seen:
+                table[(name, key)] = f"{seen}; {value}"
+    return [(name, key, value) for (name, key), value in table.items()]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the figures the reliability suites gathered, so CI output shows them."""
+    rows = merged_figures(_FROM_WORKERS) if _FROM_WORKERS else _figures_here()
     if rows:
         terminalreporter.write_sep("-", "reliability figures")
         for name, key, value in rows:
