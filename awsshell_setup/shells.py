@@ -394,6 +394,23 @@ def known_name(candidate):
     return base if base in SUPPORTED else None
 
 
+# Shells that read POSIX `export NAME='value'` (PosixShell's code) and not bash's, zsh's or
+# fish's own: the Bourne family (dash is Debian's and Ubuntu's /bin/sh, ash and hush are
+# busybox's) and the Korn shells. A process name is cut at 15 characters; these are shorter.
+_POSIX_NAMES = frozenset({"sh", "dash", "ash", "hush", "ksh", "ksh93", "mksh", "lksh", "pdksh", "oksh", "posh",
+                          "yash"})
+
+
+def code_shell_name(candidate):
+    """The shell whose code a process or path named `candidate` evaluates: 'bash', 'zsh',
+    'fish', or 'sh' for any POSIX shell; None when it is no shell we print code for."""
+    known = known_name(candidate)
+    if known:
+        return known
+    base = os.path.basename(candidate or "").lower().lstrip("-")
+    return "sh" if base in _POSIX_NAMES else None
+
+
 def shellingham_name():
     """What shellingham finds up the process tree: the raw name, or None when it cannot tell."""
     try:
@@ -404,20 +421,39 @@ def shellingham_name():
         return None
 
 
+def busybox_applet_shell(argv):
+    """'sh' when a busybox command line (`busybox sh -c ...`) runs one of its shells, else None.
+    busybox run through a link (/bin/sh -> busybox) has the link's name already."""
+    applet = os.path.basename(argv[1]) if len(argv) > 1 else ""
+    return "sh" if applet in ("sh", "ash", "hush") else None
+
+
 def _parent_process_shell():
-    """The parent's name from /proc (Linux), if it is a shell we know. In `eval "$(awsmfa env)"`
-    the parent is that shell, and one read here spares `env` shellingham's import of
-    subprocess (~10 ms). Elsewhere (macOS, wrappers) shellingham walks the process tree."""
+    """The parent's shell from /proc (Linux): 'bash', 'zsh', 'fish', 'sh', or None when the
+    parent is no shell we know. In `eval "$(awsmfa env)"` the parent is the shell that evaluates
+    the output, so it decides the syntax, whatever $SHELL says (`sh -c` under a fish login).
+    One read here spares `env` shellingham's import of subprocess (~10 ms). Elsewhere (macOS,
+    a wrapper such as `timeout` in between) shellingham walks the process tree."""
+    parent = os.getppid()
     try:
-        with open(f"/proc/{os.getppid()}/comm") as handle:
-            return known_name(handle.read().strip())
+        with open(f"/proc/{parent}/comm") as handle:
+            name = handle.read().strip()
+        if name == "busybox":
+            with open(f"/proc/{parent}/cmdline", "rb") as handle:
+                argv = handle.read().decode("utf-8", "replace").split("\0")
+            return busybox_applet_shell(argv)
     except OSError:
         return None
+    return code_shell_name(name)
 
 
 def detect_running_shell(environ):
-    """The shell that runs us (for `env`), and how we know: (Shell, how)."""
-    found = _parent_process_shell() or known_name(shellingham_name())
+    """The shell that runs us (for `env`), and how we know: (Shell, how).
+
+    The running shell wins: the parent process, else the first shell up the tree. $SHELL (the
+    login shell, often not the one evaluating our output) counts only when neither is a shell
+    we print code for (tcsh, or no shell found), and then POSIX `export`."""
+    found = _parent_process_shell() or code_shell_name(shellingham_name())
     if found:
         return SHELLS[found], "detected"
     if known_name(environ.get("SHELL")):
