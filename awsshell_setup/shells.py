@@ -158,8 +158,18 @@ class Shell:
         """Files besides the ones install writes where a user's own `mfa` would clash."""
         return []
 
+    # Why this shell's code cannot go in a file sh reads (see read_by_sh), and which file to name.
+    NOT_FOR_SH_FILES = None
+
     def rc_file_target(self, path, completion=True):
-        """--rc-file: the whole block in the file the user names."""
+        """--rc-file: the whole block in the file the user names. Refused in a file sh reads
+        too, where this shell's code would stop sh (shells that can wrap it say how)."""
+        if self.NOT_FOR_SH_FILES and read_by_sh(path):
+            from .errors import UsageError
+
+            shown = path if path.isprintable() else repr(path)
+            raise UsageError(f"--rc-file {shown}: sh and dash read that file and would stop at {self.name} code, "
+                             + self.NOT_FOR_SH_FILES)
         return Target(path, self.sections(completion), why="--rc-file")
 
     def targets(self, home, environ, completion=True, probe=True):
@@ -184,6 +194,17 @@ class Shell:
         """A command line that sets a plain, fixed prompt (for driving the shell in tests).
         The prompt is spelled in two pieces, so the echo of this line does not show it."""
         raise NotImplementedError
+
+
+def read_by_sh(path):
+    """True for a file a POSIX sh (dash, busybox ash, bash as sh) reads at login: ~/.profile (or
+    a `profile` in a dotfile repository, linked there), /etc/profile, and the
+    /etc/profile.d/*.sh it sources. dash stops at the first line it cannot parse, before the
+    command it was started for. Only these: ~/.bash_profile, ~/.bash_login and ~/.bashrc are
+    read by bash alone, and the file $ENV names (interactive sh) has no fixed name."""
+    name = os.path.basename(path)
+    return name in (".profile", "profile") or (
+        os.path.basename(os.path.dirname(path)) == "profile.d" and name.endswith(".sh"))
 
 
 class PosixShell(Shell):
@@ -263,6 +284,12 @@ class Bash(_BourneLike):
     def clash_files(self, home, environ):
         return [os.path.join(home, ".bash_aliases")]  # Debian's and Ubuntu's ~/.bashrc source it
 
+    def rc_file_target(self, path, completion=True):
+        if read_by_sh(path):
+            # As in the default ~/.profile: the code in a string only bash evaluates.
+            return Target(path, self.sections(completion), wrap="profile", why="--rc-file; sh reads it too")
+        return super().rc_file_target(path, completion)
+
     def targets(self, home, environ, completion=True, probe=True):
         from . import install
 
@@ -292,6 +319,9 @@ class Bash(_BourneLike):
 class Zsh(_BourneLike):
     name = "zsh"
     template = "zsh.zsh"
+    # zsh reads ~/.profile only as sh (`emulate sh -c '. ~/.profile'`), where its completion
+    # code fails (bashcompinit's functions would be defined in sh mode).
+    NOT_FOR_SH_FILES = "which zsh reads there only as sh: put the block in ~/.zshrc"
 
     def zdotdir(self, home, environ, probe=True):
         """$ZDOTDIR, else the one ~/.zshenv sets (asked of zsh itself), else the home folder."""
@@ -336,6 +366,7 @@ class Fish(Shell):
     name = "fish"
     template = "fish.fish"
     installable = True
+    NOT_FOR_SH_FILES = "which fish never reads: name ~/.config/fish/config.fish, or leave --rc-file out"
     OWN_MFA = r"""(?:^|[ \t;])(?:function[ \t]+['"]?mfa['"]?(?=[ \t;]|$)|alias[ \t]+(?:-\S+[ \t]+)*['"]?mfa(?=[ \t=]|$))"""
 
     def clash_files(self, home, environ):
