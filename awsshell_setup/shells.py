@@ -356,6 +356,20 @@ class Zsh(_BourneLike):
         return result
 
 
+def _holds_a_block(path):
+    """True when the file has an awsmfa marker line. A file that cannot be read counts as
+    without one (as before it was looked at); a block that is open but never closed counts,
+    so install and status report it rather than set fish up elsewhere."""
+    from . import install
+    from .errors import AwsmfaError
+
+    try:
+        text = install.read_rc(path)
+    except AwsmfaError:
+        return False
+    return text is not None and any(install.is_marker(line, install.BEGIN) for line in install.lines_of(text))
+
+
 def _fish_quote(text):
     # fish single quotes treat only \\ and \' specially; shlex's '"'"' dance works too,
     # but shlex leaves backslashes alone and fish would eat them.
@@ -393,9 +407,17 @@ class Fish(Shell):
         # Autoloaded files, whole and ours: fish reads them on first use, so nothing runs at
         # start, and completions/aws.fish shadows fish's bundled one (it runs `aws s3 ls`).
         folder = self.config_dir(home, environ)
-        return [Target(os.path.join(folder, "functions", "mfa.fish"), ("function",), owned=True,
-                       why="fish autoloads it on first use"),
-                Target(os.path.join(folder, "completions", "aws.fish"), ("completion",) if completion else (),
+        function = os.path.join(folder, "functions", "mfa.fish")
+        completions = os.path.join(folder, "completions", "aws.fish")
+        config = os.path.join(folder, "config.fish")
+        if _holds_a_block(config):
+            # `awsmfa init fish >> config.fish` (the README's way for dotfiles): that block is
+            # where fish is set up, kept in place. Files of ours beside it would define mfa and
+            # the completion twice (config.fish's win): they go.
+            return [Target(config, self.sections(completion), why="fish reads it at start; `awsmfa init` output"),
+                    Target(function, owned=True), Target(completions, owned=True)]
+        return [Target(function, ("function",), owned=True, why="fish autoloads it on first use"),
+                Target(completions, ("completion",) if completion else (),
                        owned=True, why="fish autoloads it on the first Tab after aws")]
 
     def syntax_check_argv(self, path):
