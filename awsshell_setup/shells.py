@@ -505,7 +505,7 @@ def detect_running_shell(environ):
 
     The running shell wins: the parent process, else the first shell up the tree. $SHELL (the
     login shell, often not the one evaluating our output) counts only when neither is a shell
-    we print code for (tcsh, or no shell found), and then POSIX `export`."""
+    we print code for (tcsh, or no shell found); without it, POSIX `export`."""
     found = _parent_process_shell() or code_shell_name(shellingham_name())
     if found:
         return SHELLS[found], "detected"
