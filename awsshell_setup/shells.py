@@ -158,8 +158,18 @@ class Shell:
         """Files besides the ones install writes where a user's own `mfa` would clash."""
         return []
 
+    # Why this shell's code cannot go in a file sh reads (see read_by_sh), and which file to name.
+    NOT_FOR_SH_FILES = None
+
     def rc_file_target(self, path, completion=True):
-        """--rc-file: the whole block in the file the user names."""
+        """--rc-file: the whole block in the file the user names. Refused in a file sh reads
+        too, where this shell's code would stop sh (shells that can wrap it say how)."""
+        if self.NOT_FOR_SH_FILES and read_by_sh(path):
+            from .errors import UsageError
+
+            shown = path if path.isprintable() else repr(path)
+            raise UsageError(f"--rc-file {shown}: sh and dash read that file and would stop at {self.name} code, "
+                             + self.NOT_FOR_SH_FILES)
         return Target(path, self.sections(completion), why="--rc-file")
 
     def targets(self, home, environ, completion=True, probe=True):
@@ -184,6 +194,17 @@ class Shell:
         """A command line that sets a plain, fixed prompt (for driving the shell in tests).
         The prompt is spelled in two pieces, so the echo of this line does not show it."""
         raise NotImplementedError
+
+
+def read_by_sh(path):
+    """True for a file a POSIX sh (dash, busybox ash, bash as sh) reads at login: ~/.profile (or
+    a `profile` in a dotfile repository, linked there), /etc/profile, and the
+    /etc/profile.d/*.sh it sources. dash stops at the first line it cannot parse, before the
+    command it was started for. Only these: ~/.bash_profile, ~/.bash_login and ~/.bashrc are
+    read by bash alone, and the file $ENV names (interactive sh) has no fixed name."""
+    name = os.path.basename(path)
+    return name in (".profile", "profile") or (
+        os.path.basename(os.path.dirname(path)) == "profile.d" and name.endswith(".sh"))
 
 
 class PosixShell(Shell):
@@ -263,6 +284,12 @@ class Bash(_BourneLike):
     def clash_files(self, home, environ):
         return [os.path.join(home, ".bash_aliases")]  # Debian's and Ubuntu's ~/.bashrc source it
 
+    def rc_file_target(self, path, completion=True):
+        if read_by_sh(path):
+            # As in the default ~/.profile: the code in a string only bash evaluates.
+            return Target(path, self.sections(completion), wrap="profile", why="--rc-file; sh reads it too")
+        return super().rc_file_target(path, completion)
+
     def targets(self, home, environ, completion=True, probe=True):
         from . import install
 
@@ -292,6 +319,9 @@ class Bash(_BourneLike):
 class Zsh(_BourneLike):
     name = "zsh"
     template = "zsh.zsh"
+    # zsh reads ~/.profile only as sh (`emulate sh -c '. ~/.profile'`), where its completion
+    # code fails (bashcompinit's functions would be defined in sh mode).
+    NOT_FOR_SH_FILES = "which zsh reads there only as sh: put the block in ~/.zshrc"
 
     def zdotdir(self, home, environ, probe=True):
         """$ZDOTDIR, else the one ~/.zshenv sets (asked of zsh itself), else the home folder."""
@@ -326,6 +356,20 @@ class Zsh(_BourneLike):
         return result
 
 
+def _holds_a_block(path):
+    """True when the file has an awsmfa marker line. A file that cannot be read counts as
+    without one (as before it was looked at); a block that is open but never closed counts,
+    so install and status report it rather than set fish up elsewhere."""
+    from . import install
+    from .errors import AwsmfaError
+
+    try:
+        text = install.read_rc(path)
+    except AwsmfaError:
+        return False
+    return text is not None and any(install.is_marker(line, install.BEGIN) for line in install.lines_of(text))
+
+
 def _fish_quote(text):
     # fish single quotes treat only \\ and \' specially; shlex's '"'"' dance works too,
     # but shlex leaves backslashes alone and fish would eat them.
@@ -336,6 +380,7 @@ class Fish(Shell):
     name = "fish"
     template = "fish.fish"
     installable = True
+    NOT_FOR_SH_FILES = "which fish never reads: name ~/.config/fish/config.fish, or leave --rc-file out"
     OWN_MFA = r"""(?:^|[ \t;])(?:function[ \t]+['"]?mfa['"]?(?=[ \t;]|$)|alias[ \t]+(?:-\S+[ \t]+)*['"]?mfa(?=[ \t=]|$))"""
 
     def clash_files(self, home, environ):
@@ -362,9 +407,17 @@ class Fish(Shell):
         # Autoloaded files, whole and ours: fish reads them on first use, so nothing runs at
         # start, and completions/aws.fish shadows fish's bundled one (it runs `aws s3 ls`).
         folder = self.config_dir(home, environ)
-        return [Target(os.path.join(folder, "functions", "mfa.fish"), ("function",), owned=True,
-                       why="fish autoloads it on first use"),
-                Target(os.path.join(folder, "completions", "aws.fish"), ("completion",) if completion else (),
+        function = os.path.join(folder, "functions", "mfa.fish")
+        completions = os.path.join(folder, "completions", "aws.fish")
+        config = os.path.join(folder, "config.fish")
+        if _holds_a_block(config):
+            # `awsmfa init fish >> config.fish` (the README's way for dotfiles): that block is
+            # where fish is set up, kept in place. Files of ours beside it would define mfa and
+            # the completion twice (config.fish's win): they go.
+            return [Target(config, self.sections(completion), why="fish reads it at start; `awsmfa init` output"),
+                    Target(function, owned=True), Target(completions, owned=True)]
+        return [Target(function, ("function",), owned=True, why="fish autoloads it on first use"),
+                Target(completions, ("completion",) if completion else (),
                        owned=True, why="fish autoloads it on the first Tab after aws")]
 
     def syntax_check_argv(self, path):
@@ -394,6 +447,23 @@ def known_name(candidate):
     return base if base in SUPPORTED else None
 
 
+# Shells that read POSIX `export NAME='value'` (PosixShell's code) and not bash's, zsh's or
+# fish's own: the Bourne family (dash is Debian's and Ubuntu's /bin/sh, ash and hush are
+# busybox's) and the Korn shells. A process name is cut at 15 characters; these are shorter.
+_POSIX_NAMES = frozenset({"sh", "dash", "ash", "hush", "ksh", "ksh93", "mksh", "lksh", "pdksh", "oksh", "posh",
+                          "yash"})
+
+
+def code_shell_name(candidate):
+    """The shell whose code a process or path named `candidate` evaluates: 'bash', 'zsh',
+    'fish', or 'sh' for any POSIX shell; None when it is no shell we print code for."""
+    known = known_name(candidate)
+    if known:
+        return known
+    base = os.path.basename(candidate or "").lower().lstrip("-")
+    return "sh" if base in _POSIX_NAMES else None
+
+
 def shellingham_name():
     """What shellingham finds up the process tree: the raw name, or None when it cannot tell."""
     try:
@@ -404,20 +474,39 @@ def shellingham_name():
         return None
 
 
+def busybox_applet_shell(argv):
+    """'sh' when a busybox command line (`busybox sh -c ...`) runs one of its shells, else None.
+    busybox run through a link (/bin/sh -> busybox) has the link's name already."""
+    applet = os.path.basename(argv[1]) if len(argv) > 1 else ""
+    return "sh" if applet in ("sh", "ash", "hush") else None
+
+
 def _parent_process_shell():
-    """The parent's name from /proc (Linux), if it is a shell we know. In `eval "$(awsmfa env)"`
-    the parent is that shell, and one read here spares `env` shellingham's import of
-    subprocess (~10 ms). Elsewhere (macOS, wrappers) shellingham walks the process tree."""
+    """The parent's shell from /proc (Linux): 'bash', 'zsh', 'fish', 'sh', or None when the
+    parent is no shell we know. In `eval "$(awsmfa env)"` the parent is the shell that evaluates
+    the output, so it decides the syntax, whatever $SHELL says (`sh -c` under a fish login).
+    One read here spares `env` shellingham's import of subprocess (~10 ms). Elsewhere (macOS,
+    a wrapper such as `timeout` in between) shellingham walks the process tree."""
+    parent = os.getppid()
     try:
-        with open(f"/proc/{os.getppid()}/comm") as handle:
-            return known_name(handle.read().strip())
+        with open(f"/proc/{parent}/comm") as handle:
+            name = handle.read().strip()
+        if name == "busybox":
+            with open(f"/proc/{parent}/cmdline", "rb") as handle:
+                argv = handle.read().decode("utf-8", "replace").split("\0")
+            return busybox_applet_shell(argv)
     except OSError:
         return None
+    return code_shell_name(name)
 
 
 def detect_running_shell(environ):
-    """The shell that runs us (for `env`), and how we know: (Shell, how)."""
-    found = _parent_process_shell() or known_name(shellingham_name())
+    """The shell that runs us (for `env`), and how we know: (Shell, how).
+
+    The running shell wins: the parent process, else the first shell up the tree. $SHELL (the
+    login shell, often not the one evaluating our output) counts only when neither is a shell
+    we print code for (tcsh, or no shell found); without it, POSIX `export`."""
+    found = _parent_process_shell() or code_shell_name(shellingham_name())
     if found:
         return SHELLS[found], "detected"
     if known_name(environ.get("SHELL")):

@@ -13,8 +13,17 @@
 # `mfa` runs awsmfa only when you call it. For a dotfile repo: awsmfa init bash >> ~/.bashrc
 #@ function
 # mfa [awsmfa env options]: ask for the MFA code, export the session into this shell.
+# What awsmfa prints is run as code: options that print anything else are refused.
 function mfa {
-    local out
+    local out arg
+    for arg in "$@"; do
+        case $arg in
+            -h|--help) command awsmfa env --help; return ;;
+            --json|--shell|--shell=*)
+                printf 'mfa: %s refused: mfa runs what awsmfa prints as bash code; to see that output, run `awsmfa env %s`\n' "$arg" "$arg" >&2
+                return 2 ;;
+        esac
+    done
     out="$(command awsmfa env --shell bash "$@")" || return
     eval "$out"
 }

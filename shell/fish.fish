@@ -11,6 +11,17 @@
 # `mfa` runs awsmfa only when you call it. For a dotfile repo: awsmfa init fish >> config.fish
 #@ function
 function mfa --description 'Ask for the MFA code, export an AWS MFA session into this shell'
+    # What awsmfa prints is run as code: options that print anything else are refused.
+    for arg in $argv
+        switch $arg
+            case -h --help
+                command awsmfa env --help
+                return
+            case --json --shell '--shell=*'
+                printf 'mfa: %s refused: mfa runs what awsmfa prints as fish code; to see that output, run `awsmfa env %s`\n' $arg $arg >&2
+                return 2
+        end
+    end
     set -l out (command awsmfa env --shell fish $argv); or return
     string join \n -- $out | source
 end

@@ -17,6 +17,11 @@ from shellkit import base_env, require_shell
 FAKE_AWSMFA = r"""#!/bin/sh
 # fake awsmfa for the template tests
 printf '%s\n' "$@" > "$FAKE_AWSMFA_ARGS"
+if [ "${FAKE_AWSMFA_MODE:-}" = hostile ]; then
+    # what a stored value holding $(...) would become if mfa evaluated non-shell output
+    echo 'touch "$FAKE_AWSMFA_ARGS.evaluated"'
+    exit 0
+fi
 if [ "${FAKE_AWSMFA_MODE:-}" = fail ]; then
     echo "export AWSMFA_TEST_VAR=partial"
     echo "set -gx AWSMFA_TEST_VAR partial;"
@@ -134,6 +139,66 @@ def test_failed_awsmfa_exports_nothing_and_mfa_fails(kit, shell_name):
     result = _run(_strict_script(shell, path, tail, kit), env)
     assert result.stdout == "mfa-failed\nnot-exported\n", result.stderr
     assert "wrong code" in result.stderr
+
+
+def _status_check(shell_name, command):
+    """`command`, then its exit status on a line of its own (each shell spells it its way)."""
+    if shell_name == "fish":
+        return f"{command}; echo \"status $status\"\n"
+    return f"{command} && echo 'status 0' || echo \"status $?\"\n"
+
+
+# Options that make awsmfa print something other than this shell's code: mfa evaluates what
+# awsmfa prints, so with these a stored value holding $(...) would run.
+REFUSED = [["--json"], ["--shell", "fish"], ["--shell=zsh"], ["--shell"], ["--profile", "work", "--json"],
+           ["--profile=work", "--shell", "bash"]]
+
+
+@pytest.mark.parametrize("args", REFUSED, ids=" ".join)
+@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
+def test_mfa_refuses_options_that_change_the_output(kit, shell_name, args):
+    """Refused in one line on stderr with a non-zero status, before awsmfa runs: nothing is
+    evaluated, nothing exported (under set -u in bash and zsh)."""
+    require_shell(shell_name)
+    shell, path, _ = _render(shell_name, "full", kit)
+    env = dict(kit.env, FAKE_AWSMFA_MODE="hostile")
+    words = " ".join(shells.by_name(shell_name).quote(arg) for arg in args)
+    tail = _status_check(shell_name, f"mfa {words}") + "printenv AWSMFA_TEST_VAR || echo not-exported\n"
+    result = _run(_strict_script(shell, path, tail, kit), env)
+    assert result.stdout.splitlines() == ["status 2", "not-exported"], (result.stdout, result.stderr)
+    refused = next(arg for arg in args if arg.startswith(("--json", "--shell")))
+    assert len(result.stderr.splitlines()) == 1 and refused in result.stderr, result.stderr
+    assert f"awsmfa env {refused}" in result.stderr  # says what to run instead
+    assert not kit.args.exists(), "awsmfa ran"
+    assert not os.path.exists(f"{kit.args}.evaluated"), "mfa evaluated awsmfa's output"
+
+
+@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
+def test_mfa_help_is_shown_not_evaluated(kit, shell_name):
+    """`mfa --help` shows awsmfa env's help; evaluated, its text (`eval "$(awsmfa env)"`) would run."""
+    require_shell(shell_name)
+    shell, path, _ = _render(shell_name, "full", kit)
+    env = dict(kit.env, FAKE_AWSMFA_MODE="hostile")
+    for option in ("--help", "-h"):
+        result = _run(_strict_script(shell, path, _status_check(shell_name, f"mfa --profile work {option}"), kit),
+                      env)
+        assert result.stdout == 'touch "$FAKE_AWSMFA_ARGS.evaluated"\nstatus 0\n', (result.stdout, result.stderr)
+        assert kit.args.read_text().splitlines() == ["env", "--help"]
+        assert not os.path.exists(f"{kit.args}.evaluated"), "mfa evaluated awsmfa's output"
+
+
+@pytest.mark.parametrize("args", [["--profile", "x", "--token-code", "123456"], ["--profile=x", "-q"],
+                                  ["--update-profile", "--json-like-name"], ["--force", "--duration-seconds", "900"]],
+                         ids=" ".join)
+@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
+def test_mfa_passes_other_options_through(kit, shell_name, args):
+    require_shell(shell_name)
+    shell, path, _ = _render(shell_name, "full", kit)
+    words = " ".join(shells.by_name(shell_name).quote(arg) for arg in args)
+    tail = _status_check(shell_name, f"mfa {words}") + "printenv AWSMFA_TEST_VAR\n"
+    result = _run(_strict_script(shell, path, tail, kit), kit.env)
+    assert result.stdout == "status 0\no k\n", result.stderr
+    assert kit.args.read_text().splitlines() == ["env", "--shell", shell_name, *args]
 
 
 @pytest.mark.parametrize("shell_name", ["bash", "zsh"])
