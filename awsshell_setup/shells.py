@@ -179,22 +179,6 @@ class Shell:
         account: that would run the account's own startup files as root)."""
         raise NotImplementedError
 
-    # How to run the shell on a rendering (tests, and anyone checking a template by hand).
-    def syntax_check_argv(self, path):
-        raise NotImplementedError
-
-    def strict_source_argv(self, path):
-        """Source the file with unset variables and errors fatal (zoxide's template tests)."""
-        raise NotImplementedError
-
-    def interactive_argv(self):
-        return [self.name, "-i"]
-
-    def prompt_command(self, prompt):
-        """A command line that sets a plain, fixed prompt (for driving the shell in tests).
-        The prompt is spelled in two pieces, so the echo of this line does not show it."""
-        raise NotImplementedError
-
 
 def read_by_sh(path):
     """True for a file a POSIX sh (dash, busybox ash, bash as sh) reads at login: ~/.profile (or
@@ -217,12 +201,6 @@ class PosixShell(Shell):
 
     def quote(self, text):
         return _shlex_quote(text)
-
-    def syntax_check_argv(self, path):
-        return ["sh", "-n", path]
-
-    def strict_source_argv(self, path):
-        return ["sh", "-e", "-u", "-c", '. "$1"', "sh", path]
 
 
 # Matches a line that sources ~/.bashrc: `. ~/.bashrc`, `source "$HOME/.bashrc"`,
@@ -264,16 +242,6 @@ class _BourneLike(PosixShell):
         if inner == path:
             return path
         return '"' + re.sub(r'([\\"$`])', r"\\\1", inner) + '"'
-
-    def strict_source_argv(self, path):
-        return [self.name, "-e", "-u", "-o", "pipefail", "-c", 'source "$1"', self.name, path]
-
-    def syntax_check_argv(self, path):
-        return [self.name, "-n", path]
-
-    def prompt_command(self, prompt):
-        half = len(prompt) // 2
-        return f"PS1={_shlex_quote(prompt[:half])}{_shlex_quote(prompt[half:])}; PS2=''; RPS1=''; unset PROMPT_COMMAND"
 
 
 class Bash(_BourneLike):
@@ -419,18 +387,6 @@ class Fish(Shell):
         return [Target(function, ("function",), owned=True, why="fish autoloads it on first use"),
                 Target(completions, ("completion",) if completion else (),
                        owned=True, why="fish autoloads it on the first Tab after aws")]
-
-    def syntax_check_argv(self, path):
-        return ["fish", "--no-execute", path]
-
-    def strict_source_argv(self, path):
-        # fish has no `set -u`; an unset variable expands to nothing. Fail on any error.
-        return ["fish", "--no-config", "-c", "source $argv[1]; or exit 1", path]
-
-    def prompt_command(self, prompt):
-        half = len(prompt) // 2
-        return (f"function fish_prompt; printf '%s%s' {_fish_quote(prompt[:half])} {_fish_quote(prompt[half:])}; end; "
-                "function fish_right_prompt; end; set -g fish_greeting ''")
 
 
 SHELLS = {shell.name: shell for shell in (Bash(), Zsh(), Fish(), PosixShell())}

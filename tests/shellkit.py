@@ -1,8 +1,9 @@
 """Helpers for the shell-integration tests: throwaway homes, running awsmfa, driving a real
 interactive bash, zsh or fish with pexpect.
 
-Shell specifics (how to start it, how to set a plain prompt) come from the Shell classes in
-awsshell_setup/shells.py, like everywhere else.
+What the product knows about each shell (quoting, files, templates) lives in
+awsshell_setup/shells.py; how a test starts a shell, checks a file's syntax and sets a plain
+prompt is test knowledge, and lives here, in one table (DRIVERS).
 """
 import os
 import shutil
@@ -20,6 +21,54 @@ SKEL_BASHRC = "/etc/skel/.bashrc"
 SKEL_PROFILE = "/etc/skel/.profile"
 PROMPT = "AWSMFA-TEST-READY> "
 TIMEOUT = 60  # awscli v1's aws_completer takes up to a second per Tab; a loaded CI box more
+
+
+class Driver:
+    """How the tests run one shell."""
+
+    def __init__(self, name, syntax_check, strict_source, prompt_command):
+        self.name = name
+        self._syntax_check, self._strict_source, self._prompt = syntax_check, strict_source, prompt_command
+
+    def syntax_check_argv(self, path):
+        """Parse the file without running it."""
+        return self._syntax_check(path)
+
+    def strict_source_argv(self, path):
+        """Source the file with unset variables and errors fatal (zoxide's template tests)."""
+        return self._strict_source(path)
+
+    def interactive_argv(self):
+        return [self.name, "-i"]
+
+    def prompt_command(self, prompt):
+        """A command line that sets a plain, fixed prompt. The prompt is spelled in two
+        pieces, so the echo of this line does not show it."""
+        half = len(prompt) // 2
+        return self._prompt(self.name, prompt[:half], prompt[half:])
+
+
+def _bourne_prompt(name, first, second):
+    quote = shells.by_name("bash").quote
+    return f"PS1={quote(first)}{quote(second)}; PS2=''; RPS1=''; unset PROMPT_COMMAND"
+
+
+def _fish_prompt(name, first, second):
+    quote = shells.by_name("fish").quote
+    return (f"function fish_prompt; printf '%s%s' {quote(first)} {quote(second)}; end; "
+            "function fish_right_prompt; end; set -g fish_greeting ''")
+
+
+DRIVERS = {
+    "sh": Driver("sh", lambda path: ["sh", "-n", path], lambda path: ["sh", "-e", "-u", "-c", '. "$1"', "sh", path],
+                 _bourne_prompt),
+    **{name: Driver(name, lambda path, name=name: [name, "-n", path],
+                    lambda path, name=name: [name, "-e", "-u", "-o", "pipefail", "-c", 'source "$1"', name, path],
+                    _bourne_prompt) for name in ("bash", "zsh")},
+    # fish has no `set -u`; an unset variable expands to nothing. Fail on any error.
+    "fish": Driver("fish", lambda path: ["fish", "--no-execute", path],
+                   lambda path: ["fish", "--no-config", "-c", "source $argv[1]; or exit 1", path], _fish_prompt),
+}
 
 
 def require_shell(name):
@@ -105,7 +154,7 @@ class Interactive:
     """A real interactive shell in a pseudo-terminal, with a fixed prompt."""
 
     def __init__(self, shell_name, env, extra_argv=(), log=None):
-        self.shell = shells.by_name(shell_name)
+        self.shell = DRIVERS[shell_name]
         require_shell(shell_name)
         argv = self.shell.interactive_argv() + list(extra_argv)
         self.log = log

@@ -12,7 +12,7 @@ import pytest
 
 from awsshell_setup import install, shells
 
-from shellkit import base_env, require_shell
+from shellkit import DRIVERS, base_env, require_shell
 
 FAKE_AWSMFA = r"""#!/bin/sh
 # fake awsmfa for the template tests
@@ -100,7 +100,7 @@ def _run(argv, env):
 def test_rendering_passes_the_syntax_check(kit, shell_name, case):
     require_shell(shell_name)
     shell, path, text = _render(shell_name, case, kit)
-    result = _run(shell.syntax_check_argv(str(path)), kit.env)
+    result = _run(DRIVERS[shell.name].syntax_check_argv(str(path)), kit.env)
     assert result.returncode == 0 and not result.stderr, f"{result.stderr}\n{text}"
     assert "{{" not in text and "#@" not in text
 
@@ -108,7 +108,7 @@ def test_rendering_passes_the_syntax_check(kit, shell_name, case):
 def _strict_script(shell, rendered, tail, kit):
     script = kit.tmp / f"strict.{shell.name}"
     script.write_text(rendered.read_text() + tail)
-    return shell.strict_source_argv(str(script))
+    return DRIVERS[shell.name].strict_source_argv(str(script))
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
