@@ -40,15 +40,11 @@ COMPLETER_COMMENT = "# aws completion: "
 
 
 def load_template(filename):
-    """{section name: text} of a template under shell/ (the package awsshell_setup.shell)."""
-    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "shell")
-    try:
-        from . import shell as _package  # the installed/editable mapping of the top-level shell/
+    """{section name: text} of a template: a file of the top-level shell/ folder, installed (and
+    mapped in an editable install) as the package awsshell_setup.shell_templates."""
+    from . import shell_templates
 
-        folder = os.path.dirname(_package.__file__)
-    except ImportError:
-        pass
-    with open(os.path.join(folder, filename), encoding="utf-8") as handle:
+    with open(os.path.join(os.path.dirname(shell_templates.__file__), filename), encoding="utf-8") as handle:
         text = handle.read()
     sections, current = {}, None
     for line in text.splitlines(keepends=True):

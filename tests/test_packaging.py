@@ -11,10 +11,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_wheel_carries_the_shell_templates_and_the_console_script(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
                     "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
-    wheel = next(tmp_path.glob("awsmfa-*.whl"))
+    wheel = next(tmp_path.glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    for template in ("bash.bash", "zsh.zsh", "fish.fish"):
-        assert f"awsshell_setup/shell/{template}" in names
+    templates = [path.name for path in (ROOT / "shell").iterdir() if path.is_file()]
+    assert {"bash.bash", "zsh.zsh", "fish.fish"} <= set(templates)
+    for template in templates:  # every file of shell/, whatever its name: no list to keep
+        assert f"awsshell_setup/shell_templates/{template}" in names
     assert "awsshell_setup/localaws/server.py" in names
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     assert "awsmfa = awsshell_setup.__main__:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -26,7 +28,7 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_templates_are_found_through_the_package():
-    from awsshell_setup import shell
+    from awsshell_setup import shell_templates
 
-    folder = Path(shell.__file__).parent
+    folder = Path(shell_templates.__file__).parent
     assert {path.name for path in folder.iterdir()} >= {"bash.bash", "zsh.zsh", "fish.fish"}
