@@ -19,6 +19,37 @@ KEY_ID, SECRET, TOKEN = "aws_access_key_id", "aws_secret_access_key", "aws_sessi
 SESSION_KEYS = (KEY_ID, SECRET, TOKEN, "region", SOURCE_KEY, EXPIRATION_KEY, DURATION_KEY)
 
 
+def config_profile_name(header):
+    """The profile a config-file section header names, exactly as botocore's
+    configloader.build_profile_map reads it; None for a section that is no profile.
+
+    botocore takes `default` as is, and any header that starts with `profile` (`profiles x` and
+    `profile-x y` too) when shlex.split makes exactly two words of it: `[profile "work"]`,
+    `[profile  work]` and `[profile\\twork]` are all `work`; an unclosed quote names nothing.
+    """
+    if header == "default":
+        return "default"
+    if not header.startswith("profile"):
+        return None
+    if any(char in header for char in _SHLEX_QUOTING):
+        import shlex  # only for a header that quotes or escapes: shlex costs the cached path ~3 ms
+
+        try:
+            words = shlex.split(header)
+        except ValueError:  # botocore skips such a section
+            return None
+    else:
+        # Without quotes or backslashes, shlex.split splits on its whitespace and nothing else.
+        words = [word for word in header.translate(_SHLEX_BLANKS).split(" ") if word]
+    return words[1] if len(words) == 2 else None
+
+
+# What shlex (posix, whitespace_split, no comments) treats specially: quotes, the escape, and
+# its whitespace (only these four: no vertical tab, form feed or no-break space).
+_SHLEX_QUOTING = "'\"\\"
+_SHLEX_BLANKS = str.maketrans("\t\r\n", "   ")
+
+
 class Credentials:
     """Session keys and their end (an aware UTC datetime). Plain class: dataclasses costs
     ~15 ms to import, a third of the cached `env` path."""
@@ -59,6 +90,7 @@ class AwsFiles:
         self.config_path = paths.config_file(environ)
         self.credentials = IniDocument(fileio.read_text(self.credentials_path), self.credentials_path, check)
         self.config = IniDocument(fileio.read_text(self.config_path), self.config_path, check)
+        self._config_profiles = None  # built on first use: the cached path never needs it
 
     @property
     def odd(self):
@@ -68,14 +100,20 @@ class AwsFiles:
     def show(self, path):
         return paths.display(path, self.environ)
 
+    def config_profiles(self):
+        """{profile name: its keys} of the config file, as botocore's build_profile_map reads it:
+        a later section naming the same profile replaces an earlier one, as its dict.update does."""
+        if self._config_profiles is None:
+            profiles = {}
+            for header, values in self.config.values.items():  # in file order
+                name = config_profile_name(header)
+                if name is not None:
+                    profiles[name] = values
+            self._config_profiles = profiles
+        return self._config_profiles
+
     def config_section(self, profile):
-        # botocore: [default] for the default profile ([profile default] works too), else [profile NAME].
-        names = ["default", "profile default"] if profile == "default" else [f"profile {profile}"]
-        for name in names:
-            section = self.config.section(name)
-            if section is not None:
-                return section
-        return None
+        return self.config_profiles().get(profile)
 
     def is_session_profile(self, name):
         section = self.credentials.section(name)
