@@ -17,6 +17,8 @@ EXPIRATION_KEY = "awsmfa_expiration"
 DURATION_KEY = "awsmfa_duration_seconds"
 KEY_ID, SECRET, TOKEN = "aws_access_key_id", "aws_secret_access_key", "aws_session_token"
 SESSION_KEYS = (KEY_ID, SECRET, TOKEN, "region", SOURCE_KEY, EXPIRATION_KEY, DURATION_KEY)
+# GetSessionToken's DurationSeconds limits: a stored duration outside them is not awsmfa's.
+MIN_DURATION, MAX_DURATION = 900, 129600
 
 
 def config_profile_name(header):
@@ -145,20 +147,29 @@ class AwsFiles:
         return SourceProfile(name, key_id, secret, serial or None, origin if serial else None, region)
 
     def cached_session(self, session_name, source_name):
-        """The stored session if it is ours, from this source and complete; else None."""
+        """(Credentials, duration) of the stored session if it is ours, from this source,
+        complete and believable; else None.
+
+        The one rule every command follows (env, env --json, login, status): a stored session
+        is valid only while now < expiry <= now + its stored duration (plus clock skew), and
+        that duration is one STS grants (900 to 129600 s). Anything else (an expiry that cannot
+        be read or lies beyond that, a missing, negative or huge duration) is no usable
+        session: renewed, never trusted, never a crash. An expired session that is otherwise
+        believable is returned, so `status` can say when it ended; callers compare the expiry
+        with now before using it (session.cached keeps a margin on top).
+        """
         section = self.credentials.section(session_name)
         if not section or section.get(SOURCE_KEY) != source_name:
             return None
         expiration = timeutil.parse_utc(section.get(EXPIRATION_KEY))
+        duration = stored_duration(section.get(DURATION_KEY))
         values = [section.get(key, "").strip() for key in (KEY_ID, SECRET, TOKEN)]
         # No real key holds a line break, tab, NUL or escape (a continuation line makes one):
         # such a session is renewed, never printed for a shell to evaluate.
         if expiration is None or not all(value and value.isprintable() for value in values):
             return None
-        try:
-            duration = int(section.get(DURATION_KEY, "0"))
-        except ValueError:
-            duration = 0
+        if duration is None or not timeutil.believable(expiration, duration):
+            return None
         return Credentials(*values, expiration), duration
 
     def check_session_target(self, session_name, source_name):
@@ -171,6 +182,15 @@ class AwsFiles:
         if section and SOURCE_KEY not in section and section.get(KEY_ID) and not section.get(TOKEN):
             raise ProfileProblem(f"profile [{session_name}] in {self.show(self.credentials_path)} holds long-term keys "
                                  "awsmfa did not write", hint="choose another --update-profile")
+
+
+def stored_duration(text):
+    """The stored session length in seconds, or None unless it is one STS grants."""
+    try:
+        duration = int(text or "")
+    except ValueError:  # not a number, or thousands of digits
+        return None
+    return duration if MIN_DURATION <= duration <= MAX_DURATION else None
 
 
 def session_items(credentials, source, duration):
