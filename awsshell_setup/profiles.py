@@ -17,6 +17,11 @@ EXPIRATION_KEY = "awsmfa_expiration"
 DURATION_KEY = "awsmfa_duration_seconds"
 KEY_ID, SECRET, TOKEN = "aws_access_key_id", "aws_secret_access_key", "aws_session_token"
 SESSION_KEYS = (KEY_ID, SECRET, TOKEN, "region", SOURCE_KEY, EXPIRATION_KEY, DURATION_KEY)
+# The keys with which botocore's credential providers take a profile's credentials from the
+# config file or from elsewhere: keys, a role, web identity, a process, SSO, a console login.
+CONFIG_CREDENTIAL_KEYS = (KEY_ID, SECRET, TOKEN, "aws_security_token", "role_arn", "source_profile",
+                          "credential_source", "web_identity_token_file", "credential_process", "sso_session",
+                          "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "login_session")
 # GetSessionToken's DurationSeconds limits: a stored duration outside them is not awsmfa's.
 MIN_DURATION, MAX_DURATION = 900, 129600
 
@@ -179,9 +184,41 @@ class AwsFiles:
             raise ProfileProblem(f"--update-profile {session_name} is the source profile; "
                                  "that would overwrite your long-term keys")
         section = self.credentials.section(session_name)
+        where = self.show(self.credentials_path)
         if section and SOURCE_KEY not in section and section.get(KEY_ID) and not section.get(TOKEN):
-            raise ProfileProblem(f"profile [{session_name}] in {self.show(self.credentials_path)} holds long-term keys "
-                                 "awsmfa did not write", hint="choose another --update-profile")
+            raise ProfileProblem(f"profile [{session_name}] in {where} holds long-term keys awsmfa did not write",
+                                 hint="choose another --update-profile")
+        foreign = foreign_keys(section)
+        if foreign:
+            # A role, SSO or credential_process profile, or keys of the user's: filling it with
+            # a session would leave the AWS CLI using the role, and logout would delete it.
+            raise ProfileProblem(f"profile [{session_name}] in {where} holds keys awsmfa does not write "
+                                 f"({_listed(foreign)}); it is not an awsmfa session",
+                                 hint="choose another --update-profile")
+        self._check_config_target(session_name)
+
+    def _check_config_target(self, session_name):
+        """A config-file profile of that name that gets its credentials elsewhere is not a
+        target: a session stored under its name would shadow its long-term keys (the
+        credentials file wins) or its process, or be ignored for its role or SSO."""
+        config = self.config_section(session_name) or {}
+        where = f"profile [{session_name}] in {self.show(self.config_path)}"
+        if config.get(KEY_ID, "").strip():
+            raise ProfileProblem(f"{where} holds long-term keys ({KEY_ID}); a session stored under the same "
+                                 "name would shadow them", hint="choose another --update-profile")
+        sourcing = [key for key in config if key in CONFIG_CREDENTIAL_KEYS]
+        if sourcing:
+            raise ProfileProblem(f"{where} gets its credentials from {_listed(sourcing)}; a session stored under "
+                                 "the same name would fight with it", hint="choose another --update-profile")
+
+
+def foreign_keys(section):
+    """The keys of a credentials-file section that awsmfa never writes, in file order."""
+    return [key for key in (section or ()) if key not in SESSION_KEYS]
+
+
+def _listed(keys, most=4):
+    return ", ".join(keys[:most]) + (f" and {len(keys) - most} more" if len(keys) > most else "")
 
 
 def stored_duration(text):
@@ -241,6 +278,10 @@ def remove_session(environ, name):
         section = document.section(name)
         if section is None:
             return False
+        foreign = foreign_keys(section)
+        if foreign:
+            raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} holds keys awsmfa does not "
+                                 f"write ({_listed(foreign)}); awsmfa removes only its own sessions")
         if SOURCE_KEY not in section:
             raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} was not written by awsmfa "
                                  f"(it has no {SOURCE_KEY}); awsmfa removes only its own sessions")

@@ -132,3 +132,80 @@ def test_the_stored_session_rule_at_its_edges(tmp_path, expires_in, duration, tr
     found = AwsFiles({"HOME": user.home}).cached_session("mfa", "default")
     assert (found is not None) == trusted
 
+
+# --- target sections awsmfa did not write ----------------------------------------------------------
+
+FOREIGN_TARGETS = {
+    "role profile": ("# my admin role\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = default\n",
+                     "role_arn, source_profile"),
+    "sso profile": ("sso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n"
+                    "sso_account_id = 123456789012\nsso_role_name = Admin\n", "sso_account_id"),
+    "credential_process profile": ("credential_process = /usr/local/bin/get-creds\n", "credential_process"),
+    "session keys plus a key of the user's": (
+        "aws_access_key_id = ASIAHAND\naws_secret_access_key = s\naws_session_token = t\noutput = json\n", "output"),
+    "aws-mfa's session": ("aws_access_key_id = ASIAHAND\naws_secret_access_key = s\naws_session_token = t\n"
+                          "aws_security_token = t\nexpiration = 2026-01-01 00:00:00\n", "aws_security_token, expiration"),
+    "awsmfa's session with a role added": (
+        "aws_access_key_id = ASIAHAND\naws_secret_access_key = s\naws_session_token = t\n"
+        "awsmfa_source_profile = default\nawsmfa_expiration = 2020-01-01T00:00:00Z\n"
+        "awsmfa_duration_seconds = 3600\nrole_arn = arn:aws:iam::123456789012:role/admin\n", "role_arn"),
+}
+
+
+@pytest.mark.parametrize("kind", list(FOREIGN_TARGETS))
+@pytest.mark.parametrize("command", ["login", "env", "logout"])
+def test_a_target_section_with_keys_awsmfa_does_not_write_is_refused(offline, kind, command):
+    body, keys = FOREIGN_TARGETS[kind]
+    offline.write_credentials(LONG_TERM + "\n[mfa]\n" + body)
+    before = snapshot(offline)
+    args = [command] + (["--token-code", "123456"] if command != "logout" else [])
+    result = offline.awsmfa(*args)
+    assert_refused(result, "profile [mfa] in ~/.aws/credentials", keys, code=1)
+    assert snapshot(offline) == before
+    FIGURES["foreign target sections refused (login, env, logout)"] += 1
+
+
+def test_a_foreign_target_is_refused_before_the_prompt(offline):
+    """No --token-code and no terminal: a refusal that came after the prompt would instead say
+    there is no terminal to ask on."""
+    offline.write_credentials(LONG_TERM + "\n[mfa]\n" + FOREIGN_TARGETS["role profile"][0])
+    result = subprocess.run(["setsid", "-w"] + AWSMFA + ["login"], env=offline.environ(), capture_output=True,
+                            text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert_refused(result, "role_arn")
+
+
+def test_an_empty_or_awsmfa_only_target_is_still_taken(offline):
+    # A section with nothing of the user's in it is awsmfa's to fill: the run goes on to the call.
+    for body in ("", "region = eu-west-1\n", "# a comment\n"):
+        offline.write_credentials(LONG_TERM + "\n[mfa]\n" + body)
+        result = offline.awsmfa("login", "--token-code", "123456")
+        assert result.returncode == 1 and "cannot reach" in result.stderr, (body, result.stderr)
+
+
+CONFIG_TARGETS = {
+    "long-term keys": ("aws_access_key_id = AKIAINCONFIG\naws_secret_access_key = s\n", "long-term keys"),
+    "role": ("role_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = default\n", "role_arn"),
+    "sso": ("sso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n", "sso_session"),
+    "credential_process": ("credential_process = /usr/local/bin/get-creds\n", "credential_process"),
+}
+
+
+@pytest.mark.parametrize("header", ["profile work", 'profile "work"', "profile  work", "profile\twork"])
+@pytest.mark.parametrize("kind", list(CONFIG_TARGETS))
+def test_a_config_profile_that_gets_credentials_elsewhere_is_not_a_target(offline, kind, header):
+    """A session in [work] of the credentials file would shadow the config's own keys for the
+    AWS CLI (its credentials file wins), or be ignored in favour of the role, SSO or process."""
+    body, words = CONFIG_TARGETS[kind]
+    offline.write_config(CONFIG + f"\n[{header}]\nregion = eu-west-1\n" + body)
+    before = snapshot(offline)
+    result = offline.awsmfa("login", "--update-profile", "work", "--token-code", "123456")
+    assert_refused(result, "profile [work] in ~/.aws/config", words, "choose another --update-profile", code=1)
+    assert snapshot(offline) == before
+    FIGURES["config profiles refused as targets"] += 1
+
+
+def test_a_config_profile_with_only_settings_is_a_fine_target(offline):
+    offline.write_config(CONFIG + "\n[profile work]\nregion = eu-west-1\noutput = json\n")
+    result = offline.awsmfa("login", "--update-profile", "work", "--token-code", "123456")
+    assert result.returncode == 1 and "cannot reach" in result.stderr, result.stderr
+
