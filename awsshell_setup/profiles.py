@@ -9,7 +9,7 @@
 import os
 
 from . import fileio, paths, timeutil
-from .errors import ProfileProblem
+from .errors import FileProblem, ProfileProblem
 from .inifile import IniDocument, check_section_name
 
 SOURCE_KEY = "awsmfa_source_profile"
@@ -22,6 +22,10 @@ SESSION_KEYS = (KEY_ID, SECRET, TOKEN, "region", SOURCE_KEY, EXPIRATION_KEY, DUR
 CONFIG_CREDENTIAL_KEYS = (KEY_ID, SECRET, TOKEN, "aws_security_token", "role_arn", "source_profile",
                           "credential_source", "web_identity_token_file", "credential_process", "sso_session",
                           "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "login_session")
+# Room a session section may take, checked before the prompt: header and seven keys with a
+# session token of several KB (STS tokens run to about 1 KB; AWS promises no ceiling). The
+# write itself checks the exact size again.
+SESSION_ROOM_BYTES = 8 * 1024
 # GetSessionToken's DurationSeconds limits: a stored duration outside them is not awsmfa's.
 MIN_DURATION, MAX_DURATION = 900, 129600
 
@@ -177,8 +181,10 @@ class AwsFiles:
             return None
         return Credentials(*values, expiration), duration
 
-    def check_session_target(self, session_name, source_name):
-        """Refuse to overwrite a profile that holds someone's long-term keys."""
+    def check_session_target(self, session_name, source_name, room=True):
+        """Refuse a target that is not awsmfa's to fill: the source itself, a profile holding
+        long-term keys or keys awsmfa does not write, a config profile with credentials of its
+        own; and (room) a file a session would take past the size awsmfa reads back."""
         check_section_name(session_name, "session profile")
         if session_name == source_name:
             raise ProfileProblem(f"--update-profile {session_name} is the source profile; "
@@ -196,6 +202,9 @@ class AwsFiles:
                                  f"({_listed(foreign)}); it is not an awsmfa session",
                                  hint="choose another --update-profile")
         self._check_config_target(session_name)
+        if room and self.credentials.size() - self.credentials.section_size(session_name) \
+                + SESSION_ROOM_BYTES > fileio.MAX_FILE_BYTES:
+            raise FileProblem(_too_big(where, "awsmfa asked for no code and changed nothing"))
 
     def _check_config_target(self, session_name):
         """A config-file profile of that name that gets its credentials elsewhere is not a
@@ -210,6 +219,11 @@ class AwsFiles:
         if sourcing:
             raise ProfileProblem(f"{where} gets its credentials from {_listed(sourcing)}; a session stored under "
                                  "the same name would fight with it", hint="choose another --update-profile")
+
+
+def _too_big(where, outcome):
+    return (f"{where} would grow past {fileio.MAX_FILE_BYTES // 2**20} MiB with a session in it, more than awsmfa "
+            f"reads back; remove profiles you no longer use ({outcome})")
 
 
 def foreign_keys(section):
@@ -249,9 +263,12 @@ def write_session(environ, session_name, credentials, source, duration):
     with fileio.locked(path):
         # Re-read under the lock: another writer may have changed the file since we looked.
         fresh = AwsFiles(environ)
-        fresh.check_session_target(session_name, source.name)
+        fresh.check_session_target(session_name, source.name, room=False)
         text = fresh.credentials.with_section(session_name, session_items(credentials, source, duration),
                                               drop=SESSION_KEYS)
+        if len(text.encode("utf-8")) > fileio.MAX_FILE_BYTES:
+            # Past what read_text accepts: env, logout and uninstall would refuse the file.
+            raise FileProblem(_too_big(paths.display(path, environ), "the session was not stored"))
         fileio.write_atomic(path, text, mode=0o600)
     return path
 

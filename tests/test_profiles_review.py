@@ -209,3 +209,43 @@ def test_a_config_profile_with_only_settings_is_a_fine_target(offline):
     result = offline.awsmfa("login", "--update-profile", "work", "--token-code", "123456")
     assert result.returncode == 1 and "cannot reach" in result.stderr, result.stderr
 
+
+# --- files that would grow past what awsmfa reads ---------------------------------------------------------
+
+
+def padded(text, size):
+    """`text` plus comment lines up to exactly `size` bytes."""
+    line = "# " + "x" * 97 + "\n"
+    body = text + line * ((size - len(text)) // len(line))
+    return body + "#" * (size - len(body) - 1) + "\n"
+
+
+def test_a_login_that_would_take_the_file_past_the_limit_is_refused_before_the_code(offline):
+    offline.write_credentials(padded(LONG_TERM, fileio.MAX_FILE_BYTES - 200))
+    before = snapshot(offline)
+    result = offline.awsmfa("login", "--token-code", "123456")
+    assert_refused(result, "~/.aws/credentials", "past 2 MiB", code=1)
+    assert snapshot(offline) == before
+    FIGURES["writes past the 2 MiB read limit refused"] += 1
+
+
+def test_a_file_near_the_limit_still_takes_a_session_it_can_read_back(online, local_aws, seed_user):
+    online.write_credentials(padded(online.read_credentials(), fileio.MAX_FILE_BYTES - 16 * 1024))
+    result = online.awsmfa("login", "--token-code", fresh_code(local_aws, seed_user))
+    assert result.returncode == 0, result.stderr
+    assert os.path.getsize(online.credentials) <= fileio.MAX_FILE_BYTES
+    again = online.awsmfa("env", "--shell", "bash")
+    assert again.returncode == 0 and "reusing session" in again.stderr, again.stderr
+
+
+def test_the_write_itself_refuses_a_result_past_the_limit(tmp_path):
+    """The last guard, after the call: a token so long the estimate before the prompt missed it."""
+    user = AwsUser(tmp_path / "home")
+    user.write_credentials(padded(LONG_TERM, fileio.MAX_FILE_BYTES - 64 * 1024))
+    before = snapshot(user)
+    creds = Credentials("ASIANEW", "newsecret", "t" * (80 * 1024), timeutil.now() + dt.timedelta(hours=1))
+    with pytest.raises(FileProblem) as refused:
+        write_session({"HOME": user.home}, "mfa", creds, SourceProfile("default", "AKIALONGTERM", "x"), 3600)
+    assert "past 2 MiB" in str(refused.value) and "\n" not in str(refused.value)
+    assert snapshot(user) == before
+
