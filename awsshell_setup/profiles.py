@@ -9,7 +9,7 @@
 import os
 
 from . import fileio, paths, timeutil
-from .errors import FileProblem, ProfileProblem
+from .errors import FileProblem, ProfileNotFound, ProfileProblem
 from .inifile import IniDocument, check_section_name
 
 SOURCE_KEY = "awsmfa_source_profile"
@@ -135,7 +135,7 @@ class AwsFiles:
         creds = self.credentials.section(name) or {}
         config = self.config_section(name) or {}
         if not creds and not config:
-            raise ProfileProblem(
+            raise ProfileNotFound(
                 f"no profile [{name}] in {self.show(self.credentials_path)} or {self.show(self.config_path)}",
                 hint="run `aws configure` or pass --profile with the profile holding your access keys")
         if SOURCE_KEY in creds:

@@ -249,3 +249,16 @@ def test_the_write_itself_refuses_a_result_past_the_limit(tmp_path):
     assert "past 2 MiB" in str(refused.value) and "\n" not in str(refused.value)
     assert snapshot(user) == before
 
+
+# --- a profile that exists nowhere ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, env", [
+    (["env", "--profile", "nosuch"], {}), (["login", "--profile", "nosuch"], {}),
+    (["env", "--json", "--profile", "nosuch"], {}), (["login"], {"AWS_PROFILE": "nosuch"}),
+])
+def test_a_profile_that_exists_nowhere_is_bad_input(offline, args, env):
+    before = snapshot(offline)
+    result = offline.awsmfa(*args, "--token-code", "123456", env=env)
+    assert_refused(result, "no profile [nosuch] in ~/.aws/credentials or ~/.aws/config", code=2)
+    assert snapshot(offline) == before
