@@ -28,6 +28,10 @@ CONFIG_CREDENTIAL_KEYS = (KEY_ID, SECRET, TOKEN, "aws_security_token", "role_arn
 SESSION_ROOM_BYTES = 8 * 1024
 # GetSessionToken's DurationSeconds limits: a stored duration outside them is not awsmfa's.
 MIN_DURATION, MAX_DURATION = 900, 129600
+# What shlex (posix, whitespace_split, no comments) treats specially: quotes, the escape, and
+# its whitespace (only these four: no vertical tab, form feed or no-break space).
+_SHLEX_QUOTING = "'\"\\"
+_SHLEX_BLANKS = str.maketrans("\t\r\n", "   ")
 
 
 def config_profile_name(header):
@@ -53,12 +57,6 @@ def config_profile_name(header):
         # Without quotes or backslashes, shlex.split splits on its whitespace and nothing else.
         words = [word for word in header.translate(_SHLEX_BLANKS).split(" ") if word]
     return words[1] if len(words) == 2 else None
-
-
-# What shlex (posix, whitespace_split, no comments) treats specially: quotes, the escape, and
-# its whitespace (only these four: no vertical tab, form feed or no-break space).
-_SHLEX_QUOTING = "'\"\\"
-_SHLEX_BLANKS = str.maketrans("\t\r\n", "   ")
 
 
 class Credentials:

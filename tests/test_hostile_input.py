@@ -11,11 +11,9 @@ CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH with setpriv (root then obeys permissio
 import collections
 import datetime as dt
 import os
-import resource
 import stat
 import subprocess
 import sys
-import time
 
 import pytest
 

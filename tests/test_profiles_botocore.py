@@ -8,7 +8,6 @@ header, with configparser's checked reading and with its own quick scanner alike
 """
 import collections
 import os
-import subprocess
 
 import botocore.configloader
 import botocore.exceptions
@@ -124,6 +123,6 @@ def test_a_source_profile_under_such_a_header_logs_in(tmp_path, local_aws, seed_
     result = user.awsmfa("login", "--profile", "work", "--token-code", local_aws.fresh_code(seed_user.serial_number))
     assert result.returncode == 0, result.stderr
     assert "new session in profile [work-mfa]" in result.stderr
-    assert f"mfa_serial in ~/.aws/config" in result.stderr
+    assert "mfa_serial in ~/.aws/config" in result.stderr
     who = user.aws("sts", "get-caller-identity", "--profile", "work-mfa")
     assert who.returncode == 0 and seed_user.user_arn in who.stdout, who.stderr
