@@ -22,7 +22,8 @@ from awsshell_setup.errors import FileProblem
 from awsshell_setup.localaws.mfa import STEP_SECONDS
 from awsshell_setup.profiles import AwsFiles, Credentials, SourceProfile, write_session
 from test_env_offline import CLOSED, CONFIG, LONG_TERM
-from test_hostile_input import FIGURES, assert_refused, snapshot
+import test_hostile_input as hostile  # its FIGURES count these cases too (one printout, not two)
+from test_hostile_input import assert_refused, snapshot
 
 STORED_KEY = "ASIASTOREDUNTRUSTED"
 
@@ -86,7 +87,7 @@ def test_an_unbelievable_stored_session_is_renewed_by_env_json_and_login(online,
         assert "--json" in args or "new session in profile [mfa]" in result.stderr, (args, result.stderr)
         assert STORED_KEY not in result.stdout and STORED_KEY not in online.read_credentials()
         assert ("AccessKeyId" if "--json" in args else "AWS_ACCESS_KEY_ID") in result.stdout or args == ["login"]
-        FIGURES["unbelievable stored sessions renewed (env, env --json, login)"] += 1
+        hostile.FIGURES["unbelievable stored sessions renewed (env, env --json, login)"] += 1
     # What was written in its place is trusted: the next `env` reuses it without a code.
     again = online.awsmfa("env", "--shell", "bash")
     assert again.returncode == 0 and "reusing session" in again.stderr, again.stderr
@@ -162,7 +163,7 @@ def test_a_target_section_with_keys_awsmfa_does_not_write_is_refused(offline, ki
     result = offline.awsmfa(*args)
     assert_refused(result, "profile [mfa] in ~/.aws/credentials", keys, code=1)
     assert snapshot(offline) == before
-    FIGURES["foreign target sections refused (login, env, logout)"] += 1
+    hostile.FIGURES["foreign target sections refused (login, env, logout)"] += 1
 
 
 def test_a_foreign_target_is_refused_before_the_prompt(offline):
@@ -201,7 +202,7 @@ def test_a_config_profile_that_gets_credentials_elsewhere_is_not_a_target(offlin
     result = offline.awsmfa("login", "--update-profile", "work", "--token-code", "123456")
     assert_refused(result, "profile [work] in ~/.aws/config", words, "choose another --update-profile", code=1)
     assert snapshot(offline) == before
-    FIGURES["config profiles refused as targets"] += 1
+    hostile.FIGURES["config profiles refused as targets"] += 1
 
 
 def test_a_config_profile_with_only_settings_is_a_fine_target(offline):
@@ -226,7 +227,7 @@ def test_a_login_that_would_take_the_file_past_the_limit_is_refused_before_the_c
     result = offline.awsmfa("login", "--token-code", "123456")
     assert_refused(result, "~/.aws/credentials", "past 2 MiB", code=1)
     assert snapshot(offline) == before
-    FIGURES["writes past the 2 MiB read limit refused"] += 1
+    hostile.FIGURES["writes past the 2 MiB read limit refused"] += 1
 
 
 def test_a_file_near_the_limit_still_takes_a_session_it_can_read_back(online, local_aws, seed_user):
