@@ -35,6 +35,11 @@ class ProfileProblem(AwsmfaError):
     """The source or session profile is missing, incomplete or not what awsmfa may touch."""
 
 
+class ProfileNotFound(UsageError, ProfileProblem):
+    """The profile named (by --profile, AWS_PROFILE or the default) is in neither file: bad
+    input, so exit 2 as for any usage error."""
+
+
 class AwsCallFailed(AwsmfaError):
     """STS or IAM refused, or could not be reached."""
 

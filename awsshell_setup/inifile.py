@@ -141,6 +141,17 @@ class IniDocument:
         """The section's keys (lowercased) and raw values, or None when absent."""
         return self.values.get(name)
 
+    def size(self):
+        """The text's length in bytes, as it is on disk (UTF-8)."""
+        return len(self.text.encode("utf-8"))
+
+    def section_size(self, name):
+        """Bytes the section's lines take, its header to its last key; 0 when absent."""
+        section = self.sections.get(name)
+        if section is None:
+            return 0
+        return len("".join(self.lines[section.header:section.last_content + 1]).encode("utf-8"))
+
     def with_section(self, name, items, drop=()):
         """Text with section `name` holding `items` (key -> value, in order).
 

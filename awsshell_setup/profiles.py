@@ -9,7 +9,7 @@
 import os
 
 from . import fileio, paths, timeutil
-from .errors import ProfileProblem
+from .errors import FileProblem, ProfileNotFound, ProfileProblem
 from .inifile import IniDocument, check_section_name
 
 SOURCE_KEY = "awsmfa_source_profile"
@@ -17,6 +17,46 @@ EXPIRATION_KEY = "awsmfa_expiration"
 DURATION_KEY = "awsmfa_duration_seconds"
 KEY_ID, SECRET, TOKEN = "aws_access_key_id", "aws_secret_access_key", "aws_session_token"
 SESSION_KEYS = (KEY_ID, SECRET, TOKEN, "region", SOURCE_KEY, EXPIRATION_KEY, DURATION_KEY)
+# The keys with which botocore's credential providers take a profile's credentials from the
+# config file or from elsewhere: keys, a role, web identity, a process, SSO, a console login.
+CONFIG_CREDENTIAL_KEYS = (KEY_ID, SECRET, TOKEN, "aws_security_token", "role_arn", "source_profile",
+                          "credential_source", "web_identity_token_file", "credential_process", "sso_session",
+                          "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "login_session")
+# Room a session section may take, checked before the prompt: header and seven keys with a
+# session token of several KB (STS tokens run to about 1 KB; AWS promises no ceiling). The
+# write itself checks the exact size again.
+SESSION_ROOM_BYTES = 8 * 1024
+# GetSessionToken's DurationSeconds limits: a stored duration outside them is not awsmfa's.
+MIN_DURATION, MAX_DURATION = 900, 129600
+# What shlex (posix, whitespace_split, no comments) treats specially: quotes, the escape, and
+# its whitespace (only these four: no vertical tab, form feed or no-break space).
+_SHLEX_QUOTING = "'\"\\"
+_SHLEX_BLANKS = str.maketrans("\t\r\n", "   ")
+
+
+def config_profile_name(header):
+    """The profile a config-file section header names, exactly as botocore's
+    configloader.build_profile_map reads it; None for a section that is no profile.
+
+    botocore takes `default` as is, and any header that starts with `profile` (`profiles x` and
+    `profile-x y` too) when shlex.split makes exactly two words of it: `[profile "work"]`,
+    `[profile  work]` and `[profile\\twork]` are all `work`; an unclosed quote names nothing.
+    """
+    if header == "default":
+        return "default"
+    if not header.startswith("profile"):
+        return None
+    if any(char in header for char in _SHLEX_QUOTING):
+        import shlex  # only for a header that quotes or escapes: shlex costs the cached path ~3 ms
+
+        try:
+            words = shlex.split(header)
+        except ValueError:  # botocore skips such a section
+            return None
+    else:
+        # Without quotes or backslashes, shlex.split splits on its whitespace and nothing else.
+        words = [word for word in header.translate(_SHLEX_BLANKS).split(" ") if word]
+    return words[1] if len(words) == 2 else None
 
 
 class Credentials:
@@ -59,6 +99,7 @@ class AwsFiles:
         self.config_path = paths.config_file(environ)
         self.credentials = IniDocument(fileio.read_text(self.credentials_path), self.credentials_path, check)
         self.config = IniDocument(fileio.read_text(self.config_path), self.config_path, check)
+        self._config_profiles = None  # built on first use: the cached path never needs it
 
     @property
     def odd(self):
@@ -68,14 +109,20 @@ class AwsFiles:
     def show(self, path):
         return paths.display(path, self.environ)
 
+    def config_profiles(self):
+        """{profile name: its keys} of the config file, as botocore's build_profile_map reads it:
+        a later section naming the same profile replaces an earlier one, as its dict.update does."""
+        if self._config_profiles is None:
+            profiles = {}
+            for header, values in self.config.values.items():  # in file order
+                name = config_profile_name(header)
+                if name is not None:
+                    profiles[name] = values
+            self._config_profiles = profiles
+        return self._config_profiles
+
     def config_section(self, profile):
-        # botocore: [default] for the default profile ([profile default] works too), else [profile NAME].
-        names = ["default", "profile default"] if profile == "default" else [f"profile {profile}"]
-        for name in names:
-            section = self.config.section(name)
-            if section is not None:
-                return section
-        return None
+        return self.config_profiles().get(profile)
 
     def is_session_profile(self, name):
         section = self.credentials.section(name)
@@ -86,7 +133,7 @@ class AwsFiles:
         creds = self.credentials.section(name) or {}
         config = self.config_section(name) or {}
         if not creds and not config:
-            raise ProfileProblem(
+            raise ProfileNotFound(
                 f"no profile [{name}] in {self.show(self.credentials_path)} or {self.show(self.config_path)}",
                 hint="run `aws configure` or pass --profile with the profile holding your access keys")
         if SOURCE_KEY in creds:
@@ -107,32 +154,92 @@ class AwsFiles:
         return SourceProfile(name, key_id, secret, serial or None, origin if serial else None, region)
 
     def cached_session(self, session_name, source_name):
-        """The stored session if it is ours, from this source and complete; else None."""
+        """(Credentials, duration) of the stored session if it is ours, from this source,
+        complete and believable; else None.
+
+        The one rule every command follows (env, env --json, login, status): a stored session
+        is valid only while now < expiry <= now + its stored duration (plus clock skew), and
+        that duration is one STS grants (900 to 129600 s). Anything else (an expiry that cannot
+        be read or lies beyond that, a missing, negative or huge duration) is no usable
+        session: renewed, never trusted, never a crash. An expired session that is otherwise
+        believable is returned, so `status` can say when it ended; callers compare the expiry
+        with now before using it (session.cached keeps a margin on top).
+        """
         section = self.credentials.section(session_name)
         if not section or section.get(SOURCE_KEY) != source_name:
             return None
         expiration = timeutil.parse_utc(section.get(EXPIRATION_KEY))
+        duration = stored_duration(section.get(DURATION_KEY))
         values = [section.get(key, "").strip() for key in (KEY_ID, SECRET, TOKEN)]
         # No real key holds a line break, tab, NUL or escape (a continuation line makes one):
         # such a session is renewed, never printed for a shell to evaluate.
         if expiration is None or not all(value and value.isprintable() for value in values):
             return None
-        try:
-            duration = int(section.get(DURATION_KEY, "0"))
-        except ValueError:
-            duration = 0
+        if duration is None or not timeutil.believable(expiration, duration):
+            return None
         return Credentials(*values, expiration), duration
 
-    def check_session_target(self, session_name, source_name):
-        """Refuse to overwrite a profile that holds someone's long-term keys."""
+    def check_session_target(self, session_name, source_name, room=True):
+        """Refuse a target that is not awsmfa's to fill: the source itself, a profile holding
+        long-term keys or keys awsmfa does not write, a config profile with credentials of its
+        own; and (room) a file a session would take past the size awsmfa reads back."""
         check_section_name(session_name, "session profile")
         if session_name == source_name:
             raise ProfileProblem(f"--update-profile {session_name} is the source profile; "
                                  "that would overwrite your long-term keys")
         section = self.credentials.section(session_name)
+        where = self.show(self.credentials_path)
         if section and SOURCE_KEY not in section and section.get(KEY_ID) and not section.get(TOKEN):
-            raise ProfileProblem(f"profile [{session_name}] in {self.show(self.credentials_path)} holds long-term keys "
-                                 "awsmfa did not write", hint="choose another --update-profile")
+            raise ProfileProblem(f"profile [{session_name}] in {where} holds long-term keys awsmfa did not write",
+                                 hint="choose another --update-profile")
+        foreign = foreign_keys(section)
+        if foreign:
+            # A role, SSO or credential_process profile, or keys of the user's: filling it with
+            # a session would leave the AWS CLI using the role, and logout would delete it.
+            raise ProfileProblem(f"profile [{session_name}] in {where} holds keys awsmfa does not write "
+                                 f"({_listed(foreign)}); it is not an awsmfa session",
+                                 hint="choose another --update-profile")
+        self._check_config_target(session_name)
+        if room and self.credentials.size() - self.credentials.section_size(session_name) \
+                + SESSION_ROOM_BYTES > fileio.MAX_FILE_BYTES:
+            raise FileProblem(_too_big(where, "awsmfa asked for no code and changed nothing"))
+
+    def _check_config_target(self, session_name):
+        """A config-file profile of that name that gets its credentials elsewhere is not a
+        target: a session stored under its name would shadow its long-term keys (the
+        credentials file wins) or its process, or be ignored for its role or SSO."""
+        config = self.config_section(session_name) or {}
+        where = f"profile [{session_name}] in {self.show(self.config_path)}"
+        if config.get(KEY_ID, "").strip():
+            raise ProfileProblem(f"{where} holds long-term keys ({KEY_ID}); a session stored under the same "
+                                 "name would shadow them", hint="choose another --update-profile")
+        sourcing = [key for key in config if key in CONFIG_CREDENTIAL_KEYS]
+        if sourcing:
+            raise ProfileProblem(f"{where} gets its credentials from {_listed(sourcing)}; a session stored under "
+                                 "the same name would fight with it", hint="choose another --update-profile")
+
+
+def _too_big(where, outcome):
+    return (f"{where} would grow past {fileio.MAX_FILE_BYTES // 2**20} MiB with a session in it, more than awsmfa "
+            f"reads back; remove profiles you no longer use ({outcome})")
+
+
+def foreign_keys(section):
+    """The keys of a credentials-file section that awsmfa never writes, in file order."""
+    return [key for key in (section or ()) if key not in SESSION_KEYS]
+
+
+def _listed(keys, most=4):
+    return ", ".join(keys[:most]) + (f" and {len(keys) - most} more" if len(keys) > most else "")
+
+
+def stored_duration(text):
+    """The stored session length in seconds, or None unless it is one STS grants."""
+    try:
+        duration = int(text or "")
+    except ValueError:  # not a number, or thousands of digits
+        return None
+    return duration if MIN_DURATION <= duration <= MAX_DURATION else None
 
 
 def session_items(credentials, source, duration):
@@ -154,9 +261,12 @@ def write_session(environ, session_name, credentials, source, duration):
     with fileio.locked(path):
         # Re-read under the lock: another writer may have changed the file since we looked.
         fresh = AwsFiles(environ)
-        fresh.check_session_target(session_name, source.name)
+        fresh.check_session_target(session_name, source.name, room=False)
         text = fresh.credentials.with_section(session_name, session_items(credentials, source, duration),
                                               drop=SESSION_KEYS)
+        if len(text.encode("utf-8")) > fileio.MAX_FILE_BYTES:
+            # Past what read_text accepts: env, logout and uninstall would refuse the file.
+            raise FileProblem(_too_big(paths.display(path, environ), "the session was not stored"))
         fileio.write_atomic(path, text, mode=0o600)
     return path
 
@@ -183,6 +293,10 @@ def remove_session(environ, name):
         section = document.section(name)
         if section is None:
             return False
+        foreign = foreign_keys(section)
+        if foreign:
+            raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} holds keys awsmfa does not "
+                                 f"write ({_listed(foreign)}); awsmfa removes only its own sessions")
         if SOURCE_KEY not in section:
             raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} was not written by awsmfa "
                                  f"(it has no {SOURCE_KEY}); awsmfa removes only its own sessions")

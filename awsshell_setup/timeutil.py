@@ -5,6 +5,9 @@ Stored times are always UTC (awsume stored naive local time and broke across tim
 import datetime as _dt
 
 UTC = _dt.timezone.utc
+# Expiry times come from AWS's clock, which may run ahead of ours by as much as SigV4 lets a
+# request through (15 minutes): a fresh session can end that much after now + its length.
+CLOCK_SKEW_SECONDS = 900
 
 
 def now():
@@ -26,7 +29,17 @@ def parse_utc(text):
         return None
     if moment.tzinfo is None:
         return None  # a naive time is ambiguous: treat as no cache rather than guess the zone
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is past the last datetime once in UTC
+        return None
+
+
+def believable(expiration, duration, moment=None):
+    """Whether a session `duration` seconds long can end at `expiration` as seen at `moment`:
+    no later than one started then would. A later end is not one STS gave: never trust it."""
+    moment = now() if moment is None else moment
+    return expiration <= moment + _dt.timedelta(seconds=duration + CLOCK_SKEW_SECONDS)
 
 
 def describe_span(seconds):

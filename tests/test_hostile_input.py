@@ -11,11 +11,9 @@ CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH with setpriv (root then obeys permissio
 import collections
 import datetime as dt
 import os
-import resource
 import stat
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -112,7 +110,7 @@ def test_names_that_cannot_round_trip_are_refused_before_anything(user, tmp_path
         result = user.awsmfa("login", flag, name, "--token-code", "123456")
     if flag == "AWS_PROFILE" and name != name.strip():
         # Edge blanks of AWS_PROFILE are dropped (a stray space in an export): no such profile.
-        assert_refused(result, f"no profile [{name.strip()}]", code=1)
+        assert_refused(result, f"no profile [{name.strip()}]", code=2)
     else:
         assert_refused(result, "profile name", code=2)
     assert snapshot(user) == before and pwned(tmp_path) == []

@@ -349,6 +349,16 @@ def test_write_session_and_remove_session_on_disk(generated, values, mode):
         path = credentials_on_disk(home, text, mode)
         environ = {"HOME": home}
         credentials, source, duration = values
+        if profiles.foreign_keys(IniDocument(text).section("mfa")):
+            # A key of the user's inside [mfa] (here `output`): not an awsmfa session, so
+            # neither filled nor removed, and the file is left exactly as it was.
+            FIGURES["[mfa] holding a key of the user's, refused untouched"] += 1
+            for attempt in (lambda: profiles.write_session(environ, "mfa", credentials, source, duration),
+                            lambda: profiles.remove_session(environ, "mfa")):
+                with pytest.raises(ProfileProblem, match="holds keys awsmfa does not write"):
+                    attempt()
+                assert snapshot(path) == (text.encode("utf-8"), mode)
+            return
 
         profiles.write_session(environ, "mfa", credentials, source, duration)
         written, written_mode = snapshot(path)
