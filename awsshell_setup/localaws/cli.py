@@ -10,16 +10,32 @@ grow into it.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
 import signal
+import stat
 import sys
 import threading
 import time
 
 DEFAULT_DIR = "localaws"
 STATE_FILE = "localaws.json"
+AWS_FILES = ("credentials", "config")
+
+# The first line of every credentials/config file serve writes. serve overwrites a file only if
+# it starts with this line, so it may run again in its own demo folder (even after awsmfa
+# added a session below the mark) but never over someone's real ~/.aws files.
+MARK = "# written by python -m awsshell_setup.localaws serve; serve may overwrite this file"
+
+
+class NotOurFile(Exception):
+    """A credentials or config file in the target folder that serve did not write."""
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        self.path = path
 
 
 def main(argv=None) -> int:
@@ -59,39 +75,78 @@ def serve_command(args) -> int:
     from .server import LocalAWS
 
     folder = os.path.abspath(args.dir)
+    try:
+        # Before anything else: a refusal must leave the folder exactly as it was.
+        check_folder(folder)
+    except NotOurFile as error:
+        print(f"localaws: {error.path} was not written by localaws and would be overwritten; "
+              f"give serve a folder of its own with --dir", file=sys.stderr)
+        return 2
     os.makedirs(folder, exist_ok=True)
     local = LocalAWS(port=args.port, host=args.host, quiet=not args.verbose)
-    try:
-        local.start()
-    except OSError as error:
-        print(f"localaws: cannot listen on {args.host}:{args.port}: {error.strerror}",
-              file=sys.stderr)
-        return 1
-    try:
-        extra = []
-        if args.allow_list_mfa_devices:
-            extra.append(list_own_mfa_devices_statement(
-                f"arn:aws:iam::{local.account_id}:user/{args.user}"))
-        seed = provision_seed(local, user_name=args.user, extra_statements=extra)
-        paths = write_files(folder, local, seed)
-        _print_instructions(local, seed, paths)
-        _wait_for_signal()
-    finally:
-        local.stop()
+    # Handlers first: a caller may signal as soon as it reads the instructions, and a SIGTERM
+    # that came before them would kill the process without stopping the server cleanly.
+    with _stop_on_signal() as stop:
+        try:
+            local.start()
+        except OSError as error:
+            print(f"localaws: cannot listen on {args.host}:{args.port}: {error.strerror}",
+                  file=sys.stderr)
+            return 1
+        try:
+            extra = []
+            if args.allow_list_mfa_devices:
+                extra.append(list_own_mfa_devices_statement(
+                    f"arn:aws:iam::{local.account_id}:user/{args.user}"))
+            seed = provision_seed(local, user_name=args.user, extra_statements=extra)
+            paths = write_files(folder, local, seed)
+            _print_instructions(local, seed, paths)
+            # A timed wait keeps the main thread responsive to signals on every platform.
+            while not stop.wait(0.5):
+                pass
+        finally:
+            local.stop()
     print("localaws: stopped", file=sys.stderr)
     return 0
 
 
+def check_folder(folder: str) -> None:
+    """Raise :class:`NotOurFile` if ``folder`` holds a credentials or config file that serve
+    did not write: anything by that name that is not a regular file starting with ``MARK``
+    (a symlink too, which would lead the write to whatever file it points at)."""
+    for name in AWS_FILES:
+        path = os.path.join(folder, name)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except FileNotFoundError:
+            continue
+        except OSError:            # a symlink (ELOOP), unreadable, ...: not ours to replace
+            raise NotOurFile(path)
+        try:
+            ours = stat.S_ISREG(os.fstat(fd).st_mode) and \
+                os.read(fd, len(MARK) + 2).decode("utf-8", "replace").splitlines()[:1] == [MARK]
+        finally:
+            os.close(fd)
+        if not ours:
+            raise NotOurFile(path)
+
+
 def write_files(folder: str, local, seed) -> dict:
-    """Write credentials, config and localaws.json into ``folder``; return their paths."""
+    """Write credentials, config and localaws.json into ``folder``; return their paths.
+
+    Raises :class:`NotOurFile`, having written nothing, if ``folder`` already holds a
+    credentials or config file that serve did not write."""
+    check_folder(folder)
     credentials = os.path.join(folder, "credentials")
     config = os.path.join(folder, "config")
     state = os.path.join(folder, STATE_FILE)
     _write_private(credentials,
+                   f"{MARK}\n"
                    "[default]\n"
                    f"aws_access_key_id = {seed.access_key_id}\n"
                    f"aws_secret_access_key = {seed.secret_access_key}\n")
     _write_private(config,
+                   f"{MARK}\n"
                    "[default]\n"
                    f"region = {seed.region}\n"
                    f"mfa_serial = {seed.serial_number}\n")
@@ -137,7 +192,9 @@ def _print_instructions(local, seed, paths) -> None:
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-def _wait_for_signal() -> None:
+@contextlib.contextmanager
+def _stop_on_signal():
+    """An Event set by SIGINT or SIGTERM inside the block; the old handlers come back after."""
     stop = threading.Event()
 
     def handler(signum, frame):
@@ -145,9 +202,7 @@ def _wait_for_signal() -> None:
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        # A timed wait keeps the main thread responsive to signals on every platform.
-        while not stop.wait(0.5):
-            pass
+        yield stop
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
