@@ -7,12 +7,14 @@ For every request, in this order (the first failure answers the request):
    (``faults``: reset, hang, 500, throttling, malformed XML).
 2. The SigV4 signature is parsed (Authorization header, or a presigned query string);
    unsigned requests are refused.
-3. The access key is resolved (``identity``): admin key, IAM user key, or session key with
-   matching token and not expired.
+3. The access key is resolved (``identity``): admin key, IAM user key, or session key
+   (GetSessionToken's or a role session's) with matching token and not expired.
 4. The timestamp must be within 15 minutes of the server clock (``sigv4.check_time``).
 5. The signature must verify with the key's secret (``sigv4.check_signature``).
-6. STS GetSessionToken / GetCallerIdentity are answered here (``sts``).
-7. Identity policies are evaluated for IAM users and their sessions (``authorize``).
+6. STS GetSessionToken / AssumeRole / GetCallerIdentity are answered here (``sts``), with
+   role trust policies (``trust``).
+7. Identity policies are evaluated for IAM users, their sessions, and role sessions (the
+   role's own policies) (``authorize``).
 8. The request goes to moto, adjusted for the caller (``forward``).
 
 Every response carries a ``Date`` header from the server clock, so a client can measure its
@@ -63,8 +65,9 @@ class AuthMiddleware:
             if sig is None:
                 raise errors.missing_authentication(req.protocol)
             req.signature = sig
-            principal = identity.resolve(sig, req.protocol, self.sessions, self.admin_key,
-                                         self.admin_secret, now)
+            principal = identity.resolve(
+                sig, req.protocol, self.sessions, self.admin_key, self.admin_secret, now,
+                admin_account=req.headers.get(identity.ADMIN_ACCOUNT_HEADER))
             sigv4.check_time(req, sig, now)
             sigv4.check_signature(req, sig, principal.secret_access_key, sig.security_token)
             if sts.handles(req):

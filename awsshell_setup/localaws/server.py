@@ -13,6 +13,7 @@ from typing import Optional
 
 from . import iamstore, mfa
 from .faults import Faults
+from .identity import ADMIN_ACCOUNT_HEADER
 from .middleware import AuthMiddleware
 from .sessions import SessionStore
 
@@ -180,11 +181,13 @@ class LocalAWS:
         }
 
     def client(self, service: str, region: str = DEFAULT_REGION, validate: bool = True,
-               **credentials):
+               account_id: Optional[str] = None, **credentials):
         """A boto3 client on this endpoint; admin credentials unless others are given
         (``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``).
         ``validate=False`` turns off botocore's client-side parameter checks, to see what the
-        server itself says about a bad parameter."""
+        server itself says about a bad parameter. ``account_id`` (admin only) makes the admin
+        act in that account, e.g. to create a role and instances in a second account; moto
+        creates the account's state on first use."""
         import boto3
         import botocore.session
         from botocore.config import Config
@@ -195,7 +198,7 @@ class LocalAWS:
             self._boto_session = boto3.session.Session(
                 botocore_session=botocore.session.Session())
         creds = credentials or self.admin_credentials
-        return self._boto_session.client(
+        client = self._boto_session.client(
             service,
             region_name=region,
             endpoint_url=self.endpoint_url,
@@ -204,6 +207,16 @@ class LocalAWS:
             config=Config(retries={"total_max_attempts": 1, "mode": "standard"},
                           parameter_validation=validate),
         )
+        if account_id is not None:
+            if credentials:
+                raise ValueError("account_id is for the admin key only: other credentials "
+                                 "act in their own account")
+
+            def name_account(request, **kwargs):
+                request.headers[ADMIN_ACCOUNT_HEADER] = account_id
+
+            client.meta.events.register("before-sign", name_account)
+        return client
 
     # -- MFA codes ---------------------------------------------------------------------------
 
@@ -221,6 +234,12 @@ class LocalAWS:
         or for a step before/after with ``step_offset``. May already be used."""
         _, seed = self._serial_and_seed(serial_or_seed)
         return mfa.code_at(seed, self.now() + step_offset * mfa.STEP_SECONDS)
+
+    @property
+    def codes_spent(self) -> int:
+        """MFA codes accepted since the last reset, by GetSessionToken and AssumeRole alike:
+        how many codes a user would have typed."""
+        return self.codes.accepted()
 
     def fresh_code(self, serial_or_seed: str) -> str:
         """A code the server accepts now and that was not used yet; may wait up to 30 s."""
