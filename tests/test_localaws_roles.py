@@ -533,6 +533,50 @@ def test_aws_cli_roles_on_top_of_an_mfa_session(local_aws, roles, roles_cli):
     assert local_aws.codes_spent == 1
 
 
+def test_time_passes_past_the_roles_hour_and_the_mfa_sessions_day(local_aws, roles, roles_cli):
+    """advance(): sessions expire while the aws CLI keeps signing with the machine's clock."""
+    code = local_aws.fresh_code(roles.serial_number)
+    creds = json.loads(roles_cli("sts", "get-session-token", "--serial-number",
+                                 roles.serial_number, "--token-code", code,
+                                 check=True).stdout)["Credentials"]
+    with open(roles_cli.credentials_file, "a") as f:
+        f.write("\n[mfa]\n"
+                f"aws_access_key_id = {creds['AccessKeyId']}\n"
+                f"aws_secret_access_key = {creds['SecretAccessKey']}\n"
+                f"aws_session_token = {creds['SessionToken']}\n")
+
+    def assume_role(name):
+        out = roles_cli("sts", "assume-role", "--role-arn", roles.ops_role_arn,
+                        "--role-session-name", name, "--profile", "mfa", check=True).stdout
+        role = json.loads(out)["Credentials"]
+        with open(roles_cli.credentials_file, "a") as f:
+            f.write(f"\n[{name}]\n"
+                    f"aws_access_key_id = {role['AccessKeyId']}\n"
+                    f"aws_secret_access_key = {role['SecretAccessKey']}\n"
+                    f"aws_session_token = {role['SessionToken']}\n")
+
+    assume_role("nine-am")
+    assert roles_cli("ec2", "describe-instances", "--profile", "nine-am").returncode == 0
+    local_aws.advance(3601)                     # past the role session's hour
+    expired = roles_cli("ec2", "describe-instances", "--profile", "nine-am")
+    assert expired.returncode != 0 and "RequestExpired" in expired.stderr
+    assume_role("ten-am")                        # from the MFA session: no code
+    assert roles_cli("ec2", "stop-instances", "--instance-ids", roles.ops_instance_id,
+                     "--profile", "ten-am").returncode == 0
+    local_aws.advance(43200 - 3601)             # the MFA session's 12 hours are over
+    over = roles_cli("sts", "assume-role", "--role-arn", roles.ops_role_arn,
+                     "--role-session-name", "nine-pm", "--profile", "mfa")
+    assert over.returncode != 0 and "ExpiredToken" in over.stderr
+    assert local_aws.codes_spent == 1
+    # Codes follow the moved clock: the code of now is accepted, the one of 12 hours ago not.
+    sts = local_aws.client("sts", **roles.credentials)
+    assert sts.get_session_token(SerialNumber=roles.serial_number,
+                                 TokenCode=local_aws.fresh_code(roles.serial_number))
+    stale = error_of(lambda: sts.get_session_token(SerialNumber=roles.serial_number,
+                                                   TokenCode=code))
+    assert stale["Error"]["Code"] == "AccessDenied"
+
+
 # -- serve --scenario roles, for humans ----------------------------------------------------------
 
 def test_serve_roles_scenario_writes_role_profiles(tmp_path):

@@ -41,8 +41,12 @@ class LocalAWS:
         self._requested_port = port       # 0: any free port, again on every start
         self.quiet = quiet
         # Seconds added to time.time() to get the server clock. Tests move it to simulate a
-        # client whose clock is off, or to jump past a session's Expiration.
+        # client whose clock is off (more than 15 minutes: SigV4 refuses its requests), or to
+        # jump a little past a session's Expiration.
         self.clock_offset = 0.0
+        # Seconds that passed for everyone (see advance): on the server clock too, but the
+        # SigV4 window assumes the clients' clocks moved along.
+        self.elapsed = 0.0
         self.sessions = SessionStore()
         self.codes = mfa.MfaCodes()
         self.faults = Faults()
@@ -55,7 +59,23 @@ class LocalAWS:
     # -- clock -----------------------------------------------------------------------------
 
     def now(self) -> float:
-        """The server clock, epoch seconds."""
+        """The server clock, epoch seconds: real time, plus the skew of ``clock_offset``, plus
+        the time ``advance`` made pass."""
+        return time.time() + self.clock_offset + self.elapsed
+
+    def advance(self, seconds: float) -> None:
+        """Make ``seconds`` pass for everyone: sessions expire, MFA codes and
+        aws:MultiFactorAuthAge move on, Expiration and Date answers are that much later, yet
+        a request signed with the real clock is not refused as skewed (the client's clock is
+        taken to have moved too). This is how a test gets past a role session's hour or an
+        MFA session's 12 hours while the aws CLI and awsmfa sign with the machine's clock;
+        ``clock_offset`` alone could move only 15 minutes before SigV4 refuses every
+        request. A client that compares an Expiration with its own clock still sees the
+        real time, so its own notion of "expired" needs moving too."""
+        self.elapsed += seconds
+
+    def _signing_clock(self) -> float:
+        """The clock SigV4's 15-minute window compares a request's X-Amz-Date with."""
         return time.time() + self.clock_offset
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -87,6 +107,7 @@ class LocalAWS:
         self._app = AuthMiddleware(
             DomainDispatcherApplication(create_backend_app),
             clock=self.now,
+            signing_clock=self._signing_clock,
             sessions=self.sessions,
             codes=self.codes,
             admin_key=ADMIN_ACCESS_KEY_ID,
@@ -151,7 +172,8 @@ class LocalAWS:
             self._listen(port)
 
     def reset(self) -> None:
-        """Forget everything: moto's backends, sessions, used MFA codes, the clock offset."""
+        """Forget everything: moto's backends, sessions, used MFA codes, the clock offset and
+        the time made to pass."""
         from moto.moto_api._internal.models import moto_api_backend
 
         moto_api_backend.reset()
@@ -159,6 +181,7 @@ class LocalAWS:
         self.codes.clear()
         self.faults.reset()
         self.clock_offset = 0.0
+        self.elapsed = 0.0
 
     def __enter__(self) -> "LocalAWS":
         return self.start()
