@@ -69,19 +69,14 @@ def get_role(role_arn: str):
 
 
 def role_trust_policy(role) -> Optional[dict]:
-    """The role's trust policy (AssumeRolePolicyDocument), parsed; None when unreadable."""
-    text = role.assume_role_policy_document
-    if isinstance(text, str) and text.startswith("%7B"):
-        # moto stores the document as sent; the AWS CLI sends it URL-encoded at times.
-        from urllib.parse import unquote
-
-        text = unquote(text)
-    return _parse(text)
+    """The role's trust policy (AssumeRolePolicyDocument), parsed; None when unreadable (which
+    the trust evaluator treats as trusting nobody)."""
+    return _parse(role.assume_role_policy_document)
 
 
 def role_max_session_duration(role) -> int:
-    """The role's MaxSessionDuration in seconds (moto keeps the request's text, or None when
-    CreateRole did not give one; AWS's default is one hour)."""
+    """The role's MaxSessionDuration in seconds. moto quirk: it keeps the request's text (a
+    string), 3600 when CreateRole gave none, and does not check IAM's 3600-43200 range."""
     try:
         return int(role.max_session_duration or 3600)
     except (TypeError, ValueError):

@@ -209,8 +209,10 @@ class LocalAWS:
         (``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``).
         ``validate=False`` turns off botocore's client-side parameter checks, to see what the
         server itself says about a bad parameter. ``account_id`` (admin only) makes the admin
-        act in that account, e.g. to create a role and instances in a second account; moto
-        creates the account's state on first use."""
+        act in that account, e.g. to create a role and instances in a second account: the
+        client sends moto's own ``x-moto-account-id`` header, which moto reads before the
+        access key, and creates the account's state on first use (moto keys every backend by
+        account id, so accounts' IAM, EC2... never mix)."""
         import boto3
         import botocore.session
         from botocore.config import Config

@@ -26,6 +26,12 @@ The rules kept here, with where AWS states them:
 
 Fail closed as ``policy`` does: a condition not understood makes an ``Allow`` not apply and a
 ``Deny`` apply; ``NotPrincipal`` makes an ``Allow`` not apply.
+
+moto quirks met here: moto's own AssumeRole ignores the trust policy entirely (and "the role
+does not need to exist"), so ``sts`` answers AssumeRole itself; moto's CreateRole and
+UpdateAssumeRolePolicy do validate a trust policy's actions (only sts:AssumeRole,
+sts:AssumeRoleWithSAML and sts:AssumeRoleWithWebIdentity: MalformedPolicyDocument otherwise),
+as IAM does.
 """
 
 from dataclasses import dataclass
