@@ -55,7 +55,8 @@ def assume(local, credentials, role_arn, name="session", **extra) -> dict:
 
 
 def denied_message(caller_arn, role_arn) -> str:
-    return f"User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+    return (f"User: {caller_arn} is not authorized to perform: sts:AssumeRole "
+            f"on resource: {role_arn}")
 
 
 def instance_ids(ec2) -> list:
