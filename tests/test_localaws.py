@@ -511,3 +511,98 @@ def test_importing_the_package_does_not_import_moto():
              "if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+# -- serve never overwrites files it did not write -----------------------------------------
+
+def _start_serve(folder, env):
+    """Start ``serve`` on a free port; return (process, stderr text up to its code hint)."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "awsshell_setup.localaws", "serve", "--port", "0",
+         "--dir", str(folder)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    deadline = time.time() + 45
+    while time.time() < deadline:
+        line = server.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("localaws: MFA codes:"):
+            break
+    return server, "".join(lines)
+
+
+def _stop_serve(server):
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise
+
+
+@pytest.mark.parametrize("present", [("credentials", "config"), ("credentials",), ("config",)])
+def test_serve_refuses_a_folder_with_aws_files_it_did_not_write(tmp_path, present):
+    folder = tmp_path / ".aws"
+    folder.mkdir()
+    mine = {
+        "credentials": "[default]\naws_access_key_id = AKIAREALUSERKEY00000\n"
+                       "aws_secret_access_key = the-real-secret\n",
+        "config": "[default]\nregion = eu-west-3\n",
+    }
+    for name in present:
+        (folder / name).write_text(mine[name])
+        os.chmod(folder / name, 0o600)
+    before = {p.name: (p.read_bytes(), os.stat(p).st_mtime_ns) for p in folder.iterdir()}
+    result = subprocess.run(
+        [sys.executable, "-m", "awsshell_setup.localaws", "serve", "--port", "0",
+         "--dir", str(folder)],
+        env=clean_environment(tmp_path), capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert str(folder / present[0]) in result.stderr
+    assert "--dir" in result.stderr                       # says what to do instead
+    assert "the-real-secret" not in result.stderr
+    after = {p.name: (p.read_bytes(), os.stat(p).st_mtime_ns) for p in folder.iterdir()}
+    assert after == before                                # nothing written, nothing added
+
+
+def test_serve_refuses_a_symlink_in_place_of_its_files(tmp_path):
+    real = tmp_path / "real-credentials"
+    real.write_text("[default]\naws_access_key_id = AKIAREALUSERKEY00000\n")
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / "credentials").symlink_to(real)
+    result = subprocess.run(
+        [sys.executable, "-m", "awsshell_setup.localaws", "serve", "--port", "0",
+         "--dir", str(folder)],
+        env=clean_environment(tmp_path), capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and len(result.stderr.splitlines()) == 1
+    assert real.read_text() == "[default]\naws_access_key_id = AKIAREALUSERKEY00000\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["credentials"]
+
+
+def test_serve_runs_again_in_its_own_folder(tmp_path):
+    folder = tmp_path / "demo"
+    env = clean_environment(tmp_path)
+    first, text = _start_serve(folder, env)
+    try:
+        assert "localaws: MFA codes:" in text, text
+        first_key = json.loads((folder / "localaws.json").read_text())["access_key_id"]
+    finally:
+        _stop_serve(first)
+    # A file awsmfa or the user changed afterwards still carries the mark on its first line.
+    with open(folder / "credentials", "a") as f:
+        f.write("\n[mfa]\naws_access_key_id = ASIAEXAMPLE\n")
+    second, text = _start_serve(folder, env)
+    try:
+        assert "localaws: MFA codes:" in text, text
+        state = json.loads((folder / "localaws.json").read_text())
+        assert state["access_key_id"] != first_key
+        assert state["access_key_id"] in (folder / "credentials").read_text()
+    finally:
+        _stop_serve(second)
+    assert second.returncode == 0

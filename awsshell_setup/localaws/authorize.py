@@ -1,4 +1,5 @@
-"""Whether an IAM user (or its session) may make this request, by its identity policies.
+"""Whether an IAM user, its session, or a role session may make this request, by its identity
+policies (a role session: its role's permission policies, not the user's who assumed it).
 
 Which requests are checked: the Query protocol (``Action`` parameter: STS, IAM, EC2...) and the
 JSON protocol (``X-Amz-Target``). REST protocols (S3, Lambda...) carry the operation in the
@@ -8,12 +9,18 @@ check (the key and signature are still checked). The admin key is never checked.
 Resources: named for the few requests where the seed scenario needs them (EC2 ``InstanceId.N``
 and IAM ``UserName``, which defaults to the caller for per-user actions such as
 ``ListMFADevices``); otherwise unknown, which the evaluator treats as ``*``.
+
+The MFA keys of the request context (global condition keys,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthpresent):
+``aws:MultiFactorAuthPresent`` is absent for long-term keys and present for temporary
+credentials, true when MFA validated them; ``aws:MultiFactorAuthAge`` counts seconds since
+that MFA authentication and is present only then.
 """
 
 from typing import List, Optional
 
 from . import errors, iamstore, policy
-from .identity import Principal
+from .identity import ROLE_SESSION, Principal
 from .request import IncomingRequest
 
 # Actions that need no permission at all, as in AWS: anyone with valid credentials may ask
@@ -36,30 +43,44 @@ def check(req: IncomingRequest, principal: Principal, now: float) -> None:
     action = req.iam_action
     if action is None or action in _NO_PERMISSION_NEEDED:
         return
-    user = iamstore.get_user(principal.user_name)
-    if user is None:
+    documents = identity_documents(principal)
+    if documents is None:
         raise errors.invalid_key(req.protocol)
+    ctx = request_context(principal, action, request_resources(req, principal), now)
+    decision = policy.evaluate(documents, ctx)
+    if not decision.allowed:
+        raise errors.access_denied(req.protocol, principal.arn, action, decision.resource,
+                                   decision.explicit_deny)
+
+
+def identity_documents(principal: Principal) -> Optional[List[dict]]:
+    """The identity policies that apply to ``principal``; None if its user or role is gone."""
+    if principal.kind == ROLE_SESSION:
+        role = iamstore.get_role(principal.session.role.arn)
+        return None if role is None else iamstore.role_policy_documents(role)
+    user = iamstore.get_user(principal.user_name, principal.account_id)
+    return None if user is None else iamstore.policy_documents(user)
+
+
+def request_context(principal: Principal, action: str, resources: Optional[List[str]],
+                    now: float) -> policy.RequestContext:
     session = principal.session
     if session is None:
         mfa_present, mfa_age = None, None          # long-term keys carry neither key
     elif session.mfa_present:
-        mfa_present, mfa_age = True, max(0.0, now - session.issued_at)
+        mfa_present, mfa_age = True, max(0.0, now - session.mfa_time)
     else:
         mfa_present, mfa_age = False, None
-    ctx = policy.RequestContext(
+    return policy.RequestContext(
         action=action,
-        resources=request_resources(req, principal),
+        resources=resources,
         principal_arn=principal.arn,
-        user_name=principal.user_name or "",
+        user_name=principal.user_name,
         user_id=principal.user_id,
         account_id=principal.account_id,
         mfa_present=mfa_present,
         mfa_age=mfa_age,
     )
-    decision = policy.evaluate(iamstore.policy_documents(user), ctx)
-    if not decision.allowed:
-        raise errors.access_denied(req.protocol, principal.arn, action, decision.resource,
-                                   decision.explicit_deny)
 
 
 def request_resources(req: IncomingRequest, principal: Principal) -> Optional[List[str]]:
@@ -74,8 +95,8 @@ def request_resources(req: IncomingRequest, principal: Principal) -> Optional[Li
     if req.service == "iam":
         name = req.params.get("UserName")
         if name:
-            user = iamstore.get_user(name)
+            user = iamstore.get_user(name, account)
             return [user.arn if user is not None else f"arn:aws:iam::{account}:user/{name}"]
-        if action in CALLER_DEFAULT_IAM_ACTIONS:
+        if action in CALLER_DEFAULT_IAM_ACTIONS and principal.user_name:
             return [principal.arn]
     return None

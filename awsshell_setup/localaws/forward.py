@@ -4,8 +4,11 @@ moto runs without its own authentication and knows nothing of the session keys i
 so two things would come out wrong if the request went through untouched:
 
 * the account: moto derives it from the access key and falls back to its default for unknown
-  keys. Every principal here lives in that default account, and the ``x-moto-account-id``
-  header says so explicitly, so session keys can never land in a different account;
+  keys, which every session key here is. The ``x-moto-account-id`` header (moto's own way to
+  name the account, which it reads before the key) is set to the principal's account: a
+  user's, a role session's role's (so an ``audit`` role in a second account sees that
+  account's instances), or the one the admin named. Whatever a caller sent in that header is
+  overwritten, so nobody but the admin picks an account;
 * the user: IAM actions such as ``ListMFADevices`` act on the calling user when ``UserName``
   is omitted. moto resolves that from the access key only for some actions and not at all for
   session keys, so the caller's name is added to the request. The signature was already

@@ -49,6 +49,11 @@ class MfaCodes:
                 return True
         return False
 
+    def accepted(self) -> int:
+        """How many codes were accepted (and so spent) since the last clear."""
+        with self._lock:
+            return len(self._used)
+
     def was_used(self, serial: str, code: str, step: int) -> bool:
         with self._lock:
             return (serial, code, step) in self._used

@@ -7,12 +7,15 @@ For every request, in this order (the first failure answers the request):
    (``faults``: reset, hang, 500, throttling, malformed XML).
 2. The SigV4 signature is parsed (Authorization header, or a presigned query string);
    unsigned requests are refused.
-3. The access key is resolved (``identity``): admin key, IAM user key, or session key with
-   matching token and not expired.
-4. The timestamp must be within 15 minutes of the server clock (``sigv4.check_time``).
+3. The access key is resolved (``identity``): admin key, IAM user key, or session key
+   (GetSessionToken's or a role session's) with matching token and not expired.
+4. The timestamp must be within 15 minutes of the server clock (``sigv4.check_time``),
+   less the time ``LocalAWS.advance`` made pass for everyone.
 5. The signature must verify with the key's secret (``sigv4.check_signature``).
-6. STS GetSessionToken / GetCallerIdentity are answered here (``sts``).
-7. Identity policies are evaluated for IAM users and their sessions (``authorize``).
+6. STS GetSessionToken / AssumeRole / GetCallerIdentity are answered here (``sts``), with
+   role trust policies (``trust``).
+7. Identity policies are evaluated for IAM users, their sessions, and role sessions (the
+   role's own policies) (``authorize``).
 8. The request goes to moto, adjusted for the caller (``forward``).
 
 Every response carries a ``Date`` header from the server clock, so a client can measure its
@@ -41,10 +44,14 @@ def _status_line(status: int) -> str:
 class AuthMiddleware:
     def __init__(self, app, *, clock: Callable[[], float], sessions: SessionStore,
                  codes: MfaCodes, admin_key: str, admin_secret: str,
-                 fault_plan: Optional[faults.Faults] = None):
+                 fault_plan: Optional[faults.Faults] = None,
+                 signing_clock: Optional[Callable[[], float]] = None):
         self.app = app
         self.faults = fault_plan or faults.Faults()
         self.clock = clock
+        # The clock the 15-minute SigV4 window uses: the server clock, less any time made to
+        # pass for everyone (LocalAWS.advance), whose clients' clocks are taken to have moved.
+        self.signing_clock = signing_clock or clock
         self.sessions = sessions
         self.codes = codes
         self.admin_key = admin_key
@@ -63,9 +70,10 @@ class AuthMiddleware:
             if sig is None:
                 raise errors.missing_authentication(req.protocol)
             req.signature = sig
-            principal = identity.resolve(sig, req.protocol, self.sessions, self.admin_key,
-                                         self.admin_secret, now)
-            sigv4.check_time(req, sig, now)
+            principal = identity.resolve(
+                sig, req.protocol, self.sessions, self.admin_key, self.admin_secret, now,
+                admin_account=req.headers.get(identity.ADMIN_ACCOUNT_HEADER))
+            sigv4.check_time(req, sig, self.signing_clock())
             sigv4.check_signature(req, sig, principal.secret_access_key, sig.security_token)
             if sts.handles(req):
                 status, headers, body = sts.handle(req, principal, now, self.sessions,

@@ -11,13 +11,19 @@ This evaluator follows IAM's logic for identity policies:
   variables ``${aws:username}``, ``${aws:userid}``, ``${aws:PrincipalAccount}`` and the
   escapes ``${*}``, ``${?}``, ``${$}``. When the caller cannot name the request's resource
   (most actions here), every Resource element matches, i.e. it is treated as ``*``;
-* conditions: ``Bool``, ``Null`` and the ``Numeric*`` operators, each optionally
-  ``...IfExists``, on the keys ``aws:MultiFactorAuthPresent`` and ``aws:MultiFactorAuthAge``.
-  Every operator in a block must hold, every key in an operator, any value of a key.
+* conditions: ``Bool`` on ``aws:MultiFactorAuthPresent``, the ``Numeric*`` operators on
+  ``aws:MultiFactorAuthAge``, the ``String*`` operators (Equals, NotEquals, the IgnoreCase
+  forms, Like, NotLike) on ``sts:ExternalId``, ``aws:username``, ``aws:userid`` and
+  ``aws:PrincipalAccount``, and ``Null`` on all of them; each optionally ``...IfExists``.
+  Every operator in a block must hold, every key in an operator, any value of a key. A key
+  absent from the request fails a positive operator and satisfies a negated one (``...Not...``)
+  as IAM's condition-operator reference says
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
 
 Fail closed: a condition this evaluator does not understand (another operator, another key,
 ``ForAnyValue:``...) makes an ``Allow`` statement not apply and a ``Deny`` statement apply.
-Not modelled: permission boundaries, SCPs, session policies, resource-based policies.
+Not modelled: permission boundaries, SCPs, session policies. Role trust policies (the one
+resource-based policy here) are matched by ``trust``, which uses this module's conditions.
 """
 
 import re
@@ -26,6 +32,17 @@ from typing import Iterable, List, Optional
 
 KEY_MFA_PRESENT = "aws:multifactorauthpresent"
 KEY_MFA_AGE = "aws:multifactorauthage"
+KEY_EXTERNAL_ID = "sts:externalid"
+_STRING_KEYS = (KEY_EXTERNAL_ID, "aws:username", "aws:userid", "aws:principalaccount")
+
+_STRING = {
+    "StringEquals": lambda actual, value: actual == value,
+    "StringEqualsIgnoreCase": lambda actual, value: actual.lower() == value.lower(),
+    "StringLike": lambda actual, value: bool(_glob(value).match(actual)),
+}
+_NEGATED_STRING = {"StringNotEquals": "StringEquals",
+                   "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+                   "StringNotLike": "StringLike"}
 
 _NUMERIC = {
     "NumericEquals": lambda a, b: a == b,
@@ -42,11 +59,20 @@ class RequestContext:
     action: str                       # "ec2:StopInstances"
     resources: Optional[List[str]]    # ARNs; None when unknown (treated as "*")
     principal_arn: str
-    user_name: str
+    user_name: Optional[str]          # None for role sessions: aws:username is absent there
     user_id: str
     account_id: str
     mfa_present: Optional[bool]       # None: key absent (requests with long-term keys)
     mfa_age: Optional[float]          # seconds since the MFA login; None when absent
+    external_id: Optional[str] = None  # sts:ExternalId, AssumeRole's ExternalId parameter
+
+    def string_value(self, key: str) -> Optional[str]:
+        return {
+            KEY_EXTERNAL_ID: self.external_id,
+            "aws:username": self.user_name,
+            "aws:userid": self.user_id,
+            "aws:principalaccount": self.account_id,
+        }[key]
 
 
 @dataclass(frozen=True)
@@ -138,7 +164,7 @@ def _resource_matches(pattern, resource: str, ctx: RequestContext) -> bool:
         name = match.group(1)
         if name in ("*", "?", "$"):
             pieces.append(("literal", name))
-        elif name.lower() in values:
+        elif values.get(name.lower()) is not None:
             pieces.append(("literal", values[name.lower()]))
         else:
             unresolved = True
@@ -172,9 +198,12 @@ def _conditions_hold(block: dict, ctx: RequestContext) -> Optional[bool]:
 
 def _condition(operator: str, key: str, expected: list, ctx: RequestContext) -> Optional[bool]:
     if key == KEY_MFA_PRESENT:
+        kind = "bool"
         actual = None if ctx.mfa_present is None else ("true" if ctx.mfa_present else "false")
     elif key == KEY_MFA_AGE:
-        actual = ctx.mfa_age
+        kind, actual = "numeric", ctx.mfa_age
+    elif key in _STRING_KEYS:
+        kind, actual = "string", ctx.string_value(key)
     else:
         return None
 
@@ -185,21 +214,30 @@ def _condition(operator: str, key: str, expected: list, ctx: RequestContext) -> 
     base, if_exists = operator, False
     if operator.endswith("IfExists"):
         base, if_exists = operator[: -len("IfExists")], True
-    if base not in ("Bool",) and base not in _NUMERIC:
-        return None
-    if base == "Bool" and key != KEY_MFA_PRESENT:
-        return None
-    if base in _NUMERIC and key != KEY_MFA_AGE:
-        return None
-    if actual is None:
-        return if_exists
     if base == "Bool":
-        return any(str(v).lower() == actual for v in expected)
-    compare = _NUMERIC[base]
-    for value in expected:
-        try:
-            if compare(float(actual), float(value)):
-                return True
-        except (TypeError, ValueError):
-            continue
-    return False
+        if kind != "bool":
+            return None
+        return if_exists if actual is None else any(str(v).lower() == actual for v in expected)
+    if base in _NUMERIC:
+        if kind != "numeric":
+            return None
+        if actual is None:
+            return if_exists
+        compare = _NUMERIC[base]
+        for value in expected:
+            try:
+                if compare(float(actual), float(value)):
+                    return True
+            except (TypeError, ValueError):
+                continue
+        return False
+    if base in _STRING or base in _NEGATED_STRING:
+        if kind != "string":
+            return None
+        negated = base in _NEGATED_STRING
+        if actual is None:
+            return True if negated else if_exists
+        match = _STRING[_NEGATED_STRING.get(base, base)]
+        matched = any(match(actual, str(value)) for value in expected)
+        return not matched if negated else matched
+    return None

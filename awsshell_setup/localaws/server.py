@@ -13,6 +13,7 @@ from typing import Optional
 
 from . import iamstore, mfa
 from .faults import Faults
+from .identity import ADMIN_ACCOUNT_HEADER
 from .middleware import AuthMiddleware
 from .sessions import SessionStore
 
@@ -40,8 +41,12 @@ class LocalAWS:
         self._requested_port = port       # 0: any free port, again on every start
         self.quiet = quiet
         # Seconds added to time.time() to get the server clock. Tests move it to simulate a
-        # client whose clock is off, or to jump past a session's Expiration.
+        # client whose clock is off (more than 15 minutes: SigV4 refuses its requests), or to
+        # jump a little past a session's Expiration.
         self.clock_offset = 0.0
+        # Seconds that passed for everyone (see advance): on the server clock too, but the
+        # SigV4 window assumes the clients' clocks moved along.
+        self.elapsed = 0.0
         self.sessions = SessionStore()
         self.codes = mfa.MfaCodes()
         self.faults = Faults()
@@ -54,7 +59,23 @@ class LocalAWS:
     # -- clock -----------------------------------------------------------------------------
 
     def now(self) -> float:
-        """The server clock, epoch seconds."""
+        """The server clock, epoch seconds: real time, plus the skew of ``clock_offset``, plus
+        the time ``advance`` made pass."""
+        return time.time() + self.clock_offset + self.elapsed
+
+    def advance(self, seconds: float) -> None:
+        """Make ``seconds`` pass for everyone: sessions expire, MFA codes and
+        aws:MultiFactorAuthAge move on, Expiration and Date answers are that much later, yet
+        a request signed with the real clock is not refused as skewed (the client's clock is
+        taken to have moved too). This is how a test gets past a role session's hour or an
+        MFA session's 12 hours while the aws CLI and awsmfa sign with the machine's clock;
+        ``clock_offset`` alone could move only 15 minutes before SigV4 refuses every
+        request. A client that compares an Expiration with its own clock still sees the
+        real time, so its own notion of "expired" needs moving too."""
+        self.elapsed += seconds
+
+    def _signing_clock(self) -> float:
+        """The clock SigV4's 15-minute window compares a request's X-Amz-Date with."""
         return time.time() + self.clock_offset
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -86,6 +107,7 @@ class LocalAWS:
         self._app = AuthMiddleware(
             DomainDispatcherApplication(create_backend_app),
             clock=self.now,
+            signing_clock=self._signing_clock,
             sessions=self.sessions,
             codes=self.codes,
             admin_key=ADMIN_ACCESS_KEY_ID,
@@ -150,7 +172,8 @@ class LocalAWS:
             self._listen(port)
 
     def reset(self) -> None:
-        """Forget everything: moto's backends, sessions, used MFA codes, the clock offset."""
+        """Forget everything: moto's backends, sessions, used MFA codes, the clock offset and
+        the time made to pass."""
         from moto.moto_api._internal.models import moto_api_backend
 
         moto_api_backend.reset()
@@ -158,6 +181,7 @@ class LocalAWS:
         self.codes.clear()
         self.faults.reset()
         self.clock_offset = 0.0
+        self.elapsed = 0.0
 
     def __enter__(self) -> "LocalAWS":
         return self.start()
@@ -180,11 +204,15 @@ class LocalAWS:
         }
 
     def client(self, service: str, region: str = DEFAULT_REGION, validate: bool = True,
-               **credentials):
+               account_id: Optional[str] = None, **credentials):
         """A boto3 client on this endpoint; admin credentials unless others are given
         (``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``).
         ``validate=False`` turns off botocore's client-side parameter checks, to see what the
-        server itself says about a bad parameter."""
+        server itself says about a bad parameter. ``account_id`` (admin only) makes the admin
+        act in that account, e.g. to create a role and instances in a second account: the
+        client sends moto's own ``x-moto-account-id`` header, which moto reads before the
+        access key, and creates the account's state on first use (moto keys every backend by
+        account id, so accounts' IAM, EC2... never mix)."""
         import boto3
         import botocore.session
         from botocore.config import Config
@@ -195,7 +223,7 @@ class LocalAWS:
             self._boto_session = boto3.session.Session(
                 botocore_session=botocore.session.Session())
         creds = credentials or self.admin_credentials
-        return self._boto_session.client(
+        client = self._boto_session.client(
             service,
             region_name=region,
             endpoint_url=self.endpoint_url,
@@ -204,6 +232,16 @@ class LocalAWS:
             config=Config(retries={"total_max_attempts": 1, "mode": "standard"},
                           parameter_validation=validate),
         )
+        if account_id is not None:
+            if credentials:
+                raise ValueError("account_id is for the admin key only: other credentials "
+                                 "act in their own account")
+
+            def name_account(request, **kwargs):
+                request.headers[ADMIN_ACCOUNT_HEADER] = account_id
+
+            client.meta.events.register("before-sign", name_account)
+        return client
 
     # -- MFA codes ---------------------------------------------------------------------------
 
@@ -221,6 +259,12 @@ class LocalAWS:
         or for a step before/after with ``step_offset``. May already be used."""
         _, seed = self._serial_and_seed(serial_or_seed)
         return mfa.code_at(seed, self.now() + step_offset * mfa.STEP_SECONDS)
+
+    @property
+    def codes_spent(self) -> int:
+        """MFA codes accepted since the last reset, by GetSessionToken and AssumeRole alike:
+        how many codes a user would have typed."""
+        return self.codes.accepted()
 
     def fresh_code(self, serial_or_seed: str) -> str:
         """A code the server accepts now and that was not used yet; may wait up to 30 s."""

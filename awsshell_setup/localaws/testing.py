@@ -5,9 +5,10 @@ the layout of the tests folder.
 """
 
 import os
+import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 
 def aws_command() -> List[str]:
@@ -28,3 +29,35 @@ def clean_environment(home) -> Dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["HOME"] = str(home)
     return env
+
+
+class AwsCliRunner:
+    """Runs the real aws CLI against a LocalAWS with the files of one scenario.
+
+    ``env`` is scrubbed of the caller's ``AWS_*`` variables and points at the endpoint and at
+    ``credentials_file``/``config_file``. ``input`` feeds stdin, e.g. an MFA code for a role
+    profile with ``mfa_serial``: the command runs in a new session without a controlling
+    terminal, so botocore's prompt (``getpass``) reads the code from stdin as it does in CI.
+    """
+
+    def __init__(self, home, endpoint_url: str, credentials_file, config_file, region: str):
+        self.credentials_file = Path(credentials_file)
+        self.config_file = Path(config_file)
+        self.env = clean_environment(home)
+        self.env.update({
+            "AWS_ENDPOINT_URL": endpoint_url,
+            "AWS_SHARED_CREDENTIALS_FILE": str(credentials_file),
+            "AWS_CONFIG_FILE": str(config_file),
+            "AWS_DEFAULT_REGION": region,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        })
+
+    def __call__(self, *args: str, input: Optional[str] = None, check: bool = False,
+                 timeout: float = 60) -> subprocess.CompletedProcess:
+        result = subprocess.run(aws_command() + list(args), env=self.env, input=input,
+                                stdin=None if input is not None else subprocess.DEVNULL,
+                                capture_output=True, text=True, timeout=timeout,
+                                start_new_session=True)
+        if check and result.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args)} failed: {result.stderr}")
+        return result

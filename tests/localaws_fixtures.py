@@ -1,0 +1,33 @@
+"""Fixtures for the local AWS's roles scenario; import the ones a test module uses:
+
+    from localaws_fixtures import roles, roles_cli  # noqa: F401  (pytest fixtures)
+
+* ``roles``      the roles scenario (``provision_roles``) on the ``local_aws`` of conftest.py:
+                 user ``engineer`` in account 123456789012 allowed nothing but sts:AssumeRole,
+                 its MFA device, role ``ops`` there and role ``audit`` in 111122223333, both
+                 trusting the first account with MFA, one running instance in each account.
+* ``roles_cli``  runs the real ``aws`` command with the scenario's files (``[default]`` keys,
+                 ``[profile ops]`` and ``[profile audit]`` with role_arn, source_profile and
+                 mfa_serial) in a scrubbed environment; ``roles_cli(..., input=code + "\\n")``
+                 answers the CLI's MFA prompt.
+"""
+
+import pytest
+
+from awsshell_setup.localaws import provision_roles
+from awsshell_setup.localaws.cli import write_roles_files
+from awsshell_setup.localaws.testing import AwsCliRunner
+
+
+@pytest.fixture
+def roles(local_aws):
+    return provision_roles(local_aws)
+
+
+@pytest.fixture
+def roles_cli(local_aws, roles, tmp_path):
+    folder = tmp_path / "localaws-roles"
+    folder.mkdir()
+    paths = write_roles_files(str(folder), local_aws, roles)
+    return AwsCliRunner(tmp_path, local_aws.endpoint_url, paths["credentials"], paths["config"],
+                        roles.region)
