@@ -8,7 +8,7 @@ import stat
 import subprocess
 import sys
 
-from awsshell_setup.localaws.testing import aws_command, clean_environment
+from awscli import aws_command, clean_environment
 
 PYTHON = sys.executable
 AWSMFA = [PYTHON, "-m", "awsshell_setup"]

@@ -19,8 +19,8 @@ from typing import Dict
 import pytest
 
 from awsshell_setup.localaws import LocalAWS, provision_seed
-from awsshell_setup.localaws.cli import write_files
-from awsshell_setup.localaws.testing import aws_command, clean_environment
+from awsshell_setup.localaws.commands import write_files
+from awscli import aws_command, clean_environment
 
 import tiers
 

@@ -15,8 +15,8 @@
 import pytest
 
 from awsshell_setup.localaws import provision_roles
-from awsshell_setup.localaws.cli import write_roles_files
-from awsshell_setup.localaws.testing import AwsCliRunner
+from awsshell_setup.localaws.commands import write_roles_files
+from awscli import AwsCliRunner
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from awsshell_setup.localaws import list_own_mfa_devices_statement, policy, provision_seed
 from awsshell_setup.localaws.mfa import STEP_SECONDS, code_at
 
-from awsshell_setup.localaws.testing import aws_command, clean_environment
+from awscli import aws_command, clean_environment
 
 
 # -- helpers -------------------------------------------------------------------------------

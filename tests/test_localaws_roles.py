@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from awsshell_setup.localaws import policy, provision_seed, trust
 from awsshell_setup.localaws.scenario import OPS_POLICY, provision_roles, trust_policy
-from awsshell_setup.localaws.testing import aws_command, clean_environment
+from awscli import aws_command, clean_environment
 from localaws_fixtures import roles, roles_cli  # noqa: F401  (pytest fixtures)
 
 CHAINED = ("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed "

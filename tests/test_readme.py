@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pexpect
 
-from awsshell_setup.localaws.testing import clean_environment
+from awscli import clean_environment
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -16,7 +16,7 @@ Module map (one job each):
 * ``request``     reading a request and its SigV4 signature from the WSGI environ
 * ``sigv4``       timestamp window and signature verification (botocore's signer)
 * ``identity``    access key -> admin, IAM user, user session or role session
-* ``sts``         GetSessionToken, AssumeRole and GetCallerIdentity
+* ``sts_actions`` GetSessionToken, AssumeRole and GetCallerIdentity
 * ``trust``       role trust policies: principal, MFA and external-id conditions
 * ``mfa``         TOTP checks and used-code memory
 * ``sessions``    issued temporary credentials
@@ -24,12 +24,11 @@ Module map (one job each):
 * ``policy``      identity-policy evaluation
 * ``forward``     adjusting a request for moto
 * ``iamstore``    reading moto's IAM backends (users, roles, devices; every account)
-* ``errors``      AWS error envelopes per protocol
+* ``aws_errors``  AWS error envelopes per protocol
 * ``faults``      failures on demand for tests: reset, hang, 500, throttling, malformed XML
 * ``scenario``    the seed user, policy, MFA device and instance; the roles scenario
                   (``provision_roles``: roles ``ops`` and ``audit`` in two accounts)
-* ``cli``         ``python -m awsshell_setup.localaws serve [--scenario roles]|code``
-* ``testing``     helpers for tests that run the real aws CLI
+* ``commands``    ``python -m awsshell_setup.localaws serve [--scenario roles]|code``
 
 Importing ``awsshell_setup`` never imports this package; importing this package does not
 import moto (only ``LocalAWS.start`` does).

@@ -1,6 +1,6 @@
 """``python -m awsshell_setup.localaws serve|code`` (see ``cli``)."""
 
-from .cli import main
+from .commands import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -19,7 +19,7 @@ that MFA authentication and is present only then.
 
 from typing import List, Optional
 
-from . import errors, iamstore, policy
+from . import aws_errors, iamstore, policy
 from .identity import ROLE_SESSION, Principal
 from .request import IncomingRequest
 
@@ -45,11 +45,11 @@ def check(req: IncomingRequest, principal: Principal, now: float) -> None:
         return
     documents = identity_documents(principal)
     if documents is None:
-        raise errors.invalid_key(req.protocol)
+        raise aws_errors.invalid_key(req.protocol)
     ctx = request_context(principal, action, request_resources(req, principal), now)
     decision = policy.evaluate(documents, ctx)
     if not decision.allowed:
-        raise errors.access_denied(req.protocol, principal.arn, action, decision.resource,
+        raise aws_errors.access_denied(req.protocol, principal.arn, action, decision.resource,
                                    decision.explicit_deny)
 
 

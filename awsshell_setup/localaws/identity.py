@@ -18,7 +18,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Optional
 
-from . import errors, iamstore
+from . import aws_errors, iamstore
 from .request import Signature
 from .sessions import Session, SessionStore
 
@@ -65,14 +65,14 @@ def resolve(sig: Signature, protocol: str, sessions: SessionStore, admin_key: st
     if session is not None:
         token = sig.security_token or ""
         if not hmac.compare_digest(token, session.session_token):
-            raise errors.invalid_key(protocol)
+            raise aws_errors.invalid_key(protocol)
         if session.expired(now):
-            raise errors.expired_token(protocol)
+            raise aws_errors.expired_token(protocol)
         if session.role is not None:
             # A deleted role takes its sessions with it here (AWS would refuse their calls
             # for want of the role's policies; an invalid key is the simpler honest answer).
             if iamstore.get_role(session.role.arn) is None:
-                raise errors.invalid_key(protocol)
+                raise aws_errors.invalid_key(protocol)
             return Principal(ROLE_SESSION, key, session.secret_access_key,
                              session.session_token, session.account_id,
                              session.role.session_arn,
@@ -80,13 +80,13 @@ def resolve(sig: Signature, protocol: str, sessions: SessionStore, admin_key: st
                              None, session)
         user = iamstore.get_user(session.user_name, session.account_id)
         if user is None:  # user deleted: its sessions die with it
-            raise errors.invalid_key(protocol)
+            raise aws_errors.invalid_key(protocol)
         return Principal(SESSION, key, session.secret_access_key, session.session_token,
                          session.account_id, user.arn, user.id, user.name, session)
 
     found = iamstore.find_user_key(key)
     if found is None or sig.security_token:
-        raise errors.invalid_key(protocol)
+        raise aws_errors.invalid_key(protocol)
     user, access_key = found
     return Principal(USER, key, access_key.secret_access_key, None, user.account_id, user.arn,
                      user.id, user.name)

@@ -28,7 +28,7 @@ import uuid
 from http import HTTPStatus
 from typing import Callable, Optional
 
-from . import authorize, awstime, errors, faults, forward, identity, sigv4, sts
+from . import authorize, aws_errors, awstime, faults, forward, identity, sigv4, sts_actions
 from .mfa import MfaCodes
 from .request import parse_signature, read_request
 from .sessions import SessionStore
@@ -68,23 +68,23 @@ class AuthMiddleware:
         try:
             sig = parse_signature(req)
             if sig is None:
-                raise errors.missing_authentication(req.protocol)
+                raise aws_errors.missing_authentication(req.protocol)
             req.signature = sig
             principal = identity.resolve(
                 sig, req.protocol, self.sessions, self.admin_key, self.admin_secret, now,
                 admin_account=req.headers.get(identity.ADMIN_ACCOUNT_HEADER))
             sigv4.check_time(req, sig, self.signing_clock())
             sigv4.check_signature(req, sig, principal.secret_access_key, sig.security_token)
-            if sts.handles(req):
-                status, headers, body = sts.handle(req, principal, now, self.sessions,
+            if sts_actions.handles(req):
+                status, headers, body = sts_actions.handle(req, principal, now, self.sessions,
                                                    self.codes)
                 return self._respond(start_response, status, headers, body)
             authorize.check(req, principal, now)
-        except errors.AWSError as error:
+        except aws_errors.AWSError as error:
             return self._error(start_response, error, req)
         except Exception:  # a bug here must not look like an AWS answer
             traceback.print_exc(file=sys.stderr)
-            error = errors.AWSError("InternalFailure", "localaws middleware error", 500,
+            error = aws_errors.AWSError("InternalFailure", "localaws middleware error", 500,
                                     sender=False)
             return self._error(start_response, error, req)
         forward.prepare(environ, req, principal)
@@ -96,21 +96,21 @@ class AuthMiddleware:
             faults.reset_connection(environ)
         if kind == "hang":
             self.faults.hang()
-            error = errors.AWSError("ServiceUnavailable", "localaws: a hang fault was released", 503,
+            error = aws_errors.AWSError("ServiceUnavailable", "localaws: a hang fault was released", 503,
                                     sender=False)
         elif kind == "malformed":
             body = faults.malformed_body(req.service)
             return self._respond(start_response, 200, [("Content-Type", "text/xml"),
                                                        ("Content-Length", str(len(body)))], body)
         elif kind == "throttle":
-            error = errors.AWSError("Throttling", "Rate exceeded", 400)
+            error = aws_errors.AWSError("Throttling", "Rate exceeded", 400)
         else:
-            error = errors.AWSError("InternalFailure", "The request processing has failed because of "
+            error = aws_errors.AWSError("InternalFailure", "The request processing has failed because of "
                                     "an unknown error, exception or failure.", 500, sender=False)
         return self._error(start_response, error, req)
 
     def _error(self, start_response, error, req):
-        status, headers, body = errors.render(error, req.protocol, req.service,
+        status, headers, body = aws_errors.render(error, req.protocol, req.service,
                                               str(uuid.uuid4()))
         return self._respond(start_response, status, headers, body)
 

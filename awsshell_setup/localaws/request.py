@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 from urllib.parse import parse_qsl, quote
 
-from . import awstime, errors
+from . import aws_errors, awstime
 
 # Services whose REST API speaks XML; other REST services speak JSON. Only used to shape
 # errors for requests the middleware refuses (moto shapes its own answers).
@@ -50,7 +50,7 @@ class IncomingRequest:
     params: Dict[str, str] = field(default_factory=dict)  # Query protocol: query + form
     signature: Optional[Signature] = None
     service: str = ""
-    protocol: str = errors.QUERY
+    protocol: str = aws_errors.QUERY
 
     @property
     def host(self) -> str:
@@ -118,7 +118,7 @@ def _from_header(req: IncomingRequest, auth: str) -> Signature:
     algorithm, _, rest = auth.strip().partition(" ")
     if algorithm != "AWS4-HMAC-SHA256":
         # SigV2 ("AWS AKID:sig") and friends: not supported by this server.
-        raise errors.missing_authentication(req.protocol)
+        raise aws_errors.missing_authentication(req.protocol)
     parts = {}
     for item in rest.split(","):
         key, eq, value = item.strip().partition("=")
@@ -126,7 +126,7 @@ def _from_header(req: IncomingRequest, auth: str) -> Signature:
             parts[key] = value
     missing = [k for k in ("Credential", "SignedHeaders", "Signature") if k not in parts]
     if missing:
-        raise errors.incomplete_signature(
+        raise aws_errors.incomplete_signature(
             req.protocol,
             f"Authorization header requires '{missing[0]}' parameter. "
             f"Authorization={auth}",
@@ -142,13 +142,13 @@ def _from_query(req: IncomingRequest) -> Signature:
               "X-Amz-Signature"]
     missing = [k for k in needed if k not in p]
     if missing or p["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
-        raise errors.incomplete_signature(
+        raise aws_errors.incomplete_signature(
             req.protocol, f"Presigned request is missing {missing[0] if missing else 'a'} "
             "valid X-Amz-Algorithm")
     try:
         expires = int(p["X-Amz-Expires"]) if "X-Amz-Expires" in p else None
     except ValueError:
-        raise errors.incomplete_signature(req.protocol, "X-Amz-Expires must be a number")
+        raise aws_errors.incomplete_signature(req.protocol, "X-Amz-Expires must be a number")
     return _build(req, p["X-Amz-Credential"], p["X-Amz-SignedHeaders"], p["X-Amz-Signature"],
                   p["X-Amz-Date"], p.get("X-Amz-Security-Token"), True, expires)
 
@@ -156,7 +156,7 @@ def _from_query(req: IncomingRequest) -> Signature:
 def _build(req, credential, signed_headers, signature, date_text, token, presigned, expires):
     match = _CREDENTIAL_RE.match(credential.strip())
     if not match:
-        raise errors.incomplete_signature(
+        raise aws_errors.incomplete_signature(
             req.protocol, f"Credential should be scoped to a valid region. ({credential})")
     access_key, scope_date, region, service = match.groups()
     request_time = None
@@ -173,7 +173,7 @@ def _build(req, credential, signed_headers, signature, date_text, token, presign
         except ValueError:
             pass
     if request_time is None:
-        raise errors.incomplete_signature(
+        raise aws_errors.incomplete_signature(
             req.protocol, "Authorization header requires existence of either a 'X-Amz-Date' "
             "or a 'Date' header.")
     return Signature(
@@ -234,11 +234,11 @@ def _service_from_scope(headers: Dict[str, str], params: Dict[str, str]) -> str:
 
 def _protocol(req: IncomingRequest) -> str:
     if req.service == "ec2":
-        return errors.EC2
+        return aws_errors.EC2
     if "x-amz-target" in req.headers:
-        return errors.JSON
+        return aws_errors.JSON
     if "Action" in req.params:
-        return errors.QUERY
+        return aws_errors.QUERY
     if req.service in _REST_XML_SERVICES:
-        return errors.REST_XML
-    return errors.REST_JSON if req.service else errors.QUERY
+        return aws_errors.REST_XML
+    return aws_errors.REST_JSON if req.service else aws_errors.QUERY

@@ -13,7 +13,7 @@ that a proxy rewrote would fail, as they would against AWS.
 import hmac
 from typing import Optional
 
-from . import errors
+from . import aws_errors
 from .request import IncomingRequest, Signature
 
 
@@ -24,14 +24,14 @@ def check_time(req: IncomingRequest, sig: Signature, now: float) -> None:
     """
     if sig.presigned and sig.expires is not None:
         if now > sig.request_time + sig.expires:
-            if req.protocol == errors.REST_XML:
-                raise errors.AWSError("AccessDenied", "Request has expired", 403)
-            raise errors.AWSError("RequestExpired", errors.MSG_EC2_REQUEST_EXPIRED, 400)
-        if sig.request_time - now > errors.MAX_SKEW_SECONDS:
-            raise errors.signature_expired(req.protocol, sig.request_time, now)
+            if req.protocol == aws_errors.REST_XML:
+                raise aws_errors.AWSError("AccessDenied", "Request has expired", 403)
+            raise aws_errors.AWSError("RequestExpired", aws_errors.MSG_EC2_REQUEST_EXPIRED, 400)
+        if sig.request_time - now > aws_errors.MAX_SKEW_SECONDS:
+            raise aws_errors.signature_expired(req.protocol, sig.request_time, now)
         return
-    if abs(now - sig.request_time) > errors.MAX_SKEW_SECONDS:
-        raise errors.signature_expired(req.protocol, sig.request_time, now)
+    if abs(now - sig.request_time) > aws_errors.MAX_SKEW_SECONDS:
+        raise aws_errors.signature_expired(req.protocol, sig.request_time, now)
 
 
 def check_signature(req: IncomingRequest, sig: Signature, secret_key: str,
@@ -39,7 +39,7 @@ def check_signature(req: IncomingRequest, sig: Signature, secret_key: str,
     """Raise the protocol's bad-signature error unless ``sig`` verifies with ``secret_key``."""
     expected = expected_signature(req, sig, secret_key, token)
     if not hmac.compare_digest(expected, sig.signature):
-        raise errors.bad_signature(req.protocol)
+        raise aws_errors.bad_signature(req.protocol)
 
 
 def expected_signature(req: IncomingRequest, sig: Signature, secret_key: str,

@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Optional, Tuple
 from xml.sax.saxutils import escape
 
-from . import authorize, awstime, errors, iamstore, policy, trust
+from . import authorize, aws_errors, awstime, iamstore, policy, trust
 from .identity import ADMIN, ROLE_SESSION, Principal
 from .mfa import MfaCodes
 from .request import IncomingRequest
@@ -71,8 +71,8 @@ def handle(req: IncomingRequest, principal: Principal, now: float, sessions: Ses
     return 200, headers, body
 
 
-def _validation(message: str) -> errors.AWSError:
-    return errors.AWSError("ValidationError", f"1 validation error detected: {message}", 400)
+def _validation(message: str) -> aws_errors.AWSError:
+    return aws_errors.AWSError("ValidationError", f"1 validation error detected: {message}", 400)
 
 
 def _duration(params, low: int, high: int, default: int) -> int:
@@ -135,25 +135,25 @@ def _verify_mfa(params, principal: Principal, now: float, codes: MfaCodes) -> Op
     if serial is None and code is None:
         return None
     if not serial or not code:
-        raise errors.AWSError("AccessDenied", errors.MSG_MFA_FAILED, 403)
+        raise aws_errors.AWSError("AccessDenied", aws_errors.MSG_MFA_FAILED, 403)
     user = None
     if principal.user_name is not None:
         user = iamstore.get_user(principal.user_name, principal.account_id)
     seed = iamstore.virtual_mfa_seed(user, serial) if user is not None else None
     if seed is None:
-        raise errors.AWSError("AccessDenied", errors.MSG_MFA_SERIAL, 403)
+        raise aws_errors.AWSError("AccessDenied", aws_errors.MSG_MFA_SERIAL, 403)
     if not codes.verify(serial, seed, code, now):
-        raise errors.AWSError("AccessDenied", errors.MSG_MFA_FAILED, 403)
+        raise aws_errors.AWSError("AccessDenied", aws_errors.MSG_MFA_FAILED, 403)
     return serial
 
 
 def _get_session_token(req, principal, now, sessions, codes) -> bytes:
     if principal.temporary:
-        raise errors.AWSError("AccessDenied", errors.MSG_SESSION_CALLS_GST, 403)
+        raise aws_errors.AWSError("AccessDenied", aws_errors.MSG_SESSION_CALLS_GST, 403)
     if principal.kind == ADMIN:
         # The admin key stands for the account root of the fake account; sessions here are
         # for IAM users only, which is all the seed scenario needs.
-        raise errors.AWSError(
+        raise aws_errors.AWSError(
             "AccessDenied", "The local AWS issues sessions to IAM users only, "
             "not to its admin key", 403)
     params = req.params
@@ -235,15 +235,15 @@ def _assume_role(req, principal: Principal, now: float, sessions: SessionStore,
                   r"[\w+=/:,.@-]*")
     _check_token_code(params)
     if "Policy" in params or any(k.startswith("PolicyArns.") for k in params):
-        raise errors.AWSError("ValidationError", "The local AWS does not model session "
+        raise aws_errors.AWSError("ValidationError", "The local AWS does not model session "
                               "policies (Policy, PolicyArns); call AssumeRole without them", 400)
 
     if principal.kind == ADMIN:
-        raise errors.AWSError("AccessDenied", MSG_ROOT_ASSUMES_ROLE, 403)
+        raise aws_errors.AWSError("AccessDenied", MSG_ROOT_ASSUMES_ROLE, 403)
     if principal.temporary and duration > CHAINED_MAX_DURATION:
-        raise errors.AWSError("ValidationError", MSG_CHAINED_DURATION, 400)
+        raise aws_errors.AWSError("ValidationError", MSG_CHAINED_DURATION, 400)
 
-    denied = errors.AWSError(
+    denied = aws_errors.AWSError(
         "AccessDenied", f"User: {principal.arn} is not authorized to perform: "
         f"sts:AssumeRole on resource: {role_arn}", 403)
     role = iamstore.get_role(role_arn)
@@ -273,11 +273,11 @@ def _assume_role(req, principal: Principal, now: float, sessions: SessionStore,
         documents = authorize.identity_documents(principal) or []
         decision = policy.evaluate(documents, ctx)
         if not decision.allowed:
-            raise errors.access_denied(errors.QUERY, principal.arn, trust.ACTION, role.arn,
+            raise aws_errors.access_denied(aws_errors.QUERY, principal.arn, trust.ACTION, role.arn,
                                        decision.explicit_deny)
 
     if duration > iamstore.role_max_session_duration(role):
-        raise errors.AWSError("ValidationError", MSG_MAX_SESSION_DURATION, 400)
+        raise aws_errors.AWSError("ValidationError", MSG_MAX_SESSION_DURATION, 400)
 
     ref = RoleRef(arn=role.arn, role_id=role.id, name=role.name, session_name=session_name)
     session = sessions.issue(None, now, duration, bool(mfa_present), serial,

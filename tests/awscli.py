@@ -1,8 +1,5 @@
-"""Helpers for tests that run the real aws CLI (or awsmfa) against a LocalAWS.
-
-Kept in the package rather than in a conftest so any test module can import them, whatever
-the layout of the tests folder.
-"""
+"""Helpers for tests that run the real aws CLI (or awsmfa) against a LocalAWS: test code,
+so it lives with the tests, not in the package users install."""
 
 import os
 import subprocess
