@@ -11,16 +11,12 @@ Tiers (docs/ARCHITECTURE.md §6): the markers ``shells``, ``localaws`` and ``slo
 ``--soak`` option and the Hypothesis profiles are set up here; see ``tiers.py``.
 """
 
-import subprocess
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Dict
 
 import pytest
 
 from awsshell_setup.localaws import LocalAWS, provision_seed
 from awsshell_setup.localaws.commands import write_files
-from awscli import aws_command, clean_environment
+from awscli import AwsCliRunner
 
 import tiers
 
@@ -59,33 +55,12 @@ def seed_user(local_aws):
     return provision_seed(local_aws)
 
 
-@dataclass
-class AwsCli:
-    env: Dict[str, str]
-    credentials_file: Path
-    config_file: Path
-
-    def __call__(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
-        result = subprocess.run(aws_command() + list(args), env=self.env, capture_output=True,
-                                text=True, timeout=60)
-        if check and result.returncode != 0:
-            raise AssertionError(f"aws {' '.join(args)} failed: {result.stderr}")
-        return result
-
-
 @pytest.fixture
 def aws_cli(local_aws, seed_user, tmp_path):
     folder = tmp_path / "localaws"
     folder.mkdir()
     paths = write_files(str(folder), local_aws, seed_user)
-    env = clean_environment(tmp_path)
-    env.update({
-        "AWS_ENDPOINT_URL": local_aws.endpoint_url,
-        "AWS_SHARED_CREDENTIALS_FILE": paths["credentials"],
-        "AWS_CONFIG_FILE": paths["config"],
-        "AWS_DEFAULT_REGION": seed_user.region,
-    })
-    return AwsCli(env, Path(paths["credentials"]), Path(paths["config"]))
+    return AwsCliRunner(tmp_path, local_aws.endpoint_url, paths["credentials"], paths["config"], seed_user.region)
 
 
 def _figures_here():
