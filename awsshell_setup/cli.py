@@ -27,6 +27,18 @@ class AwsmfaGroup(click.Group):
             ctx.exit(Cancelled.exit_code)
 
 
+def _debug(ctx, param, value):
+    if value:
+        # Our own trace only: botocore's debug log prints response bodies, which hold the secrets.
+        debug_output.enabled = True
+
+
+def debug_option(command):
+    """--debug, accepted before the command (awsmfa --debug env) and after it (awsmfa env --debug)."""
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_debug,
+                        help="Explain each step on stderr (never secrets).")(command)
+
+
 def _token(ctx, param, value):
     return None if value is None else _usage(tokencode.validate, value, param)
 
@@ -63,7 +75,7 @@ def session_options(command):
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
-    return command
+    return debug_option(command)
 
 
 def _request(options):
@@ -74,8 +86,8 @@ def _request(options):
 
 @click.group(cls=AwsmfaGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="awsmfa")
-@click.option("--debug", is_flag=True, help="Explain each step on stderr (never secrets).")
-def cli(debug):
+@debug_option
+def cli():
     """MFA session credentials for the AWS CLI, and AWS CLI completion for bash, zsh and fish.
 
     \b
@@ -84,9 +96,6 @@ def cli(debug):
       awsmfa login             write the session to the [mfa] profile only
       aws ec2 stop-instances --instance-ids i-... --profile mfa
     """
-    if debug:
-        # Our own trace only: botocore's debug log prints response bodies, which hold the secrets.
-        debug_output.enabled = True
 
 
 @cli.command()
@@ -133,6 +142,7 @@ def login(quiet, **options):
 @cli.command()
 @click.option("--profile", metavar="NAME", help="Source profile whose session to remove (as for env/login).")
 @click.option("--update-profile", metavar="NAME", help="Session profile to remove (as for env/login).")
+@debug_option
 def logout(profile, update_profile):
     """Remove the session profile awsmfa wrote (the undo of login).
 
@@ -177,7 +187,7 @@ def _account_options(command):
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
-    return command
+    return debug_option(command)
 
 
 @cli.command()
@@ -226,6 +236,7 @@ def uninstall(shell_names, user, rc_file, dry_run, yes):
               help="aws_completer to use; a bare name (aws_completer) is looked up on PATH at each Tab, "
                    "for dotfiles shared between machines. Default: found and checked here.")
 @click.option("--no-completion", is_flag=True, help="The mfa function only.")
+@debug_option
 def init(shell_name, completer, no_completion):
     """Print the block install writes, for a dotfile repository or config.fish.
 
@@ -265,6 +276,9 @@ def _report(outcome, quiet):
 
 def run(argv):
     """Run the CLI; return the exit status. Usage errors become one line, like every other error."""
+    if not argv:
+        # Bare `awsmfa`: its help, as `awsmfa --help` prints it (click would make it an error).
+        argv = ["--help"]
     try:
         status = cli.main(args=argv, prog_name="awsmfa", standalone_mode=False)
     except click.ClickException as error:
