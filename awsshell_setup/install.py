@@ -190,7 +190,7 @@ def desired(shell, target, before, completer_path, removing=False):
         return OWNED_HEADER + shell.render(target.sections, completer_path) if wanted else None
     if wanted:
         body = shell.render(target.sections, completer_path, wrap=target.wrap)
-        return with_block(before or "", body, target.path, existed=before is not None)
+        return _within_limit(with_block(before or "", body, target.path, existed=before is not None), target.path)
     if before is None:
         return None
     text, delete = without_blocks(before, target.path)
@@ -200,6 +200,16 @@ def desired(shell, target, before, completer_path, removing=False):
 # A real rc file is a few KB (oh-my-zsh's template is 4 KB); past this something is wrong, and
 # reading on would cost memory for nothing.
 MAX_RC_BYTES = 2 * 2**20
+
+
+def _within_limit(text, path):
+    """Never write what read_rc would then refuse: a block that takes a file past the limit
+    would leave `status` and `uninstall` unable to read it."""
+    if len(text.encode("utf-8")) > MAX_RC_BYTES:
+        raise FileProblem(f"{_shown(path)} would grow past {MAX_RC_BYTES // 2**20} MiB with awsmfa's block, "
+                          "and awsmfa refuses to read a startup file that big",
+                          hint="make it smaller, or use --rc-file for another file; awsmfa changed nothing")
+    return text
 
 
 def read_rc(path):

@@ -351,6 +351,22 @@ def test_no_completer_installs_the_function_and_says_how_to_finish(home, env):
     assert "awsmfa is not on PATH" in result.stderr
 
 
+def test_a_block_that_would_take_a_file_past_the_limit_is_refused(home, env, comp):
+    """Never write what awsmfa would then refuse to read (status, uninstall)."""
+    text = "# " + "x" * (install.MAX_RC_BYTES - 200) + "\n"
+    (home / ".bashrc").write_text(text)
+    before = snapshot(home)
+    result = run_install(env, comp, "--shell", "bash", check=False)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("awsmfa: error:")]
+    assert result.returncode == 1 and len(errors) == 1 and "would grow past 2 MiB" in errors[0], result.stderr
+    assert snapshot(home) == before
+    # Just under the limit once written: installed, and uninstall reads it back.
+    (home / ".bashrc").write_text("# " + "x" * (install.MAX_RC_BYTES - 4000) + "\n")
+    run_install(env, comp, "--shell", "bash")
+    assert os.path.getsize(home / ".bashrc") <= install.MAX_RC_BYTES
+    run_uninstall(env, "--shell", "bash")
+
+
 def test_on_a_terminal_the_shell_is_detected_and_the_change_confirmed(home, env, comp):
     """Run from an interactive bash in a pseudo-terminal: shellingham sees bash, says so, and
     install asks before writing (no, then yes)."""
