@@ -11,7 +11,7 @@ import click
 from . import __version__, render, session, shells, tokencode
 from . import debug as debug_output
 from .debug import log
-from .errors import AwsmfaError, Cancelled
+from .errors import AwsmfaError, Cancelled, UsageError
 
 
 
@@ -19,12 +19,17 @@ class AwsmfaGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except AwsmfaError as error:
-            click.echo(f"awsmfa: error: {error}", err=True)
-            ctx.exit(error.exit_code)
-        except (KeyboardInterrupt, click.Abort):
-            click.echo("\nawsmfa: " + str(Cancelled("cancelled; nothing was changed")), err=True)
-            ctx.exit(Cancelled.exit_code)
+        except (AwsmfaError, KeyboardInterrupt, click.Abort) as error:
+            ctx.exit(_said(error))
+
+
+def _said(error):
+    """Say an AwsmfaError (one line) or a cancel; return the exit status."""
+    if isinstance(error, AwsmfaError):
+        click.echo(f"awsmfa: error: {error}", err=True)
+        return error.exit_code
+    click.echo("\nawsmfa: " + str(Cancelled("cancelled; nothing was changed")), err=True)
+    return Cancelled.exit_code
 
 
 def _debug(ctx, param, value):
@@ -181,13 +186,45 @@ def _confirmer(yes):
 def _account_options(command):
     decorators = [
         click.option("--user", metavar="NAME",
-                     help="As root: work in NAME's home, files owned by NAME (cloud-init, fleets)."),
+                     help="As root: do it all as the account NAME (its rights, home, login PATH; cloud-init, "
+                          "fleets). Without it, root works on root's own files only."),
         click.option("--rc-file", metavar="PATH",
                      help="Use this file instead of the shell's usual startup files (one shell)."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
     return debug_option(command)
+
+
+def _for_account(user, rc_file, job, shell_unnamed=False):
+    """Run job(rc_file) here, or for --user NAME as root in a child process that has become NAME
+    (asaccount.py). Returns the exit status. shell_unnamed: install without --shell, which
+    for another account would be a guess."""
+    from . import asaccount
+
+    entry = asaccount.other_account(user)
+    if entry is None:
+        return job(rc_file)
+    if shell_unnamed:
+        from .detect import NAME_IT
+
+        raise UsageError(f"which shell does {entry.pw_name} use? {NAME_IT}")
+    if rc_file and not rc_file.startswith("~"):
+        rc_file = os.path.abspath(rc_file)  # relative to where root runs it, not to NAME's home
+    _say(asaccount.describe(entry))
+
+    def in_child():
+        try:
+            return job(rc_file)
+        except (AwsmfaError, KeyboardInterrupt, click.Abort) as error:
+            return _said(error)
+
+    return asaccount.run(entry, in_child)
+
+
+def _exit(status):
+    if status:
+        click.get_current_context().exit(status)
 
 
 @cli.command()
@@ -212,8 +249,12 @@ def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
     """
     from . import install as core
 
-    core.install(shell_names, os.environ, user=user, rc_file=rc_file, completer=completer,
-                 completion=not no_completion, dry_run=dry_run, confirm=_confirmer(yes), say=_say, show=_show)
+    def job(rc):
+        core.install(shell_names, os.environ, rc_file=rc, completer=completer, completion=not no_completion,
+                     dry_run=dry_run, confirm=_confirmer(yes), say=_say, show=_show)
+        return 0
+
+    _exit(_for_account(user, rc_file, job, shell_unnamed=not shell_names))
 
 
 @cli.command()
@@ -226,8 +267,12 @@ def uninstall(shell_names, user, rc_file, dry_run, yes):
     """Remove exactly what install wrote: blocks, and the files it created."""
     from . import install as core
 
-    core.uninstall(shell_names, os.environ, user=user, rc_file=rc_file, dry_run=dry_run,
-                   confirm=_confirmer(yes), say=_say, show=_show)
+    def job(rc):
+        core.uninstall(shell_names, os.environ, rc_file=rc, dry_run=dry_run, confirm=_confirmer(yes), say=_say,
+                       show=_show)
+        return 0
+
+    _exit(_for_account(user, rc_file, job))
 
 
 @cli.command()
@@ -257,12 +302,17 @@ def init(shell_name, completer, no_completion):
 @_account_options
 @click.option("--profile", metavar="NAME", help="Source profile whose session to report. Default: as `env`.")
 def status(shell_names, user, rc_file, profile):
-    """Show what is set up and the session's time left; exit 0 when all is in place, else 1."""
+    """Show what is set up and the session's time left; exit 0 when all is in place, else 1.
+
+    --rc-file without --shell: the shell the block in that file was written for."""
     from . import status as core
 
-    report = core.status(shell_names, os.environ, user=user, rc_file=rc_file, profile=profile)
-    click.echo(report.text, nl=False)
-    click.get_current_context().exit(0 if report.ok else 1)
+    def job(rc):
+        report = core.status(shell_names, os.environ, rc_file=rc, profile=profile)
+        click.echo(report.text, nl=False)
+        return 0 if report.ok else 1
+
+    _exit(_for_account(user, rc_file, job))
 
 
 def _report(outcome, quiet):
