@@ -107,6 +107,8 @@ def status(shell_names=(), environ=None, rc_file=None, profile=None, account=Non
         rootpolicy.check_not_anothers(rc_path)
     if shell_names:
         chosen = detect.named_shells(shell_names)
+    elif rc_path:
+        chosen = [shell_of_block(rc_path)]
     else:
         chosen = [shell for shell in detect.named_shells(["all"]) if _installed_anywhere(shell, acct)]
     if rc_file and len(chosen) != 1:
@@ -142,6 +144,21 @@ def status(shell_names=(), environ=None, rc_file=None, profile=None, account=Non
     lines += _session_lines(env, profile)
     lines.append("all in place" if ok else "not all in place")
     return Report(lines, ok)
+
+
+def shell_of_block(path):
+    """The shell an awsmfa block in `path` was written for, from its `awsmfa env --shell NAME`
+    line (status --rc-file without --shell)."""
+    import re
+
+    text = install.read_rc(path) or ""
+    found = {name for block in install.find_blocks(text, path)
+             for name in re.findall(r"\bawsmfa env --shell (bash|zsh|fish)\b", block.body)}
+    if len(found) == 1:
+        return shells.by_name(found.pop())
+    shown = path if path.isprintable() else repr(path)
+    why = "holds no awsmfa block that names its shell" if not found else "holds blocks for " + " and ".join(sorted(found))
+    raise UsageError(f"--rc-file {shown} {why}: name it with --shell bash|zsh|fish")
 
 
 def _awsmfa_line(acct):

@@ -7,7 +7,7 @@ PATH status runs with: a virtualenv's bin folder on that PATH does not count.
 import datetime
 import os
 
-from awsshell_setup import install
+from awsshell_setup import install, shells
 
 from shellkit import BIN, awsmfa, base_env, fake_completer, new_home
 
@@ -81,6 +81,21 @@ def test_awsmfa_only_on_a_virtualenvs_path_is_not_in_place(tmp_path):
     assert result.returncode == 1 and result.stdout.endswith("not all in place\n"), result.stdout
     line = next(line for line in result.stdout.splitlines() if line.startswith("awsmfa on PATH"))
     assert "not for a new login bash" in line and "pipx" in line and "~/.profile" in line, line
+
+
+def test_rc_file_without_shell_takes_the_shell_its_block_names(tmp_path):
+    home, env, comp = _setup(tmp_path)
+    rc = tmp_path / "config.fish"
+    fish = shells.by_name("fish")
+    rc.write_text("set -g x 1\n" + install.block_text(fish.render(fish.sections(True), comp)))
+    result = status(env, "--rc-file", str(rc))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("fish:\n") and "config.fish: current, with aws completion" in result.stdout
+    awsmfa("install", "--shell", "zsh", "--rc-file", str(tmp_path / "aws.zsh"), "--yes", "--completer", comp, env=env)
+    assert status(env, "--rc-file", str(tmp_path / "aws.zsh")).stdout.startswith("zsh:\n")
+    (tmp_path / "plain").write_text("export A=1\n")
+    refused = status(env, "--rc-file", str(tmp_path / "plain"))
+    assert refused.returncode == 2 and "names its shell: name it with --shell" in refused.stderr, refused.stderr
 
 
 def test_stale_block_in_a_login_file_is_reported(tmp_path):

@@ -99,7 +99,7 @@ def test_status_rc_file_as_root_on_an_accounts_file_is_refused(account, tmp_path
     with open(rc, "a") as handle:
         handle.write(_block("bash", evil))
     env = base_env(new_home(tmp_path, "roothome"))
-    for args in (["--rc-file", rc, "--shell", "bash"],):
+    for args in (["--rc-file", rc, "--shell", "bash"], ["--rc-file", rc]):
         result = awsmfa("status", *args, env=env, check=False)
         errors = [line for line in result.stderr.splitlines() if line.startswith("awsmfa: error:")]
         assert result.returncode == 2 and len(errors) == 1, result.stdout + result.stderr
@@ -111,7 +111,7 @@ def test_status_rc_file_as_root_on_an_accounts_file_is_refused(account, tmp_path
     assert result.returncode == 2 and f"--user {account.name}" in result.stderr, result.stderr
     assert not os.path.exists(marker)
     # With --user, status reads it as the account.
-    result = awsmfa("status", "--user", account.name, "--shell", "bash", "--rc-file", rc, env=env, check=False)
+    result = awsmfa("status", "--user", account.name, "--rc-file", rc, env=env, check=False)
     assert f"{rc}: current, with aws completion" in result.stdout or "~/.bashrc: current" in result.stdout, \
         result.stdout + result.stderr
     assert _ran_as(marker) == {str(account.uid)}
