@@ -27,14 +27,16 @@ def run_refusal(path):
     """'' when root may run `path`; else why not, in a few words (for "not run as root: ...").
     The path is walked as the kernel walks it, each link followed by hand, so that every folder
     passed through is looked at, not only those of the real path."""
-    current = "/"
+    current = looking = "/"
     try:
         info = os.lstat("/")
         problem = _changeable_by_others(info, "/")
         if problem:
             return problem
         sticky = _sticky_open(info)
-        parts = [part for part in os.path.abspath(path).split("/") if part]
+        # Not os.path.abspath: it folds "link/.." away as text, where the kernel follows the link.
+        full = path if path.startswith("/") else os.path.join(os.getcwd(), path)
+        parts = [part for part in full.split("/") if part]
         links = 0
         while parts:
             name = parts.pop(0)
@@ -46,6 +48,7 @@ def run_refusal(path):
                 sticky = _sticky_open(info)
                 continue
             candidate = os.path.join(current, name)
+            looking = candidate
             info = os.lstat(candidate)
             if sticky and info.st_uid != 0:
                 return f"{candidate} belongs to {owner_name(info.st_uid)}, in a folder others may write"
@@ -66,7 +69,7 @@ def run_refusal(path):
             sticky = _sticky_open(info)
             current = candidate
     except OSError as error:
-        return f"cannot look at {current}: {error.strerror}"
+        return f"cannot look at {looking}: {error.strerror}"
     if not stat.S_ISREG(info.st_mode):
         return f"{path} is not a regular file"
     return ""

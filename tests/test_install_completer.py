@@ -154,3 +154,19 @@ def test_as_root_status_and_init_do_not_run_an_accounts_completer(account, tmp_p
     init = awsmfa("init", "bash", "--completer", theirs, env=env)
     assert "not run as root" in init.stderr and f"complete -C {theirs} aws" in init.stdout
     assert not os.path.exists(marker), "root ran the account's program"
+
+
+def test_as_root_dot_dot_after_a_link_is_followed_as_the_kernel_does(account, tmp_path):
+    """`safe/link/../aws_completer`: the kernel goes up from where the link leads (the
+    account's home), not from `safe/` as the text suggests."""
+    marker = str(tmp_path / "ran")
+    _recorder(tmp_path / "safe" / "aws_completer", marker)  # root's: what the text seems to name
+    theirs = _recorder(pathlib.Path(account.path("aws_completer")), marker)  # what the kernel runs
+    os.chown(theirs, account.uid, account.gid)
+    sub = pathlib.Path(account.path("sub"))
+    sub.mkdir()
+    os.chown(sub, account.uid, account.gid)
+    (tmp_path / "safe" / "link").symlink_to(sub)
+    problem = completer.check(str(tmp_path / "safe" / "link" / ".." / "aws_completer"), {"PATH": "/usr/bin:/bin"})
+    assert problem.startswith("not run as root: ") and account.name in problem, problem
+    assert not os.path.exists(marker)

@@ -21,8 +21,6 @@ import multiprocessing
 import os
 import shutil
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 

@@ -25,7 +25,6 @@ test summary.
 import collections
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -35,7 +34,7 @@ import pytest
 import awsshell_setup
 from awsshell_setup import install
 
-from shellkit import Interactive, awsmfa, base_env, fake_completer, require_shell, snapshot
+from shellkit import Interactive, base_env, require_shell, snapshot
 
 FIGURES = collections.Counter(dict.fromkeys([  # printed by conftest.pytest_terminal_summary, in this order
     "hostile inputs refused with one error line and a non-zero exit",
