@@ -11,7 +11,8 @@ config.fish) and asked, in a few seconds at most:
 - from the login defaults (ENV_PATH/ENV_SUPATH of /etc/login.defs), not from the PATH now;
 - with no terminal and no standard input (a new session: nothing can prompt), its whole
   process group killed on timeout;
-- reading only what comes between two marker lines: a banner an rc file prints does not count.
+- reading only what comes between two marker lines carrying a random word: a banner an rc
+  file prints, even one that looks like the markers, does not count.
 When it cannot answer (no login shell we know how to ask, no answer in time), it says so.
 """
 import os
@@ -19,11 +20,8 @@ import signal
 import subprocess
 
 TIMEOUT_SECONDS = 5
-_BEGIN = "AWSMFA-NEW-SHELL-BEGIN"
-_PATH = "AWSMFA-NEW-SHELL-PATH"
-_END = "AWSMFA-NEW-SHELL-END"
 # The same words in sh, bash, zsh and fish (`||` and `command -v` since fish 3.0).
-_SCRIPT = f'echo; echo {_BEGIN}; command -v awsmfa || true; echo {_PATH}; echo "$PATH"; echo {_END}'
+_SCRIPT = 'echo; echo {begin}; command -v awsmfa || true; echo {path}; echo "$PATH"; echo {end}'
 ASKABLE = ("bash", "zsh", "fish", "sh", "dash", "ksh", "mksh")
 # A new login starts with these (login(1), sshd, su -l), before /etc/profile adds to them.
 _DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -71,8 +69,12 @@ def ask(home, environ, uid=None):
 
 
 def _ask(shell, shell_path, home, env):
+    import secrets
+
+    word = secrets.token_hex(8)
+    markers = {name: f"AWSMFA-{word}-{name.upper()}" for name in ("begin", "path", "end")}
     try:
-        process = subprocess.Popen([shell_path, "-l", "-i", "-c", _SCRIPT], cwd=home, env=env,
+        process = subprocess.Popen([shell_path, "-l", "-i", "-c", _SCRIPT.format(**markers)], cwd=home, env=env,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                    start_new_session=True)
     except OSError as error:
@@ -80,6 +82,11 @@ def _ask(shell, shell_path, home, env):
     late = False
     try:
         out, _ = process.communicate(timeout=TIMEOUT_SECONDS)
+    except KeyboardInterrupt:
+        if process.returncode is None:  # Ctrl-C: in a session of its own, it did not get it
+            _kill_group(process.pid)
+            process.wait()
+        raise
     except subprocess.TimeoutExpired:
         late = True
         # Not reaped yet, so the group id is still the shell's and names no one else's processes.
@@ -90,7 +97,7 @@ def _ask(shell, shell_path, home, env):
             out = b""  # a process that left the group holds the pipe open: give up on it
             process.stdout.close()
             process.wait()
-    answer = _parse(out.decode("utf-8", "replace"))
+    answer = _parse(out.decode("utf-8", "replace"), markers)
     if answer is None:
         why = f"no answer within {TIMEOUT_SECONDS} s" if late else "its startup files ended it before it answered"
         return Answer(shell, problem=f"a new login {shell} gave {why}")
@@ -106,13 +113,13 @@ def _kill_group(pgid):
         pass
 
 
-def _parse(text):
+def _parse(text, markers):
     """(awsmfa or '', PATH) from the lines between the markers, or None."""
     lines = text.split("\n")
     try:
-        begin = len(lines) - 1 - lines[::-1].index(_BEGIN)
-        middle = lines.index(_PATH, begin)
-        end = lines.index(_END, middle)
+        begin = lines.index(markers["begin"])
+        middle = lines.index(markers["path"], begin)
+        end = lines.index(markers["end"], middle)
     except ValueError:
         return None
     found = [line for line in lines[begin + 1:middle] if line.strip()]
