@@ -80,7 +80,7 @@ def session_options(command):
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
-    return debug_option(command)
+    return command
 
 
 def _request(options):
@@ -109,6 +109,7 @@ def cli():
               help="Shell to print code for. Default: the shell running awsmfa, else POSIX export.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print credential_process JSON (Version, AccessKeyId, SecretAccessKey, SessionToken, Expiration).")
+@debug_option
 def env(shell_name, as_json, quiet, **options):
     """Print shell code exporting an MFA session: eval "$(awsmfa env)".
 
@@ -133,6 +134,7 @@ def env(shell_name, as_json, quiet, **options):
 
 @cli.command()
 @session_options
+@debug_option
 def login(quiet, **options):
     """Write an MFA session to the session profile; print a summary on stderr.
 
@@ -193,7 +195,7 @@ def _account_options(command):
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
-    return debug_option(command)
+    return command
 
 
 def _for_account(user, rc_file, job, shell_unnamed=False):
@@ -236,6 +238,7 @@ def _exit(status):
 @click.option("--no-completion", is_flag=True, help="Set up the mfa function only, no aws completion.")
 @click.option("--dry-run", is_flag=True, help="Print the diff of what would change; write nothing.")
 @click.option("-y", "--yes", is_flag=True, help="Never ask (scripts, cloud-init, dotfile bootstrap).")
+@debug_option
 def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
     """Write the mfa function and AWS CLI completion into your shell's startup files.
 
@@ -263,6 +266,7 @@ def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
 @_account_options
 @click.option("--dry-run", is_flag=True, help="Print the diff of what would change; write nothing.")
 @click.option("-y", "--yes", is_flag=True, help="Never ask.")
+@debug_option
 def uninstall(shell_names, user, rc_file, dry_run, yes):
     """Remove exactly what install wrote: blocks, and the files it created."""
     from . import install as core
@@ -301,6 +305,7 @@ def init(shell_name, completer, no_completion):
               help="Shell to check (repeatable, or all). Default: the shells awsmfa is set up for.")
 @_account_options
 @click.option("--profile", metavar="NAME", help="Source profile whose session to report. Default: as `env`.")
+@debug_option
 def status(shell_names, user, rc_file, profile):
     """Show what is set up and the session's time left; exit 0 when all is in place, else 1.
 
