@@ -11,7 +11,7 @@ import click
 from . import __version__, render, session, shells, tokencode
 from . import debug as debug_output
 from .debug import log
-from .errors import AwsmfaError, Cancelled
+from .errors import AwsmfaError, Cancelled, UsageError
 
 
 
@@ -19,12 +19,29 @@ class AwsmfaGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except AwsmfaError as error:
-            click.echo(f"awsmfa: error: {error}", err=True)
-            ctx.exit(error.exit_code)
-        except (KeyboardInterrupt, click.Abort):
-            click.echo("\nawsmfa: " + str(Cancelled("cancelled; nothing was changed")), err=True)
-            ctx.exit(Cancelled.exit_code)
+        except (AwsmfaError, KeyboardInterrupt, click.Abort) as error:
+            ctx.exit(_said(error))
+
+
+def _said(error):
+    """Say an AwsmfaError (one line) or a cancel; return the exit status."""
+    if isinstance(error, AwsmfaError):
+        click.echo(f"awsmfa: error: {error}", err=True)
+        return error.exit_code
+    click.echo("\nawsmfa: " + str(Cancelled("cancelled; nothing was changed")), err=True)
+    return Cancelled.exit_code
+
+
+def _debug(ctx, param, value):
+    if value:
+        # Our own trace only: botocore's debug log prints response bodies, which hold the secrets.
+        debug_output.enabled = True
+
+
+def debug_option(command):
+    """--debug, accepted before the command (awsmfa --debug env) and after it (awsmfa env --debug)."""
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_debug,
+                        help="Explain each step on stderr (never secrets).")(command)
 
 
 def _token(ctx, param, value):
@@ -74,8 +91,8 @@ def _request(options):
 
 @click.group(cls=AwsmfaGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="awsmfa")
-@click.option("--debug", is_flag=True, help="Explain each step on stderr (never secrets).")
-def cli(debug):
+@debug_option
+def cli():
     """MFA session credentials for the AWS CLI, and AWS CLI completion for bash, zsh and fish.
 
     \b
@@ -84,9 +101,6 @@ def cli(debug):
       awsmfa login             write the session to the [mfa] profile only
       aws ec2 stop-instances --instance-ids i-... --profile mfa
     """
-    if debug:
-        # Our own trace only: botocore's debug log prints response bodies, which hold the secrets.
-        debug_output.enabled = True
 
 
 @cli.command()
@@ -95,6 +109,7 @@ def cli(debug):
               help="Shell to print code for. Default: the shell running awsmfa, else POSIX export.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print credential_process JSON (Version, AccessKeyId, SecretAccessKey, SessionToken, Expiration).")
+@debug_option
 def env(shell_name, as_json, quiet, **options):
     """Print shell code exporting an MFA session: eval "$(awsmfa env)".
 
@@ -119,6 +134,7 @@ def env(shell_name, as_json, quiet, **options):
 
 @cli.command()
 @session_options
+@debug_option
 def login(quiet, **options):
     """Write an MFA session to the session profile; print a summary on stderr.
 
@@ -133,6 +149,7 @@ def login(quiet, **options):
 @cli.command()
 @click.option("--profile", metavar="NAME", help="Source profile whose session to remove (as for env/login).")
 @click.option("--update-profile", metavar="NAME", help="Session profile to remove (as for env/login).")
+@debug_option
 def logout(profile, update_profile):
     """Remove the session profile awsmfa wrote (the undo of login).
 
@@ -171,13 +188,45 @@ def _confirmer(yes):
 def _account_options(command):
     decorators = [
         click.option("--user", metavar="NAME",
-                     help="As root: work in NAME's home, files owned by NAME (cloud-init, fleets)."),
+                     help="As root: do it all as the account NAME (its rights, home, login PATH; cloud-init, "
+                          "fleets). Without it, root works on root's own files only."),
         click.option("--rc-file", metavar="PATH",
                      help="Use this file instead of the shell's usual startup files (one shell)."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
     return command
+
+
+def _for_account(user, rc_file, job, shell_unnamed=False):
+    """Run job(rc_file) here, or for --user NAME as root in a child process that has become NAME
+    (asaccount.py). Returns the exit status. shell_unnamed: install without --shell, which
+    for another account would be a guess."""
+    from . import asaccount
+
+    entry = asaccount.other_account(user)
+    if entry is None:
+        return job(rc_file)
+    if shell_unnamed:
+        from .detect import NAME_IT
+
+        raise UsageError(f"which shell does {entry.pw_name} use? {NAME_IT}")
+    if rc_file and not rc_file.startswith("~"):
+        rc_file = os.path.abspath(rc_file)  # relative to where root runs it, not to NAME's home
+    _say(asaccount.describe(entry))
+
+    def in_child():
+        try:
+            return job(rc_file)
+        except (AwsmfaError, KeyboardInterrupt, click.Abort) as error:
+            return _said(error)
+
+    return asaccount.run(entry, in_child)
+
+
+def _exit(status):
+    if status:
+        click.get_current_context().exit(status)
 
 
 @cli.command()
@@ -189,6 +238,7 @@ def _account_options(command):
 @click.option("--no-completion", is_flag=True, help="Set up the mfa function only, no aws completion.")
 @click.option("--dry-run", is_flag=True, help="Print the diff of what would change; write nothing.")
 @click.option("-y", "--yes", is_flag=True, help="Never ask (scripts, cloud-init, dotfile bootstrap).")
+@debug_option
 def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
     """Write the mfa function and AWS CLI completion into your shell's startup files.
 
@@ -202,8 +252,12 @@ def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
     """
     from . import install as core
 
-    core.install(shell_names, os.environ, user=user, rc_file=rc_file, completer=completer,
-                 completion=not no_completion, dry_run=dry_run, confirm=_confirmer(yes), say=_say, show=_show)
+    def job(rc):
+        core.install(shell_names, os.environ, rc_file=rc, completer=completer, completion=not no_completion,
+                     dry_run=dry_run, confirm=_confirmer(yes), say=_say, show=_show)
+        return 0
+
+    _exit(_for_account(user, rc_file, job, shell_unnamed=not shell_names))
 
 
 @cli.command()
@@ -212,12 +266,17 @@ def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
 @_account_options
 @click.option("--dry-run", is_flag=True, help="Print the diff of what would change; write nothing.")
 @click.option("-y", "--yes", is_flag=True, help="Never ask.")
+@debug_option
 def uninstall(shell_names, user, rc_file, dry_run, yes):
     """Remove exactly what install wrote: blocks, and the files it created."""
     from . import install as core
 
-    core.uninstall(shell_names, os.environ, user=user, rc_file=rc_file, dry_run=dry_run,
-                   confirm=_confirmer(yes), say=_say, show=_show)
+    def job(rc):
+        core.uninstall(shell_names, os.environ, rc_file=rc, dry_run=dry_run, confirm=_confirmer(yes), say=_say,
+                       show=_show)
+        return 0
+
+    _exit(_for_account(user, rc_file, job))
 
 
 @cli.command()
@@ -226,6 +285,7 @@ def uninstall(shell_names, user, rc_file, dry_run, yes):
               help="aws_completer to use; a bare name (aws_completer) is looked up on PATH at each Tab, "
                    "for dotfiles shared between machines. Default: found and checked here.")
 @click.option("--no-completion", is_flag=True, help="The mfa function only.")
+@debug_option
 def init(shell_name, completer, no_completion):
     """Print the block install writes, for a dotfile repository or config.fish.
 
@@ -245,13 +305,19 @@ def init(shell_name, completer, no_completion):
               help="Shell to check (repeatable, or all). Default: the shells awsmfa is set up for.")
 @_account_options
 @click.option("--profile", metavar="NAME", help="Source profile whose session to report. Default: as `env`.")
+@debug_option
 def status(shell_names, user, rc_file, profile):
-    """Show what is set up and the session's time left; exit 0 when all is in place, else 1."""
+    """Show what is set up and the session's time left; exit 0 when all is in place, else 1.
+
+    --rc-file without --shell: the shell the block in that file was written for."""
     from . import status as core
 
-    report = core.status(shell_names, os.environ, user=user, rc_file=rc_file, profile=profile)
-    click.echo(report.text, nl=False)
-    click.get_current_context().exit(0 if report.ok else 1)
+    def job(rc):
+        report = core.status(shell_names, os.environ, rc_file=rc, profile=profile)
+        click.echo(report.text, nl=False)
+        return 0 if report.ok else 1
+
+    _exit(_for_account(user, rc_file, job))
 
 
 def _report(outcome, quiet):
@@ -265,6 +331,9 @@ def _report(outcome, quiet):
 
 def run(argv):
     """Run the CLI; return the exit status. Usage errors become one line, like every other error."""
+    if not argv:
+        # Bare `awsmfa`: its help, as `awsmfa --help` prints it (click would make it an error).
+        argv = ["--help"]
     try:
         status = cli.main(args=argv, prog_name="awsmfa", standalone_mode=False)
     except click.ClickException as error:

@@ -11,12 +11,18 @@ that changes on every update, so resolving it would break completion at the next
 A version manager's shim (pyenv, asdf: a small shell script that execs `pyenv exec PROGRAM`)
 is the exception: it answers only while the active Python version has the AWS CLI, and adds
 the manager's own start to every Tab, so the program it stands for is preferred.
+
+Checking a completer, or asking a shim's manager, runs a program. As root, only one that no one
+but root could have changed (rootpolicy.run_refusal); any other counts as not answering, and
+says why. Root working for another account does not get here: that job runs as the account.
 """
 import dataclasses
 import os
 import re
 import shutil
 import subprocess
+
+from . import rootpolicy
 
 NAME = "aws_completer"
 # In the order of DESIGN.md section 4, after PATH and the folder of `aws`.
@@ -72,7 +78,7 @@ def _behind_shim(path, environ):
     if not head.startswith(b"#!") or b"python" in head.split(b"\n", 1)[0]:
         return None  # an ELF binary (AWS CLI v2) or a Python script (v1): the real thing
     match = _SHIM.search(head.decode("utf-8", "replace"))
-    if not match:
+    if not match or _refused_to_root(match.group("manager")):
         return None
     env = dict(environ)
     root = re.search(r'export PYENV_ROOT="([^"]+)"', head.decode("utf-8", "replace"))
@@ -87,8 +93,19 @@ def _behind_shim(path, environ):
     return real if real.startswith("/") and os.path.isfile(real) else None
 
 
+def _refused_to_root(path):
+    """Why root will not run `path` ('' when it may, or when we are not root)."""
+    if os.geteuid() != 0:
+        return ""
+    why = rootpolicy.run_refusal(path)
+    return f"not run as root: {why}" if why else ""
+
+
 def check(path, environ=None):
     """'' when `path` answers `aws ` with at least one candidate; else what went wrong."""
+    refused = _refused_to_root(path)
+    if refused:
+        return refused
     env = dict(os.environ if environ is None else environ)
     env.update(COMP_LINE="aws ", COMP_POINT="4")
     try:

@@ -3,13 +3,13 @@
 Shell detection (DESIGN.md section 4): --shell, then shellingham when it names bash, zsh or fish,
 then $SHELL, then the passwd entry. It cannot be trusted without a terminal (cloud-init, a
 dotfile bootstrap piped to sh) nor under sudo (shellingham reports the caller's shell), nor
-for another account: there it refuses and asks for --shell rather than guess.
+for another account (--user): there it refuses and asks for --shell rather than guess.
 """
 import dataclasses
 import os
 import pwd
 
-from . import shells
+from . import rootpolicy, shells
 from .errors import FileProblem, UsageError
 
 SHELL_CHOICES = shells.SUPPORTED + ("all",)
@@ -18,39 +18,20 @@ NAME_IT = "name it with --shell bash|zsh|fish (repeatable, or --shell all)"
 
 @dataclasses.dataclass
 class Account:
+    """The account running awsmfa (with --user, the child process that became that account)."""
     name: str
     home: str
     uid: int
     gid: int
     environ: dict       # what locates its files: HOME, ZDOTDIR, XDG_CONFIG_HOME, PATH
-    other: bool = False  # root working in another account's home
     note: str = ""      # said to the user
 
-    @property
-    def owner(self):
-        """(uid, gid) for files and folders we create, when they must not end up root's."""
-        return (self.uid, self.gid) if self.other else None
 
-
-def account(user, environ, getpwnam=pwd.getpwnam, getpwuid=pwd.getpwuid, euid=None):
-    """The account to set up: ours, or with --user NAME (root only) that user's."""
+def account(environ, getpwuid=pwd.getpwuid, euid=None):
+    """The account whose files awsmfa works on: the one running it. (--user NAME runs the whole
+    job as NAME: asaccount.py.)"""
     euid = os.geteuid() if euid is None else euid
     me = getpwuid(euid)
-    if user and user != me.pw_name:
-        try:
-            entry = getpwnam(user)
-        except KeyError:
-            raise UsageError(f"--user {user}: no such user")
-        if entry.pw_uid != euid:
-            if euid != 0:
-                raise UsageError(f"--user {user} needs root: run it as root (sudo awsmfa ... --user {user})")
-            if not os.path.isdir(entry.pw_dir):
-                raise FileProblem(f"--user {user}: home folder {entry.pw_dir} does not exist; nothing was changed")
-            # The caller's ZDOTDIR/XDG_CONFIG_HOME describe root's session, not that account's.
-            env = {"HOME": entry.pw_dir, "PATH": environ.get("PATH", os.defpath)}
-            return Account(entry.pw_name, entry.pw_dir, entry.pw_uid, entry.pw_gid, env, other=True,
-                           note=f"setting up {entry.pw_name}'s account (home {entry.pw_dir}, files owned by "
-                                f"{entry.pw_name})")
     home = environ.get("HOME")
     note = ""
     if not home:
@@ -71,6 +52,8 @@ def account(user, environ, getpwnam=pwd.getpwnam, getpwuid=pwd.getpwuid, euid=No
             # Older sudo kept the caller's HOME: root would write root-owned files into it.
             raise UsageError(f"running under sudo with HOME={home}, {sudo_user}'s home: use `sudo awsmfa ... "
                              f"--user {sudo_user}` to set up {sudo_user}, or `sudo -H` to set up root")
+        # `su` without `-` keeps the caller's HOME too: root must not work in it as root.
+        rootpolicy.check_not_anothers(home)
         note = (note + "; " if note else "") + (f"as root: setting up root's own account (home {home}); "
                                                 "--user NAME sets up another account")
     return Account(me.pw_name, home, euid, me.pw_gid, dict(environ, HOME=home), note=note)
@@ -85,8 +68,6 @@ def named_shells(names):
 def running_shell(environ, acct, is_tty=None):
     """(Shell, how) for install when --shell is absent; refuses when it would be a guess."""
     is_tty = os.isatty(0) if is_tty is None else is_tty
-    if acct.other:
-        raise UsageError(f"which shell does {acct.name} use? {NAME_IT}")
     if not is_tty:
         raise UsageError(f"no terminal to detect your shell from (cloud-init, scripts): {NAME_IT}")
     if os.geteuid() == 0 and environ.get("SUDO_USER") not in (None, "", "root"):

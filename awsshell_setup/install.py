@@ -18,7 +18,7 @@ import stat
 import time
 
 from . import completer as completers
-from . import detect, fileio, paths, shells
+from . import detect, fileio, loginshell, paths, rootpolicy, shells
 from .errors import Cancelled, FileProblem, UsageError
 from .inifile import split_lines
 
@@ -190,7 +190,7 @@ def desired(shell, target, before, completer_path, removing=False):
         return OWNED_HEADER + shell.render(target.sections, completer_path) if wanted else None
     if wanted:
         body = shell.render(target.sections, completer_path, wrap=target.wrap)
-        return with_block(before or "", body, target.path, existed=before is not None)
+        return _within_limit(with_block(before or "", body, target.path, existed=before is not None), target.path)
     if before is None:
         return None
     text, delete = without_blocks(before, target.path)
@@ -200,6 +200,16 @@ def desired(shell, target, before, completer_path, removing=False):
 # A real rc file is a few KB (oh-my-zsh's template is 4 KB); past this something is wrong, and
 # reading on would cost memory for nothing.
 MAX_RC_BYTES = 2 * 2**20
+
+
+def _within_limit(text, path):
+    """Never write what read_rc would then refuse: a block that takes a file past the limit
+    would leave `status` and `uninstall` unable to read it."""
+    if len(text.encode("utf-8")) > MAX_RC_BYTES:
+        raise FileProblem(f"{_shown(path)} would grow past {MAX_RC_BYTES // 2**20} MiB with awsmfa's block, "
+                          "and awsmfa refuses to read a startup file that big",
+                          hint="make it smaller, or use --rc-file for another file; awsmfa changed nothing")
+    return text
 
 
 def read_rc(path):
@@ -237,41 +247,27 @@ def read_rc(path):
 def plan(shell, targets, completer_path, removing=False):
     changes = []
     for target in targets:
+        rootpolicy.check_not_anothers(target.path)
         before = read_rc(target.path)
         changes.append(Change(shell, target, before, desired(shell, target, before, completer_path, removing)))
     return changes
 
 
-def check_ownership(path, acct):
-    """Root writing in another account's home follows no link out of what that account owns
-    (a link from ~/.bashrc to /etc/shadow must not become root's write)."""
-    if not acct.other:
-        return
-    real = os.path.realpath(path)
-    probe = real
-    while not os.path.lexists(probe):
-        probe = os.path.dirname(probe)
-    owner = os.stat(probe).st_uid
-    if owner != acct.uid:
-        raise FileProblem(f"{path} leads to {probe}, which {acct.name} does not own: refusing to write there as root",
-                          hint="nothing was changed")
-
-
-def apply(changes, completer_path, acct, removing=False):
+def apply(changes, completer_path, removing=False):
     for change in changes:
         if change.changed:
-            _apply_one(change, completer_path, acct, removing)
+            _apply_one(change, completer_path, removing)
 
 
-def _apply_one(change, completer_path, acct, removing):
+def _apply_one(change, completer_path, removing):
     creating = change.after is not None
-    with _locked(change.target, create=creating, owner=acct.owner) as ready:
+    with _locked(change.target, create=creating) as ready:
         if ready:
-            _write_under_lock(change, completer_path, acct, removing)
+            _write_under_lock(change, completer_path, removing)
 
 
 @contextlib.contextmanager
-def _locked(target, create=False, owner=None, timeout=fileio.LOCK_TIMEOUT_SECONDS):
+def _locked(target, create=False, timeout=fileio.LOCK_TIMEOUT_SECONDS):
     """The lock for writing `target`; yields False when there is no folder to work in (and
     `create` is off).
 
@@ -285,7 +281,7 @@ def _locked(target, create=False, owner=None, timeout=fileio.LOCK_TIMEOUT_SECOND
     with contextlib.ExitStack() as stack:
         for path in wanted:
             if create:
-                fileio.ensure_folder(path, mode=0o755, owner=owner)
+                fileio.ensure_folder(path, mode=0o755)
             elif not os.path.isdir(os.path.dirname(os.path.realpath(path))):
                 yield False
                 return
@@ -293,7 +289,7 @@ def _locked(target, create=False, owner=None, timeout=fileio.LOCK_TIMEOUT_SECOND
         yield True
 
 
-def _write_under_lock(change, completer_path, acct, removing):
+def _write_under_lock(change, completer_path, removing):
     # Re-read under the lock; the transformation is pure, so a parallel edit survives.
     path = change.target.path
     before = read_rc(path)
@@ -305,7 +301,7 @@ def _write_under_lock(change, completer_path, acct, removing):
         if change.target.owned:
             _remove_if_empty(os.path.dirname(path))
     else:
-        fileio.write_atomic(path, after, owner=acct.owner if before is None else None)
+        fileio.write_atomic(path, after)
 
 
 def _remove_if_empty(folder):
@@ -373,23 +369,29 @@ def check_rc_file_option(rc_file):
 
 def _targets(shell, acct, rc_file, completion):
     if rc_file:
-        return [shell.rc_file_target(os.path.abspath(os.path.expanduser(rc_file)), completion)]
-    return shell.targets(acct.home, acct.environ, completion=completion, probe=not acct.other)
+        return [shell.rc_file_target(rc_file_path(rc_file), completion)]
+    return shell.targets(acct.home, acct.environ, completion=completion)
+
+
+def rc_file_path(rc_file):
+    return os.path.abspath(os.path.expanduser(rc_file))
 
 
 def _awsmfa_on_path(environ):
     return shutil.which("awsmfa", path=environ.get("PATH", os.defpath))
 
 
-def install(shell_names=(), environ=None, user=None, rc_file=None, completer=None, completion=True, dry_run=False,
-            confirm=None, say=print, show=print, is_tty=None, account=None):
-    """Set up `mfa` and aws completion for the shells; returns True when something changed.
+def install(shell_names=(), environ=None, rc_file=None, completer=None, completion=True, dry_run=False,
+            confirm=None, say=print, show=print, is_tty=None, account=None, check_new_shells=True):
+    """Set up `mfa` and aws completion for the shells of the account running awsmfa; returns
+    True when something changed.
 
-    account: a detect.Account to use instead of looking up `user` (tests)."""
+    account: a detect.Account to use instead of the one running awsmfa (tests).
+    check_new_shells: ask the account's login shell whether it finds awsmfa (warns if not)."""
     environ = dict(os.environ if environ is None else environ)
     check_rc_file_option(rc_file)
     check_completer_option(completer)
-    acct = account or detect.account(user, environ)
+    acct = account or detect.account(environ)
     chosen, how = detect.choose_shells(shell_names, environ, acct, is_tty)
     if rc_file and len(chosen) != 1:
         raise UsageError("--rc-file takes one shell: name it with --shell bash|zsh|fish")
@@ -403,9 +405,14 @@ def install(shell_names=(), environ=None, user=None, rc_file=None, completer=Non
     comp = choose_completer(environ, acct.home, completer, completion)
     say(comp.message)
     changes = _plan_checked(chosen, acct, rc_file, comp.path)
-    return _carry_out(changes, comp.path, acct, dry_run, confirm, say, show, removing=False,
-                      done=f"nothing to change: {', '.join(shell.name for shell in chosen)} already set up",
-                      after_hint=_after_install_hint(chosen, acct, environ))
+    changed = _carry_out(changes, comp.path, dry_run, confirm, say, show, removing=False, environ=acct.environ,
+                         done=f"nothing to change: {', '.join(shell.name for shell in chosen)} already set up",
+                         after_hint=["open a new shell to use `mfa` and Tab completion for aws"])
+    if check_new_shells:
+        warning = new_shell_warning(acct)
+        if warning:
+            say(warning)
+    return changed
 
 
 def _plan_checked(chosen, acct, rc_file, completer_path):
@@ -414,23 +421,30 @@ def _plan_checked(chosen, acct, rc_file, completer_path):
         shell_changes = plan(shell, _targets(shell, acct, rc_file, completer_path is not None), completer_path)
         check_clash(shell, shell_changes, acct, rc_file)
         changes += shell_changes
-    _check_all(changes, acct)
+    _check_all(changes)
     return changes
 
 
-def _after_install_hint(chosen, acct, environ):
-    hints = ["open a new shell to use `mfa` and Tab completion for aws"]
-    if not _awsmfa_on_path(acct.environ if acct.other else environ):
-        hints.append("note: awsmfa is not on PATH here, and `mfa` calls it by name: add its folder to PATH")
-    return hints
+def new_shell_warning(acct):
+    """One line when a new shell of the account will not find awsmfa (`mfa` calls it by name),
+    or when that cannot be told; '' when it will."""
+    answer = loginshell.ask(acct.home, acct.environ, acct.uid)
+    if answer.answered and answer.awsmfa:
+        return ""
+    if answer.answered:
+        return (f"warning: awsmfa is not on PATH for a new login {answer.shell} of {acct.name}, and `mfa` calls it "
+                f"by name: {loginshell.advice(answer.shell)}")
+    here = "it is on PATH here" if _awsmfa_on_path(acct.environ) else "it is not on PATH here either"
+    return (f"note: could not tell whether a new shell finds awsmfa ({answer.problem}); {here}, and `mfa` calls "
+            f"it by name")
 
 
-def uninstall(shell_names=(), environ=None, user=None, rc_file=None, dry_run=False, confirm=None, say=print,
-              show=print, account=None):
+def uninstall(shell_names=(), environ=None, rc_file=None, dry_run=False, confirm=None, say=print, show=print,
+              account=None):
     """Remove what install wrote, for the named shells or all of them; True when something changed."""
     environ = dict(os.environ if environ is None else environ)
     check_rc_file_option(rc_file)
-    acct = account or detect.account(user, environ)
+    acct = account or detect.account(environ)
     if acct.note:
         say(acct.note)
     chosen = detect.named_shells(shell_names) if shell_names else detect.named_shells(["all"])
@@ -439,8 +453,8 @@ def uninstall(shell_names=(), environ=None, user=None, rc_file=None, dry_run=Fal
     changes = []
     for shell in chosen:
         changes += plan(shell, _targets(shell, acct, rc_file, True), None, removing=True)
-    _check_all(changes, acct)
-    return _carry_out(changes, None, acct, dry_run, confirm, say, show, removing=True,
+    _check_all(changes)
+    return _carry_out(changes, None, dry_run, confirm, say, show, removing=True, environ=acct.environ,
                       done="nothing to remove: no awsmfa block or file found", after_hint=[
                           "open a new shell: the current one keeps mfa and the completion until it ends"])
 
@@ -468,10 +482,9 @@ def check_clash(shell, changes, acct, rc_file=None):
                               hint="rename or remove yours, then run `awsmfa install` again; awsmfa changed nothing")
 
 
-def _check_all(changes, acct):
+def _check_all(changes):
     for change in changes:
         if change.changed:
-            check_ownership(change.target.path, acct)
             check_writable(change.target.path)
 
 
@@ -516,7 +529,7 @@ def _writable_problem(path):
     return None
 
 
-def _sweep(changes, acct):
+def _sweep(changes):
     """Take the lock once in each folder we write to, which sweeps the temporary files a killed
     run left there: also when there is nothing to change (the kill came before the rename, and
     the next run is uninstall, or an install with the same content)."""
@@ -527,19 +540,18 @@ def _sweep(changes, acct):
             continue
         seen.add(folder)
         try:
-            check_ownership(change.target.path, acct)
             with _locked(change.target, timeout=2):
                 pass
         except (FileProblem, OSError):
             pass  # a leftover stays for a later run; never a reason to fail
 
 
-def _carry_out(changes, completer_path, acct, dry_run, confirm, say, show, removing, done, after_hint):
+def _carry_out(changes, completer_path, dry_run, confirm, say, show, removing, environ, done, after_hint):
     todo = [change for change in changes if change.changed]
-    env = acct.environ
+    env = environ
     if not todo:
         if not dry_run:
-            _sweep(changes, acct)
+            _sweep(changes)
         for change in changes:
             if change.describe(env) and not removing:
                 say(change.describe(env))
@@ -556,8 +568,8 @@ def _carry_out(changes, completer_path, acct, dry_run, confirm, say, show, remov
             say("will " + change.describe(env))
         if not confirm():
             raise Cancelled("nothing was changed")
-    apply(todo, completer_path, acct, removing)
-    _sweep(changes, acct)
+    apply(todo, completer_path, removing)
+    _sweep(changes)
     for change in changes:
         line = change.describe(env)
         if line and (change.changed or not removing):

@@ -2,14 +2,15 @@
 
 In place (exit 0) means: for every shell looked at, each file install writes holds the block
 (or owned file) this awsmfa would write now, no stale block is left elsewhere, the completer
-those files name answers, and awsmfa is on PATH for `mfa` to find. The session is reported
+those files name answers, and a new login shell of the account finds awsmfa on its PATH for
+`mfa` to call (when that shell cannot be asked, the PATH here decides). The session is reported
 but does not count: an expired session is normal, not a broken setup.
 """
 import dataclasses
 import os
 
 from . import completer as completers
-from . import detect, install, paths, shells, timeutil
+from . import detect, install, loginshell, paths, rootpolicy, shells, timeutil
 from .errors import AwsmfaError, UsageError
 
 
@@ -84,7 +85,8 @@ def _check_target(shell, target, environ):
 
 
 def _installed_anywhere(shell, acct):
-    for target in shell.targets(acct.home, acct.environ, probe=not acct.other):
+    for target in shell.targets(acct.home, acct.environ):
+        rootpolicy.check_not_anothers(target.path)
         try:
             text = install.read_rc(target.path)
         except AwsmfaError:
@@ -94,27 +96,35 @@ def _installed_anywhere(shell, acct):
     return False
 
 
-def status(shell_names=(), environ=None, user=None, rc_file=None, profile=None, account=None):
+def status(shell_names=(), environ=None, rc_file=None, profile=None, account=None):
     environ = dict(os.environ if environ is None else environ)
     install.check_rc_file_option(rc_file)
-    acct = account or detect.account(user, environ)
+    acct = account or detect.account(environ)
     env = acct.environ
     lines, ok = [], True
+    rc_path = install.rc_file_path(rc_file) if rc_file else None
+    if rc_path:
+        rootpolicy.check_not_anothers(rc_path)
     if shell_names:
         chosen = detect.named_shells(shell_names)
+    elif rc_path:
+        chosen = [shell_of_block(rc_path)]
     else:
         chosen = [shell for shell in detect.named_shells(["all"]) if _installed_anywhere(shell, acct)]
     if rc_file and len(chosen) != 1:
         raise UsageError("--rc-file takes one shell: name it with --shell bash|zsh|fish")
+    targets = {shell.name: [shell.rc_file_target(rc_path)] if rc_path else shell.targets(acct.home, env)
+               for shell in chosen}
+    for each in targets.values():
+        for target in each:
+            rootpolicy.check_not_anothers(target.path)
     if not chosen:
         lines.append("shells: awsmfa is not set up for bash, zsh or fish here (run `awsmfa install`)")
         ok = False
     named = []
     for shell in chosen:
         lines.append(f"{shell.name}:")
-        targets = ([shell.rc_file_target(os.path.abspath(os.path.expanduser(rc_file)))] if rc_file
-                   else shell.targets(acct.home, env, probe=not acct.other))
-        for target in targets:
+        for target in targets[shell.name]:
             line, good, completer_path = _check_target(shell, target, env)
             if line:
                 lines.append(line)
@@ -128,12 +138,40 @@ def status(shell_names=(), environ=None, user=None, rc_file=None, profile=None, 
     if chosen and not named:
         found, _ = completers.find(environ, acct.home)
         lines.append(f"completer: none written; {'found ' + found.path + ' (run `awsmfa install`)' if found else 'none found'}")
-    awsmfa = install._awsmfa_on_path(env)
-    lines.append(f"awsmfa on PATH: {awsmfa}" if awsmfa else "awsmfa on PATH: no (`mfa` calls awsmfa by name)")
-    ok = ok and bool(awsmfa)
+    line, good = _awsmfa_line(acct)
+    lines.append(line)
+    ok = ok and good
     lines += _session_lines(env, profile)
     lines.append("all in place" if ok else "not all in place")
     return Report(lines, ok)
+
+
+def shell_of_block(path):
+    """The shell an awsmfa block in `path` was written for, from its `awsmfa env --shell NAME`
+    line (status --rc-file without --shell)."""
+    import re
+
+    text = install.read_rc(path) or ""
+    found = {name for block in install.find_blocks(text, path)
+             for name in re.findall(r"\bawsmfa env --shell (bash|zsh|fish)\b", block.body)}
+    if len(found) == 1:
+        return shells.by_name(found.pop())
+    shown = path if path.isprintable() else repr(path)
+    why = "holds no awsmfa block that names its shell" if not found else "holds blocks for " + " and ".join(sorted(found))
+    raise UsageError(f"--rc-file {shown} {why}: name it with --shell bash|zsh|fish")
+
+
+def _awsmfa_line(acct):
+    """(line, ok) for whether `mfa` will find awsmfa: asked of a new login shell of the account."""
+    answer = loginshell.ask(acct.home, acct.environ, acct.uid)
+    if answer.answered and answer.awsmfa:
+        return f"awsmfa on PATH: {answer.awsmfa} (for a new login {answer.shell})", True
+    if answer.answered:
+        return (f"awsmfa on PATH: no, not for a new login {answer.shell}, and `mfa` calls it by name "
+                f"({loginshell.advice(answer.shell)})"), False
+    here = install._awsmfa_on_path(acct.environ)
+    return (f"awsmfa on PATH: {here or 'no'} here; could not tell for a new shell ({answer.problem})",
+            bool(here))
 
 
 def _session_lines(environ, profile):

@@ -1,6 +1,6 @@
 """install / uninstall / init on files: byte-exact round trips, idempotence, the bash login-file
 rules, ZDOTDIR and XDG_CONFIG_HOME, symlinks and modes kept, --dry-run, --rc-file, fish files
-owned whole, refusals that write nothing, and --user as root.
+owned whole, refusals that write nothing; --user errors (the --user job itself: test_install_asuser.py).
 
 Most cases run the real command (`python -m awsshell_setup`) in a throwaway HOME with a stand-in
 completer that answers at once; the real aws_completer is exercised in the interactive tests
@@ -15,9 +15,9 @@ import subprocess
 import pytest
 
 from awsshell_setup import detect, install
-from awsshell_setup.errors import FileProblem, UsageError
+from awsshell_setup.errors import UsageError
 
-from shellkit import SKEL_BASHRC, SKEL_PROFILE, awsmfa, base_env, fake_completer, new_home, snapshot
+from shellkit import BIN, SKEL_BASHRC, SKEL_PROFILE, awsmfa, base_env, fake_completer, new_home, snapshot
 
 
 @pytest.fixture
@@ -258,7 +258,7 @@ def test_unknown_shell_names_the_option(monkeypatch, home, env):
     entry = pwd.getpwuid(os.geteuid())
     fake = pwd.struct_passwd(tuple(entry)[:6] + ("/bin/tcsh",))
     monkeypatch.setattr(detect.pwd, "getpwuid", lambda uid: fake)
-    acct = detect.account(None, env, getpwuid=lambda uid: fake)
+    acct = detect.account(env, getpwuid=lambda uid: fake)
     with pytest.raises(UsageError) as error:
         detect.running_shell(dict(env, SHELL="/bin/tcsh"), acct, is_tty=True)
     assert "tcsh" in str(error.value) and "--shell" in str(error.value)
@@ -287,35 +287,6 @@ def test_unterminated_block_is_refused(home, env, comp):
 
 
 # --- accounts -------------------------------------------------------------------------------
-
-def test_root_for_another_account_writes_files_that_account_owns(tmp_path, comp):
-    if os.geteuid() != 0:
-        pytest.fail("this suite runs as root (.ci/run); the --user case needs it", pytrace=False)
-    home = new_home(tmp_path, "ec2-user")
-    uid, gid = 4242, 4243
-    for path in (home, home / ".bashrc", home / ".profile"):
-        os.chown(path, uid, gid)
-    entry = pwd.struct_passwd(("ec2-user", "x", uid, gid, "", str(home), "/bin/bash"))
-    acct = detect.account("ec2-user", {"HOME": "/root", "PATH": os.environ["PATH"]},
-                          getpwnam=lambda name: entry, euid=0)
-    assert acct.other and acct.home == str(home) and acct.owner == (uid, gid)
-    said = []
-    install.install(["bash", "fish"], {"PATH": os.environ["PATH"]}, completer=comp, account=acct,
-                    say=said.append, show=said.append)
-    for path in (home / ".bashrc", home / ".config", home / ".config/fish/functions/mfa.fish",
-                 home / ".config/fish/completions"):
-        info = os.stat(path)
-        assert (info.st_uid, info.st_gid) == (uid, gid), path
-    # A link out of what the account owns is not followed as root.
-    secret = tmp_path / "root-owned"
-    secret.write_text("root's\n")
-    (home / ".zshrc").symlink_to(secret)
-    with pytest.raises(FileProblem, match="does not own"):
-        install.install(["zsh"], {"PATH": os.environ["PATH"]}, completer=comp, account=acct, say=said.append)
-    assert secret.read_text() == "root's\n"
-    install.uninstall(["bash", "fish"], {}, account=acct, say=said.append, show=said.append)
-    assert (home / ".bashrc").read_bytes() == open(SKEL_BASHRC, "rb").read()
-
 
 def test_user_option_errors(env, comp):
     result = awsmfa("install", "--shell", "bash", "--user", "no-such-user-awsmfa", "--completer", comp, env=env,
@@ -349,6 +320,37 @@ def test_no_completer_installs_the_function_and_says_how_to_finish(home, env):
     assert "function mfa {" in text and "complete -C" not in text
     assert not (home / ".config/fish/completions/aws.fish").exists()
     assert "awsmfa is not on PATH" in result.stderr
+
+
+def test_awsmfa_missing_for_new_shells_is_one_warning_and_still_installed(home, env, comp):
+    """Installed into a virtualenv and run from it: awsmfa is on PATH now, not in a new shell."""
+    result = run_install(env, comp, "--shell", "bash")
+    warnings = [line for line in result.stderr.splitlines() if "awsmfa is not on PATH" in line]
+    assert len(warnings) == 1 and "new login bash" in warnings[0], result.stderr
+    assert "pipx install awsmfa" in warnings[0] and "~/.profile" in warnings[0], warnings[0]
+    assert install.BEGIN in (home / ".bashrc").read_text()
+    # The same again, warned again: nothing changes, and a new shell still would not find it.
+    assert "awsmfa is not on PATH" in run_install(env, comp, "--shell", "bash").stderr
+    # awsmfa where a new login shell finds it (Debian's ~/.profile adds ~/.local/bin): no warning.
+    (home / ".local" / "bin").mkdir(parents=True)
+    (home / ".local" / "bin" / "awsmfa").symlink_to(os.path.join(BIN, "awsmfa"))
+    assert "not on PATH" not in run_install(env, comp, "--shell", "bash").stderr
+
+
+def test_a_block_that_would_take_a_file_past_the_limit_is_refused(home, env, comp):
+    """Never write what awsmfa would then refuse to read (status, uninstall)."""
+    text = "# " + "x" * (install.MAX_RC_BYTES - 200) + "\n"
+    (home / ".bashrc").write_text(text)
+    before = snapshot(home)
+    result = run_install(env, comp, "--shell", "bash", check=False)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("awsmfa: error:")]
+    assert result.returncode == 1 and len(errors) == 1 and "would grow past 2 MiB" in errors[0], result.stderr
+    assert snapshot(home) == before
+    # Just under the limit once written: installed, and uninstall reads it back.
+    (home / ".bashrc").write_text("# " + "x" * (install.MAX_RC_BYTES - 4000) + "\n")
+    run_install(env, comp, "--shell", "bash")
+    assert os.path.getsize(home / ".bashrc") <= install.MAX_RC_BYTES
+    run_uninstall(env, "--shell", "bash")
 
 
 def test_on_a_terminal_the_shell_is_detected_and_the_change_confirmed(home, env, comp):

@@ -1,8 +1,16 @@
 """Finding aws_completer: PATH, next to aws, the known folders; a version manager's shim is
-looked behind; a completer that does not answer is passed over."""
+looked behind; a completer that does not answer is passed over. As root, a completer or a
+shim's manager that anyone but root could change is never run (a real account plays "anyone")."""
 import os
+import pathlib
+import shutil
+import tempfile
+
+import pytest
 
 from awsshell_setup import completer
+
+from accounts import account  # noqa: F401 (fixture)
 
 FAKE = '#!/bin/sh\n[ "$COMP_LINE" = "aws " ] && echo ec2\n'
 
@@ -60,3 +68,105 @@ def test_given_bare_name_is_looked_up_at_each_tab(tmp_path):
     assert found.path == "aws_completer" and found.answers and "looked up on PATH" in found.how
     missing = completer.given("aws_completer", {"PATH": str(tmp_path / "nothing")})
     assert not missing.answers and "not found" in missing.problem
+
+
+# --- as root: never run what anyone but root could have changed ----------------------------
+
+def _recorder(path, marker):
+    """A completer that notes each run in `marker`, then answers."""
+    return _exe(path, f"#!/bin/sh\nid -u >> {marker}\necho ec2\n")
+
+
+def test_as_root_a_completer_others_could_change_is_not_run(account, tmp_path):
+    if os.geteuid() != 0:
+        pytest.fail("this suite runs as root (.ci/run): these cases are about root", pytrace=False)
+    marker = str(tmp_path / "ran")
+    theirs = _recorder(pathlib.Path(account.path("evil")), marker)
+    os.chown(theirs, account.uid, account.gid)
+    open_folder = tmp_path / "open"
+    open_folder.mkdir()
+    open_folder.chmod(0o777)  # everyone may swap what is inside
+    in_open = _recorder(open_folder / "aws_completer", marker)
+    group_folder = tmp_path / "group"
+    group_folder.mkdir()
+    os.chown(group_folder, 0, account.gid)
+    group_folder.chmod(0o775)  # the account's group may swap what is inside
+    in_group = _recorder(group_folder / "aws_completer", marker)
+    writable = _recorder(tmp_path / "safe" / "aws_completer", marker)
+    os.chmod(writable, 0o777)
+    link = tmp_path / "safe" / "link-to-theirs"
+    link.symlink_to(theirs)
+    for path, why in ((theirs, f"belongs to {account.name}"), (in_open, "writable by everyone"),
+                      (in_group, f"writable by group {account.name}"), (writable, "writable by everyone"),
+                      (str(link), f"belongs to {account.name}")):
+        problem = completer.check(path, {"PATH": "/usr/bin:/bin"})
+        assert problem.startswith("not run as root: ") and why in problem, (path, problem)
+    assert not os.path.exists(marker), "root ran a program someone else could change"
+
+
+def test_as_root_sticky_folders_are_safe_only_for_roots_own_entries(account, tmp_path):
+    sticky = pathlib.Path(tempfile.mkdtemp(prefix="awsmfa-sticky-"))
+    try:
+        sticky.chmod(0o1777)  # as /tmp
+        marker = str(tmp_path / "ran")
+        ours = _recorder(sticky / "aws_completer", marker)
+        assert completer.check(ours, {"PATH": "/usr/bin:/bin"}) == ""  # root's entry: nobody can swap it
+        theirs = sticky / "theirs"
+        theirs.symlink_to(ours)
+        os.lchown(theirs, account.uid, account.gid)  # the account's link: it may point it elsewhere
+        problem = completer.check(str(theirs), {"PATH": "/usr/bin:/bin"})
+        assert "belongs to" in problem and "others may write" in problem, problem
+        with open(marker) as handle:
+            assert handle.read().split() == ["0"]
+    finally:
+        shutil.rmtree(sticky)
+
+
+def test_as_root_a_shims_manager_others_could_change_is_not_run(account, tmp_path):
+    marker = str(tmp_path / "ran")
+    real = _exe(tmp_path / "versions" / "bin" / "aws_completer", FAKE)
+    manager = _exe(pathlib.Path(account.path(".pyenv/libexec/pyenv")),
+                   f'#!/bin/sh\nid -u >> {marker}\n[ "$1" = which ] && echo {real}\n')
+    os.chown(manager, account.uid, account.gid)
+    shim = _exe(tmp_path / "shims" / "aws_completer", '#!/usr/bin/env bash\nprogram="${0##*/}"\n'
+                                                     f'exec "{manager}" exec "$program" "$@"\n')
+    env = {"PATH": str(tmp_path / "shims") + ":/usr/bin:/bin", "HOME": str(tmp_path)}
+    found = completer.candidates(env, str(tmp_path))
+    assert (shim, "on PATH") in found and not any("behind the shim" in how for _, how in found)
+    assert not os.path.exists(marker), "root ran the manager a shim names, which the account controls"
+
+
+def test_as_root_status_and_init_do_not_run_an_accounts_completer(account, tmp_path):
+    from awsshell_setup import install, shells
+
+    from shellkit import awsmfa, base_env, new_home
+
+    marker = str(tmp_path / "ran")
+    theirs = _recorder(pathlib.Path(account.path("evil")), marker)
+    os.chown(theirs, account.uid, account.gid)
+    env = base_env(new_home(tmp_path, "roothome"))
+    rc = tmp_path / "roots.bashrc"  # root's own file, naming the account's program
+    bash = shells.by_name("bash")
+    rc.write_text(install.block_text(bash.render(bash.sections(True), theirs)))
+    result = awsmfa("status", "--shell", "bash", "--rc-file", str(rc), env=env, check=False)
+    assert f"completer: {theirs}: does not answer (not run as root: " in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 1
+    init = awsmfa("init", "bash", "--completer", theirs, env=env)
+    assert "not run as root" in init.stderr and f"complete -C {theirs} aws" in init.stdout
+    assert not os.path.exists(marker), "root ran the account's program"
+
+
+def test_as_root_dot_dot_after_a_link_is_followed_as_the_kernel_does(account, tmp_path):
+    """`safe/link/../aws_completer`: the kernel goes up from where the link leads (the
+    account's home), not from `safe/` as the text suggests."""
+    marker = str(tmp_path / "ran")
+    _recorder(tmp_path / "safe" / "aws_completer", marker)  # root's: what the text seems to name
+    theirs = _recorder(pathlib.Path(account.path("aws_completer")), marker)  # what the kernel runs
+    os.chown(theirs, account.uid, account.gid)
+    sub = pathlib.Path(account.path("sub"))
+    sub.mkdir()
+    os.chown(sub, account.uid, account.gid)
+    (tmp_path / "safe" / "link").symlink_to(sub)
+    problem = completer.check(str(tmp_path / "safe" / "link" / ".." / "aws_completer"), {"PATH": "/usr/bin:/bin"})
+    assert problem.startswith("not run as root: ") and account.name in problem, problem
+    assert not os.path.exists(marker)

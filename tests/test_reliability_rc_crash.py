@@ -60,7 +60,8 @@ def run(home, completer, installing):
     environ, acct = account(home)
     with mock.patch.object(completers, "check", lambda path, environ=None: ""):
         if installing:
-            return install.install(SHELLS, environ, completer=completer, account=acct, say=quiet, show=quiet)
+            return install.install(SHELLS, environ, completer=completer, account=acct, say=quiet, show=quiet,
+                                   check_new_shells=False)
         return install.uninstall(SHELLS, environ, account=acct, say=quiet, show=quiet)
 
 

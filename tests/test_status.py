@@ -1,17 +1,29 @@
-"""`awsmfa status`: what it reports, and exit 0 only when everything is in place."""
+"""`awsmfa status`: what it reports, and exit 0 only when everything is in place.
+
+Whether awsmfa is on PATH is asked of a new login shell (the test homes have Debian's
+~/.profile, which puts ~/.local/bin on PATH: awsmfa is linked there, as pipx does), not of the
+PATH status runs with: a virtualenv's bin folder on that PATH does not count.
+"""
 import datetime
 import os
 
-from awsshell_setup import install
+from awsshell_setup import install, shells
 
-from shellkit import awsmfa, base_env, fake_completer, new_home
+from shellkit import BIN, awsmfa, base_env, fake_completer, new_home
 
 
 def _setup(tmp_path):
     home = new_home(tmp_path)
     env = base_env(home)
     comp = fake_completer(tmp_path / "fakebin")
+    _link_awsmfa(home)
     return home, env, comp
+
+
+def _link_awsmfa(home):
+    """awsmfa in ~/.local/bin, as `pipx install` puts it."""
+    (home / ".local" / "bin").mkdir(parents=True, exist_ok=True)
+    (home / ".local" / "bin" / "awsmfa").symlink_to(os.path.join(BIN, "awsmfa"))
 
 
 def status(env, *args):
@@ -33,7 +45,8 @@ def test_installed_is_exit_0_with_files_completer_and_path(tmp_path):
     assert "bash:\n  ~/.bashrc: current, with aws completion" in out
     assert "~/.config/fish/functions/mfa.fish: current" in out
     assert "~/.config/fish/completions/aws.fish: current, with aws completion" in out
-    assert f"completer: {comp}: answers" in out and "awsmfa on PATH: " in out
+    assert f"completer: {comp}: answers" in out
+    assert f"awsmfa on PATH: {home}/.local/bin/awsmfa (for a new login bash)" in out
     assert "zsh:" not in out  # only the shells set up are looked at...
     asked = status(env, "--shell", "zsh")  # ...unless named
     assert asked.returncode == 1 and "~/.zshrc: missing" in asked.stdout
@@ -53,8 +66,36 @@ def test_outdated_block_broken_completer_and_missing_awsmfa_are_exit_1(tmp_path)
     result = status(env)
     assert result.returncode == 1 and "does not answer" in result.stdout
     os.chmod(comp, 0o755)
-    result = status(dict(env, PATH="/usr/bin:/bin"))
-    assert result.returncode == 1 and "awsmfa on PATH: no" in result.stdout
+    os.unlink(home / ".local" / "bin" / "awsmfa")
+    result = status(env)
+    assert result.returncode == 1 and "awsmfa on PATH: no, not for a new login bash" in result.stdout
+
+
+def test_awsmfa_only_on_a_virtualenvs_path_is_not_in_place(tmp_path):
+    """Run from an activated virtualenv: awsmfa is on PATH now, but a new shell will not have it."""
+    home = new_home(tmp_path)
+    env = base_env(home, VIRTUAL_ENV=os.path.dirname(BIN))  # BIN first on PATH, as `activate` does
+    comp = fake_completer(tmp_path / "fakebin")
+    awsmfa("install", "--shell", "bash", "--yes", "--completer", comp, env=env)
+    result = status(env)
+    assert result.returncode == 1 and result.stdout.endswith("not all in place\n"), result.stdout
+    line = next(line for line in result.stdout.splitlines() if line.startswith("awsmfa on PATH"))
+    assert "not for a new login bash" in line and "pipx" in line and "~/.profile" in line, line
+
+
+def test_rc_file_without_shell_takes_the_shell_its_block_names(tmp_path):
+    home, env, comp = _setup(tmp_path)
+    rc = tmp_path / "config.fish"
+    fish = shells.by_name("fish")
+    rc.write_text("set -g x 1\n" + install.block_text(fish.render(fish.sections(True), comp)))
+    result = status(env, "--rc-file", str(rc))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("fish:\n") and "config.fish: current, with aws completion" in result.stdout
+    awsmfa("install", "--shell", "zsh", "--rc-file", str(tmp_path / "aws.zsh"), "--yes", "--completer", comp, env=env)
+    assert status(env, "--rc-file", str(tmp_path / "aws.zsh")).stdout.startswith("zsh:\n")
+    (tmp_path / "plain").write_text("export A=1\n")
+    refused = status(env, "--rc-file", str(tmp_path / "plain"))
+    assert refused.returncode == 2 and "names its shell: name it with --shell" in refused.stderr, refused.stderr
 
 
 def test_stale_block_in_a_login_file_is_reported(tmp_path):
