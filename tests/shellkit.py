@@ -112,6 +112,18 @@ def new_home(tmp_path, name="home", skel=True):
     return home
 
 
+# What a user's ~/.profile says so that a login shell finds what pipx installed.
+PROFILE_PATH_LINE = 'PATH="$HOME/.local/bin:$PATH"\n'
+
+
+def link_awsmfa(home):
+    """awsmfa in ~/.local/bin, as `pipx install` puts it: where a new login shell of a home
+    whose ~/.profile puts ~/.local/bin on PATH (Debian's does, PROFILE_PATH_LINE does) finds
+    it. status and install ask exactly that, and the test's virtualenv does not count."""
+    (home / ".local" / "bin").mkdir(parents=True, exist_ok=True)
+    (home / ".local" / "bin" / "awsmfa").symlink_to(os.path.join(BIN, "awsmfa"))
+
+
 def awsmfa(*args, env, check=True, input=None, timeout=120):
     """Run `python -m awsshell_setup ARGS` (what the console script runs)."""
     result = subprocess.run([sys.executable, "-m", "awsshell_setup", *args], env=env, capture_output=True,

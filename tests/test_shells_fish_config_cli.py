@@ -10,7 +10,7 @@ import sys
 
 from awsshell_setup import install
 
-from shellkit import awsmfa, base_env, fake_completer, new_home, require_awsmfa, require_shell, snapshot
+from shellkit import PROFILE_PATH_LINE, awsmfa, link_awsmfa, base_env, fake_completer, new_home, require_awsmfa, require_shell, snapshot
 
 USERS_CONFIG = "# my fish config\nset -g fish_greeting ''\nalias ll 'ls -l'\n"
 
@@ -19,6 +19,8 @@ def _setup(tmp_path):
     require_awsmfa()
     require_shell("fish")
     home = new_home(tmp_path, skel=False)
+    (home / ".profile").write_text(PROFILE_PATH_LINE)  # a new login shell finds awsmfa: status asks
+    link_awsmfa(home)
     folder = home / ".config" / "fish"
     folder.mkdir(parents=True)
     config = folder / "config.fish"

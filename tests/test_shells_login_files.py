@@ -12,9 +12,9 @@ import pytest
 
 from awsshell_setup import install
 
-from shellkit import awsmfa, base_env, fake_completer, new_home, require_awsmfa, require_shell, snapshot
+from shellkit import PROFILE_PATH_LINE, awsmfa, link_awsmfa, base_env, fake_completer, new_home, require_awsmfa, require_shell, snapshot
 
-USERS_PROFILE = "# my own profile\nexport EDITOR=vi\n"
+USERS_PROFILE = "# my own profile\nexport EDITOR=vi\n" + PROFILE_PATH_LINE
 
 
 def _run(argv, env):
@@ -27,6 +27,7 @@ def setup(tmp_path):
     require_awsmfa()
     home = new_home(tmp_path, skel=False)
     (home / ".profile").write_text(USERS_PROFILE)
+    link_awsmfa(home)
     env = base_env(home, ZDOTDIR=home)
     return home, env, fake_completer(tmp_path / "bin")
 

@@ -9,21 +9,15 @@ import os
 
 from awsshell_setup import install, shells
 
-from shellkit import BIN, awsmfa, base_env, fake_completer, new_home
+from shellkit import BIN, awsmfa, base_env, fake_completer, link_awsmfa, new_home
 
 
 def _setup(tmp_path):
     home = new_home(tmp_path)
     env = base_env(home)
     comp = fake_completer(tmp_path / "fakebin")
-    _link_awsmfa(home)
+    link_awsmfa(home)
     return home, env, comp
-
-
-def _link_awsmfa(home):
-    """awsmfa in ~/.local/bin, as `pipx install` puts it."""
-    (home / ".local" / "bin").mkdir(parents=True, exist_ok=True)
-    (home / ".local" / "bin" / "awsmfa").symlink_to(os.path.join(BIN, "awsmfa"))
 
 
 def status(env, *args):
