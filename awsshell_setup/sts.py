@@ -64,7 +64,8 @@ class AwsClients:
         self._source = source
         self.connect_timeout = _seconds(environ, "AWSMFA_CONNECT_TIMEOUT", CONNECT_TIMEOUT)
         self.read_timeout = _seconds(environ, "AWSMFA_READ_TIMEOUT", READ_TIMEOUT)
-        self.deadline = time.monotonic() + _seconds(environ, "AWSMFA_DEADLINE", DEADLINE)
+        self.deadline_seconds = _seconds(environ, "AWSMFA_DEADLINE", DEADLINE)
+        self.deadline = None  # set by the first call: building clients and prompting do not count
         self._config = botocore.config.Config(
             connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
             retries={"total_max_attempts": 1})
@@ -97,6 +98,8 @@ class AwsClients:
         """One AWS call: retried while the failure is transient and the deadline allows, then
         turned into one actionable line (no secret, no response body)."""
         started = time.monotonic()
+        if self.deadline is None:
+            self.deadline = started + self.deadline_seconds
         attempt = 0
         while True:
             attempt += 1
