@@ -6,6 +6,7 @@
 - The new content goes to a temporary file in the same folder, created 0600 by mkstemp (so
   a secret is never readable at the umask's mode, not even for an instant), chmod'ed to the
   final mode, fsync'ed, then os.replace'd over the real file, and the folder fsync'ed.
+- The final mode is the old file's; a new file gets 0666 & ~umask (credentials: 0600 always).
 - A symlinked file (stow, chezmoi, yadm) is written through to its target; the link stays.
 - Temporary files a killed run left behind carry a fixed suffix and are swept under the lock.
 """
@@ -218,7 +219,8 @@ def remove_file(path):
 def write_atomic(path, text, mode=None, owner=None):
     """Replace the real file behind `path` with `text` in one step. Call under locked(path).
 
-    mode: the final permission bits; None keeps the existing file's (0644 for a new file).
+    mode: the final permission bits; None keeps the existing file's, and gives a new file
+          what the umask allows (0666 & ~umask), as an editor creating it would.
     owner: (uid, gid) to give the file; None keeps the existing file's when we are root.
     """
     target = real_path(path)
@@ -231,7 +233,7 @@ def write_atomic(path, text, mode=None, owner=None):
         raise FileProblem(f"cannot write {path}: {error.strerror}")
     if old is not None and not stat.S_ISREG(old.st_mode):
         raise FileProblem(f"cannot write {path}: not a regular file")
-    final_mode = mode if mode is not None else (stat.S_IMODE(old.st_mode) if old else 0o644)
+    final_mode = mode if mode is not None else (stat.S_IMODE(old.st_mode) if old else 0o666 & ~current_umask())
     if owner is None and old is not None and os.geteuid() == 0:
         owner = (old.st_uid, old.st_gid)
     import tempfile  # only writers pay for it: the cached `env` path never writes
@@ -255,6 +257,26 @@ def write_atomic(path, text, mode=None, owner=None):
             raise FileProblem(f"cannot write {path}: {error.strerror}")
         raise
     _fsync_folder(folder)
+
+
+def current_umask():
+    """The process's umask, read without changing it where the system allows.
+
+    Linux shows it in /proc/self/status (since 4.7). Elsewhere the only way is to set it and
+    set it back: for that instant a file another thread of this process creates gets the
+    stricter 077 (never a looser mode). awsmfa creates files from one thread only. Read once
+    per write, never cached: the caller's umask is the one that counts.
+    """
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    old = os.umask(0o077)  # the tighter mask meanwhile: a racing creation errs on the safe side
+    os.umask(old)
+    return old
 
 
 def _fsync_folder(folder):
