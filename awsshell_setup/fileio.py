@@ -8,6 +8,9 @@
   final mode, fsync'ed, then os.replace'd over the real file, and the folder fsync'ed.
 - The final mode is the old file's; a new file gets 0666 & ~umask (credentials: 0600 always).
 - A symlinked file (stow, chezmoi, yadm) is written through to its target; the link stays.
+- A file that is a mount point (Docker's `-v ~/.aws/credentials:...`, a bind-mounted .zshrc)
+  cannot be replaced: rename() fails with EBUSY. Then, and only then, the file is written in
+  place (see _write_in_place for what that costs).
 - Temporary files a killed run left behind carry a fixed suffix and are swept under the lock.
 """
 import errno
@@ -16,6 +19,7 @@ import os
 import stat
 import time
 
+from .debug import log
 from .errors import FileProblem
 
 TEMP_SUFFIX = ".awsmfa-tmp"
@@ -171,9 +175,19 @@ def check_writable(path):
         if parent == folder:
             break
         folder = parent
-    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+    effective = os.access in os.supports_effective_ids
+    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=effective):
         raise FileProblem(f"cannot write {path}: folder {folder} is not writable (read-only?); "
                           "awsmfa asked for no code and changed nothing")
+    # A mounted file is written in place (write_atomic), so the file itself must be writable:
+    # a `-v ~/.aws/credentials:...:ro` mount is found here, not after the code is spent.
+    if os.path.isfile(path) and is_mount_point(path):
+        read_only = bool(os.statvfs(real_path(path)).f_flag & os.ST_RDONLY)
+        if read_only or not os.access(real_path(path), os.W_OK, effective_ids=effective):
+            raise FileProblem(f"cannot write {path}: it is a mount of its own (a bind mount?) and "
+                              + ("read-only" if read_only else "not writable")
+                              + "; awsmfa asked for no code and changed nothing",
+                              hint="mount it read-write")
 
 
 def ensure_folder(path, mode=0o700, owner=None):
@@ -242,21 +256,96 @@ def write_atomic(path, text, mode=None, owner=None):
         fd, temp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as error:
         raise FileProblem(f"cannot write in {folder}: {error.strerror}")
+    data = text.encode("utf-8")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(data)
             handle.flush()
             if owner is not None:
                 os.fchown(handle.fileno(), *owner)
             os.fchmod(handle.fileno(), final_mode)
             os.fsync(handle.fileno())
-        os.replace(temp, target)
+        try:
+            os.replace(temp, target)
+        except OSError as error:
+            # EBUSY: the target is a mount point. EXDEV: it sits on another filesystem than
+            # its folder (some container runtimes report a file mount so).
+            if error.errno not in (errno.EBUSY, errno.EXDEV) or old is None:
+                raise
+            log("%s is a mount point (rename: %s): writing it in place", path, error.strerror)
+            _write_in_place(target, old, data, final_mode, owner)
+            _unlink_quietly(temp)
+            return
     except BaseException as error:
         _unlink_quietly(temp)
         if isinstance(error, OSError):
             raise FileProblem(f"cannot write {path}: {error.strerror}")
         raise
     _fsync_folder(folder)
+
+
+def _write_in_place(target, old, data, mode, owner):
+    """Overwrite the file itself, for a mount point that rename() cannot replace.
+
+    Still under the caller's lock, so no other awsmfa reads or writes it meanwhile, and still
+    whole in the end: the new bytes, truncated to their length, fsync'ed. The trade-off: until
+    the write and the truncation are done (one write() of a few KB), a reader that takes no
+    lock (the AWS CLI, a shell) can see the new text followed by the tail of the old one; and a
+    crash in that instant can leave it so. The temporary file written first means a full disk
+    is found before the real file is touched. Mode and owner change before the text does, so
+    a secret never sits in a file with the old, possibly wider, mode.
+    """
+    fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        now = os.fstat(fd)
+        if (now.st_dev, now.st_ino) != (old.st_dev, old.st_ino) or not stat.S_ISREG(now.st_mode):
+            raise OSError(errno.ESTALE, "the file changed while awsmfa was writing it")
+        if owner is not None and (now.st_uid, now.st_gid) != tuple(owner):
+            os.fchown(fd, *owner)
+        if stat.S_IMODE(now.st_mode) != mode:
+            os.fchmod(fd, mode)
+        written = 0
+        while written < len(data):
+            written += os.pwrite(fd, data[written:], written)
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def is_mount_point(path):
+    """True when the real file behind `path` is itself mounted (a bind mount of one file).
+
+    A different st_dev from its folder's shows a mount from another filesystem; a bind mount
+    from the same filesystem shows only in /proc/self/mountinfo (Linux), read as the kernel
+    escapes it (octal for space, tab, newline and backslash).
+    """
+    target = real_path(path)
+    try:
+        if os.stat(target).st_dev != os.stat(os.path.dirname(target) or ".").st_dev:
+            return True
+        with open("/proc/self/mountinfo", "rb") as table:
+            for line in table:
+                fields = line.split(b" ")
+                if len(fields) > 4 and _unescape(fields[4]) == os.fsencode(target):
+                    return True
+    except OSError:
+        return False
+    return False
+
+
+def _unescape(field):
+    if b"\\" not in field:
+        return field
+    out, index = bytearray(), 0
+    while index < len(field):
+        if field[index:index + 1] == b"\\" and field[index + 1:index + 4].isdigit():
+            out.append(int(field[index + 1:index + 4], 8))
+            index += 4
+        else:
+            out += field[index:index + 1]
+            index += 1
+    return bytes(out)
 
 
 def current_umask():

@@ -8,7 +8,7 @@ import os
 
 from . import fileio, timeutil
 from .debug import log
-from .errors import ProfileProblem, UsageError
+from .errors import AwsmfaError, FileProblem, ProfileProblem, UsageError
 from .inifile import check_section_name
 from .profiles import AwsFiles
 
@@ -32,13 +32,14 @@ class Request:
 
 
 class Outcome:
-    """A usable session and where it came from."""
+    """A usable session and where it came from. `unstored`: why a new session could not be
+    written to the credentials file (None when it was, or was reused from there)."""
 
     def __init__(self, credentials, source, session_profile, reused, credentials_path, source_how="",
-                 serial=None, serial_how=None):
+                 serial=None, serial_how=None, unstored=None):
         self.credentials, self.source, self.session_profile = credentials, source, session_profile
         self.reused, self.credentials_path, self.source_how = reused, credentials_path, source_how
-        self.serial, self.serial_how = serial, serial_how
+        self.serial, self.serial_how, self.unstored = serial, serial_how, unstored
 
 
 def session_profile_for(source):
@@ -106,8 +107,13 @@ def cached(files, request):
     return Outcome(credentials, source, session_name, True, files.credentials_path, source_how)
 
 
-def obtain(request, environ=None, ask_code=None):
-    """A valid session: the cached one, or a new one from STS written to the session profile."""
+def obtain(request, environ=None, ask_code=None, keep_unstored=False):
+    """A valid session: the cached one, or a new one from STS written to the session profile.
+
+    keep_unstored: when the new session cannot be written (a full disk, a file changed under
+    us), return it all the same with `unstored` saying why (`env` prints it: the code is spent
+    and the session is good). Else that is an error saying the code is spent (`login`).
+    """
     environ = os.environ if environ is None else environ
     validate_duration(request.duration_seconds)
     files = AwsFiles(environ)
@@ -139,7 +145,15 @@ def obtain(request, environ=None, ask_code=None):
 
     from .profiles import write_session
 
-    path = write_session(environ, session_name, credentials, source, request.duration_seconds)
+    try:
+        path = write_session(environ, session_name, credentials, source, request.duration_seconds)
+    except AwsmfaError as error:
+        if not keep_unstored:
+            raise FileProblem(f"AWS issued a session but awsmfa could not store it: {error}; "
+                              "that MFA code is spent, so fix this and use the next code")
+        log("session not stored: %s", error)
+        return Outcome(credentials, source_name, session_name, False, files.credentials_path, source_how,
+                       serial, serial_how, unstored=str(error))
     return Outcome(credentials, source_name, session_name, False, path, source_how, serial, serial_how)
 
 
