@@ -149,6 +149,76 @@ class locked:
             self.fd = None
 
 
+LOCK_FILE_SUFFIX = ".awsmfa-lock"
+
+
+class turn:
+    """An exclusive turn for long work next to `path`, such as a person typing an MFA code:
+    `with turn(path, timeout, ...)`. Writers, who take locked(path) on the folder, are not held
+    up by it, and readers never lock.
+
+    The turn is an flock on a lock file beside the real file (`.NAME.awsmfa-lock`, 0600),
+    made when needed and removed by its holder before it lets go, so none stays behind. That
+    is safe because a waiter, once it holds the flock, checks that the path still names the
+    file it locked (st_dev, st_ino); if the holder removed it meanwhile, it starts again on
+    the new one. (The real file cannot carry the flock itself: every write replaces it, and a
+    lock on a replaced inode excludes nobody.) A run killed while holding it leaves an empty
+    lock file, reused by the next.
+
+    on_wait: called once, when the turn is found taken (to say why nothing happens).
+    busy: the message of the FileProblem raised after `timeout` seconds.
+    """
+
+    def __init__(self, path, timeout, on_wait=None, busy=None):
+        target = real_path(path)
+        self.path = os.path.join(os.path.dirname(target) or ".", "." + os.path.basename(target) + LOCK_FILE_SUFFIX)
+        self.timeout, self.on_wait = timeout, on_wait
+        self.busy = busy or f"another awsmfa held {self.path} for {timeout:g} s"
+        self.fd = None
+
+    def __enter__(self):
+        deadline = time.monotonic() + self.timeout
+        told = False
+        while True:
+            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+            try:
+                self.fd = os.open(self.path, flags, 0o600)
+            except OSError as error:
+                raise FileProblem(f"cannot create {self.path}: {error.strerror}")
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                self._close()
+                if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise FileProblem(f"cannot lock {self.path}: {error.strerror}")
+                if time.monotonic() >= deadline:
+                    raise FileProblem(self.busy)
+                if not told and self.on_wait is not None:
+                    self.on_wait()
+                    told = True
+                time.sleep(0.05)
+                continue
+            held = os.fstat(self.fd)
+            try:
+                now = os.stat(self.path)
+            except FileNotFoundError:
+                now = None
+            if now is not None and (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino):
+                return self
+            self._close()  # the holder before us removed it: take the turn on the new one
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            _unlink_quietly(self.path)  # still holding the flock: see the class docstring
+        self._close()
+        return False
+
+    def _close(self):
+        if self.fd is not None:
+            os.close(self.fd)  # closing releases the flock
+            self.fd = None
+
+
 def _sweep_temporaries(folder):
     # Only ever called under the lock, so no live writer owns a matching file.
     try:

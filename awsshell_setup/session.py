@@ -20,6 +20,8 @@ MIN_DURATION, MAX_DURATION = 900, 129600
 # tenth of the session, or 900 s sessions would be useless (the AWS CLI's 15 min: aws-cli #5880).
 REUSE_MARGIN_SECONDS = 300
 REUSE_MARGIN_FRACTION = 0.1
+# How long a caller waits while another awsmfa asks for a code (AWSMFA_PROMPT_WAIT overrides).
+PROMPT_WAIT_SECONDS = 300
 
 
 class Request:
@@ -130,9 +132,35 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     # A code spent on a session that cannot be stored is a code wasted: check before asking.
     fileio.check_writable(files.credentials_path)
 
-    from .sts import AwsClients  # botocore: only now that a call is certain
+    from .sts import AwsClients, seconds_setting  # botocore: only now that a call is certain
 
-    aws = AwsClients(source, environ)
+    aws = AwsClients(source, environ)  # builds the STS client: its settings are checked now
+    wait = seconds_setting(environ, "AWSMFA_PROMPT_WAIT", PROMPT_WAIT_SECONDS)
+    # One turn at a time at the prompt, per credentials file: parallel callers (Terraform
+    # running credential_process, two tabs) take turns, and each later one finds the session
+    # the one before it stored, instead of asking for a code that only one of them can spend.
+    fileio.ensure_folder(files.credentials_path)
+    with fileio.turn(files.credentials_path, wait, on_wait=lambda: _say(
+            f"waiting for another awsmfa that is asking for an MFA code (up to {wait:g} s)"),
+            busy=f"another awsmfa is still asking for an MFA code after {wait:g} s; "
+                 "answer it (or press Ctrl-C there) and try again"):
+        if not request.force:
+            reused = cached(AwsFiles(environ), request)
+            if reused is not None:
+                log("another awsmfa stored a session in [%s] while this one waited", reused.session_profile)
+                return reused
+        return _new_session(request, environ, files, aws, source, source_how, session_name, ask_code, keep_unstored)
+
+
+def _say(line):
+    import sys
+
+    sys.stderr.write(f"awsmfa: {line}\n")
+    sys.stderr.flush()
+
+
+def _new_session(request, environ, files, aws, source, source_how, session_name, ask_code, keep_unstored):
+    """Ask for the code, call STS, store the session. Called holding the turn to prompt."""
     serial, serial_how = _mfa_device(request, source, aws)
     log("MFA device %s (%s)", serial, serial_how)
     if request.token_code is None:
@@ -152,9 +180,9 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
             raise FileProblem(f"AWS issued a session but awsmfa could not store it: {error}; "
                               "that MFA code is spent, so fix this and use the next code")
         log("session not stored: %s", error)
-        return Outcome(credentials, source_name, session_name, False, files.credentials_path, source_how,
+        return Outcome(credentials, source.name, session_name, False, files.credentials_path, source_how,
                        serial, serial_how, unstored=str(error))
-    return Outcome(credentials, source_name, session_name, False, path, source_how, serial, serial_how)
+    return Outcome(credentials, source.name, session_name, False, path, source_how, serial, serial_how)
 
 
 def _mfa_device(request, source, aws):

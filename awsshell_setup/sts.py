@@ -37,7 +37,7 @@ _THROTTLE_CODES = {"Throttling", "ThrottlingException", "ThrottledException", "R
                    "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
 
 
-def _seconds(environ, name, default):
+def seconds_setting(environ, name, default):
     text = environ.get(name)
     if not text:
         return default
@@ -63,9 +63,9 @@ class AwsClients:
         self._source, self._environ = source, environ
         self.region = source.region
         self._clients = {}
-        self.connect_timeout = _seconds(environ, "AWSMFA_CONNECT_TIMEOUT", CONNECT_TIMEOUT)
-        self.read_timeout = _seconds(environ, "AWSMFA_READ_TIMEOUT", READ_TIMEOUT)
-        self.deadline_seconds = _seconds(environ, "AWSMFA_DEADLINE", DEADLINE)
+        self.connect_timeout = seconds_setting(environ, "AWSMFA_CONNECT_TIMEOUT", CONNECT_TIMEOUT)
+        self.read_timeout = seconds_setting(environ, "AWSMFA_READ_TIMEOUT", READ_TIMEOUT)
+        self.deadline_seconds = seconds_setting(environ, "AWSMFA_DEADLINE", DEADLINE)
         self.deadline = None  # set by the first call: building clients and prompting do not count
         try:
             # Name the source profile explicitly: an AWS_PROFILE=mfa left in the environment
