@@ -103,7 +103,9 @@ def env(shell_name, as_json, quiet, **options):
     AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
     AWS_CREDENTIAL_EXPIRATION. On failure prints nothing on stdout and exits non-zero.
     """
-    outcome = session.obtain(_request(options), keep_unstored=True)
+    request = _request(options)
+    request.credential_process = as_json  # renew before the SDK's own refresh window
+    outcome = session.obtain(request, keep_unstored=True)
     if as_json:
         text = render.credential_process_json(outcome)
     else:

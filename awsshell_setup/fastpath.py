@@ -73,7 +73,8 @@ def try_cached_env(argv, environ=None, out=None, err=None):
         if files.odd:
             return False
         outcome = session.cached(files, session.Request(profile=options.get("profile"),
-                                                        update_profile=options.get("update_profile")))
+                                                        update_profile=options.get("update_profile"),
+                                                        credential_process=bool(options.get("json"))))
     except AwsmfaError:
         return False  # the full path reports it properly
     if outcome is None:

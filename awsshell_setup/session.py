@@ -20,6 +20,15 @@ MIN_DURATION, MAX_DURATION = 900, 129600
 # tenth of the session, or 900 s sessions would be useless (the AWS CLI's 15 min: aws-cli #5880).
 REUSE_MARGIN_SECONDS = 300
 REUSE_MARGIN_FRACTION = 0.1
+# For `env --json` (credential_process): botocore runs the process again before every request
+# once the credentials it holds have under 15 minutes left (RefreshableCredentials' advisory
+# refresh timeout; 10 minutes is its mandatory one). Renew before that, with a minute to spare,
+# so the SDK gets a session it keeps: one run per session, not one per call. Only when the
+# session is long enough (twice that margin) for a renewal to buy real quiet: a 900 s session
+# is due for botocore from the start, and renewing it on every call would ask for a code on
+# every call. Such short sessions are answered from the cache, without a prompt, until the
+# ordinary margin.
+SDK_REFRESH_MARGIN_SECONDS = 15 * 60 + 60
 # How long a caller waits while another awsmfa asks for a code (AWSMFA_PROMPT_WAIT overrides).
 PROMPT_WAIT_SECONDS = 300
 
@@ -28,9 +37,11 @@ class Request:
     """What the user asked for (the options of `env` and `login`)."""
 
     def __init__(self, profile=None, update_profile=None, serial_number=None, token_code=None,
-                 duration_seconds=DEFAULT_DURATION, force=False):
+                 duration_seconds=DEFAULT_DURATION, force=False, credential_process=False):
         self.profile, self.update_profile, self.serial_number = profile, update_profile, serial_number
         self.token_code, self.duration_seconds, self.force = token_code, duration_seconds, force
+        # For an SDK that refreshes on its own schedule (`env --json`): see reuse_margin.
+        self.credential_process = credential_process
 
 
 class Outcome:
@@ -83,8 +94,12 @@ def validate_duration(seconds):
     return seconds
 
 
-def reuse_margin(duration):
-    return min(REUSE_MARGIN_SECONDS, REUSE_MARGIN_FRACTION * (duration or DEFAULT_DURATION))
+def reuse_margin(duration, credential_process=False):
+    """Seconds a stored session of `duration` must still have to be reused."""
+    duration = duration or DEFAULT_DURATION
+    if credential_process and duration >= 2 * SDK_REFRESH_MARGIN_SECONDS:
+        return SDK_REFRESH_MARGIN_SECONDS
+    return min(REUSE_MARGIN_SECONDS, REUSE_MARGIN_FRACTION * duration)
 
 
 def cached(files, request):
@@ -102,7 +117,7 @@ def cached(files, request):
         return None
     credentials, duration = found
     left = (credentials.expiration - timeutil.now()).total_seconds()
-    if left <= reuse_margin(duration):
+    if left <= reuse_margin(duration, request.credential_process):
         log("session in [%s] has %d s left, under the reuse margin: renewing", session_name, left)
         return None
     log("reusing session in [%s]: %s left", session_name, timeutil.describe_span(left))
