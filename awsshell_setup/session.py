@@ -71,8 +71,30 @@ def choose_source(files, flag):
         if files.is_session_profile(ambient):
             # Left by an earlier `mfa`: renew that session from its own source, never use it as one.
             return files.credentials.section(ambient)["awsmfa_source_profile"], f"source of AWS_PROFILE={ambient}"
+        if not _profile_exists(files, check_section_name(ambient, "profile")):
+            # A session `awsmfa logout` removed while the shell that ran `mfa` still exports its
+            # name: its source is what the name was made from (session_profile_for).
+            source = _source_named_by(ambient)
+            if source is not None and _profile_exists(files, source):
+                return source, f"source of AWS_PROFILE={ambient}, a session profile no longer there"
+            raise ProfileProblem(f"no profile [{ambient}] in {files.show(files.credentials_path)} or "
+                                 f"{files.show(files.config_path)}, yet AWS_PROFILE={ambient} names it",
+                                 hint="run `unset AWS_PROFILE`, or pass --profile NAME")
         return ambient, "AWS_PROFILE"
     return DEFAULT_SOURCE, "default"
+
+
+def _profile_exists(files, name):
+    return files.credentials.section(name) is not None or files.config_section(name) is not None
+
+
+def _source_named_by(session_name):
+    """The source a session profile name was made from by session_profile_for; else None."""
+    if session_name == session_profile_for(DEFAULT_SOURCE):
+        return DEFAULT_SOURCE
+    if session_name.endswith("-mfa") and len(session_name) > 4:
+        return session_name[:-4]
+    return None
 
 
 def session_name_for(files, request, source):
