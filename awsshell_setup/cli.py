@@ -118,7 +118,9 @@ def env(shell_name, as_json, quiet, **options):
     AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
     AWS_CREDENTIAL_EXPIRATION. On failure prints nothing on stdout and exits non-zero.
     """
-    outcome = session.obtain(_request(options))
+    request = _request(options)
+    request.credential_process = as_json  # renew before the SDK's own refresh window
+    outcome = session.obtain(request, keep_unstored=True)
     if as_json:
         text = render.credential_process_json(outcome)
     else:
@@ -129,6 +131,8 @@ def env(shell_name, as_json, quiet, **options):
             log("printing code for %s (%s)", shell.name, how)
         text = render.shell_code(outcome, shell)
     _report(outcome, quiet or as_json)
+    if render.unstored_warning(outcome):  # even with --quiet/--json: the code is spent
+        click.echo("awsmfa: " + render.unstored_warning(outcome), err=True)
     click.echo(text, nl=False)
 
 

@@ -4,12 +4,16 @@
 own start. This parser understands only the options that decide which session to reuse and how
 to print it. Anything else (help, a typo, --force, a bad value, no valid session) returns False
 and the full click command handles it, so errors and help come from one place.
+
+Both paths must accept the same arguments: a value the fast path does not use (--token-code,
+--duration-seconds) is still checked here, with the very functions click's callbacks call
+(cli._token, cli._duration), and a bad one goes to click, which refuses it.
 """
 import os
 import sys
 
 _VALUE_OPTIONS = {"--profile": "profile", "--update-profile": "update_profile", "--shell": "shell",
-                  "--duration-seconds": None, "--serial-number": None, "--token-code": None}
+                  "--duration-seconds": "duration", "--serial-number": None, "--token-code": "token_code"}
 _FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet"}
 
 
@@ -35,6 +39,22 @@ def _parse(args):
     return options
 
 
+def _valid_values(options):
+    """What click's callbacks would say of --token-code and --duration-seconds (click's int
+    type is int(), whitespace and underscores included)."""
+    from . import session, tokencode
+    from .errors import AwsmfaError
+
+    try:
+        if "token_code" in options:
+            tokencode.validate(options["token_code"])
+        if "duration" in options:
+            session.validate_duration(int(options["duration"]))
+    except (AwsmfaError, ValueError):
+        return False
+    return True
+
+
 def try_cached_env(argv, environ=None, out=None, err=None):
     """Print the cached session for `env` and return True; False means 'let click do it'."""
     if not argv or argv[0] != "env":
@@ -46,14 +66,15 @@ def try_cached_env(argv, environ=None, out=None, err=None):
     from .errors import AwsmfaError
 
     environ = os.environ if environ is None else environ
-    if options.get("shell") not in (None, *shells.SUPPORTED, "sh"):
+    if options.get("shell") not in (None, *shells.SUPPORTED, "sh") or not _valid_values(options):
         return False
     try:
         files = session.AwsFiles(environ, check=False)
         if files.odd:
             return False
         outcome = session.cached(files, session.Request(profile=options.get("profile"),
-                                                        update_profile=options.get("update_profile")))
+                                                        update_profile=options.get("update_profile"),
+                                                        credential_process=bool(options.get("json"))))
     except AwsmfaError:
         return False  # the full path reports it properly
     if outcome is None:

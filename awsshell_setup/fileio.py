@@ -6,7 +6,11 @@
 - The new content goes to a temporary file in the same folder, created 0600 by mkstemp (so
   a secret is never readable at the umask's mode, not even for an instant), chmod'ed to the
   final mode, fsync'ed, then os.replace'd over the real file, and the folder fsync'ed.
+- The final mode is the old file's; a new file gets 0666 & ~umask (credentials: 0600 always).
 - A symlinked file (stow, chezmoi, yadm) is written through to its target; the link stays.
+- A file that is a mount point (Docker's `-v ~/.aws/credentials:...`, a bind-mounted .zshrc)
+  cannot be replaced: rename() fails with EBUSY. Then, and only then, the file is written in
+  place (see _write_in_place for what that costs).
 - Temporary files a killed run left behind carry a fixed suffix and are swept under the lock.
 """
 import errno
@@ -15,6 +19,7 @@ import os
 import stat
 import time
 
+from .debug import log
 from .errors import FileProblem
 
 TEMP_SUFFIX = ".awsmfa-tmp"
@@ -144,6 +149,76 @@ class locked:
             self.fd = None
 
 
+LOCK_FILE_SUFFIX = ".awsmfa-lock"
+
+
+class turn:
+    """An exclusive turn for long work next to `path`, such as a person typing an MFA code:
+    `with turn(path, timeout, ...)`. Writers, who take locked(path) on the folder, are not held
+    up by it, and readers never lock.
+
+    The turn is an flock on a lock file beside the real file (`.NAME.awsmfa-lock`, 0600),
+    made when needed and removed by its holder before it lets go, so none stays behind. That
+    is safe because a waiter, once it holds the flock, checks that the path still names the
+    file it locked (st_dev, st_ino); if the holder removed it meanwhile, it starts again on
+    the new one. (The real file cannot carry the flock itself: every write replaces it, and a
+    lock on a replaced inode excludes nobody.) A run killed while holding it leaves an empty
+    lock file, reused by the next.
+
+    on_wait: called once, when the turn is found taken (to say why nothing happens).
+    busy: the message of the FileProblem raised after `timeout` seconds.
+    """
+
+    def __init__(self, path, timeout, on_wait=None, busy=None):
+        target = real_path(path)
+        self.path = os.path.join(os.path.dirname(target) or ".", "." + os.path.basename(target) + LOCK_FILE_SUFFIX)
+        self.timeout, self.on_wait = timeout, on_wait
+        self.busy = busy or f"another awsmfa held {self.path} for {timeout:g} s"
+        self.fd = None
+
+    def __enter__(self):
+        deadline = time.monotonic() + self.timeout
+        told = False
+        while True:
+            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+            try:
+                self.fd = os.open(self.path, flags, 0o600)
+            except OSError as error:
+                raise FileProblem(f"cannot create {self.path}: {error.strerror}")
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                self._close()
+                if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise FileProblem(f"cannot lock {self.path}: {error.strerror}")
+                if time.monotonic() >= deadline:
+                    raise FileProblem(self.busy)
+                if not told and self.on_wait is not None:
+                    self.on_wait()
+                    told = True
+                time.sleep(0.05)
+                continue
+            held = os.fstat(self.fd)
+            try:
+                now = os.stat(self.path)
+            except FileNotFoundError:
+                now = None
+            if now is not None and (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino):
+                return self
+            self._close()  # the holder before us removed it: take the turn on the new one
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            _unlink_quietly(self.path)  # still holding the flock: see the class docstring
+        self._close()
+        return False
+
+    def _close(self):
+        if self.fd is not None:
+            os.close(self.fd)  # closing releases the flock
+            self.fd = None
+
+
 def _sweep_temporaries(folder):
     # Only ever called under the lock, so no live writer owns a matching file.
     try:
@@ -170,9 +245,19 @@ def check_writable(path):
         if parent == folder:
             break
         folder = parent
-    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+    effective = os.access in os.supports_effective_ids
+    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=effective):
         raise FileProblem(f"cannot write {path}: folder {folder} is not writable (read-only?); "
                           "awsmfa asked for no code and changed nothing")
+    # A mounted file is written in place (write_atomic), so the file itself must be writable:
+    # a `-v ~/.aws/credentials:...:ro` mount is found here, not after the code is spent.
+    if os.path.isfile(path) and is_mount_point(path):
+        read_only = bool(os.statvfs(real_path(path)).f_flag & os.ST_RDONLY)
+        if read_only or not os.access(real_path(path), os.W_OK, effective_ids=effective):
+            raise FileProblem(f"cannot write {path}: it is a mount of its own (a bind mount?) and "
+                              + ("read-only" if read_only else "not writable")
+                              + "; awsmfa asked for no code and changed nothing",
+                              hint="mount it read-write")
 
 
 def ensure_folder(path, mode=0o700, owner=None):
@@ -218,7 +303,8 @@ def remove_file(path):
 def write_atomic(path, text, mode=None, owner=None):
     """Replace the real file behind `path` with `text` in one step. Call under locked(path).
 
-    mode: the final permission bits; None keeps the existing file's (0644 for a new file).
+    mode: the final permission bits; None keeps the existing file's, and gives a new file
+          what the umask allows (0666 & ~umask), as an editor creating it would.
     owner: (uid, gid) to give the file; None keeps the existing file's when we are root.
     """
     target = real_path(path)
@@ -231,7 +317,7 @@ def write_atomic(path, text, mode=None, owner=None):
         raise FileProblem(f"cannot write {path}: {error.strerror}")
     if old is not None and not stat.S_ISREG(old.st_mode):
         raise FileProblem(f"cannot write {path}: not a regular file")
-    final_mode = mode if mode is not None else (stat.S_IMODE(old.st_mode) if old else 0o644)
+    final_mode = mode if mode is not None else (stat.S_IMODE(old.st_mode) if old else 0o666 & ~current_umask())
     if owner is None and old is not None and os.geteuid() == 0:
         owner = (old.st_uid, old.st_gid)
     import tempfile  # only writers pay for it: the cached `env` path never writes
@@ -240,21 +326,116 @@ def write_atomic(path, text, mode=None, owner=None):
         fd, temp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as error:
         raise FileProblem(f"cannot write in {folder}: {error.strerror}")
+    data = text.encode("utf-8")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(data)
             handle.flush()
             if owner is not None:
                 os.fchown(handle.fileno(), *owner)
             os.fchmod(handle.fileno(), final_mode)
             os.fsync(handle.fileno())
-        os.replace(temp, target)
+        try:
+            os.replace(temp, target)
+        except OSError as error:
+            # EBUSY: the target is a mount point. EXDEV: it sits on another filesystem than
+            # its folder (some container runtimes report a file mount so).
+            if error.errno not in (errno.EBUSY, errno.EXDEV) or old is None:
+                raise
+            log("%s is a mount point (rename: %s): writing it in place", path, error.strerror)
+            _write_in_place(target, old, data, final_mode, owner)
+            _unlink_quietly(temp)
+            return
     except BaseException as error:
         _unlink_quietly(temp)
         if isinstance(error, OSError):
             raise FileProblem(f"cannot write {path}: {error.strerror}")
         raise
     _fsync_folder(folder)
+
+
+def _write_in_place(target, old, data, mode, owner):
+    """Overwrite the file itself, for a mount point that rename() cannot replace.
+
+    Still under the caller's lock, so no other awsmfa reads or writes it meanwhile, and still
+    whole in the end: the new bytes, truncated to their length, fsync'ed. The trade-off: until
+    the write and the truncation are done (one write() of a few KB), a reader that takes no
+    lock (the AWS CLI, a shell) can see the new text followed by the tail of the old one; and a
+    crash in that instant can leave it so. The temporary file written first means a full disk
+    is found before the real file is touched. Mode and owner change before the text does, so
+    a secret never sits in a file with the old, possibly wider, mode.
+    """
+    fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        now = os.fstat(fd)
+        if (now.st_dev, now.st_ino) != (old.st_dev, old.st_ino) or not stat.S_ISREG(now.st_mode):
+            raise OSError(errno.ESTALE, "the file changed while awsmfa was writing it")
+        if owner is not None and (now.st_uid, now.st_gid) != tuple(owner):
+            os.fchown(fd, *owner)
+        if stat.S_IMODE(now.st_mode) != mode:
+            os.fchmod(fd, mode)
+        written = 0
+        while written < len(data):
+            written += os.pwrite(fd, data[written:], written)
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def is_mount_point(path):
+    """True when the real file behind `path` is itself mounted (a bind mount of one file).
+
+    A different st_dev from its folder's shows a mount from another filesystem; a bind mount
+    from the same filesystem shows only in /proc/self/mountinfo (Linux), read as the kernel
+    escapes it (octal for space, tab, newline and backslash).
+    """
+    target = real_path(path)
+    try:
+        if os.stat(target).st_dev != os.stat(os.path.dirname(target) or ".").st_dev:
+            return True
+        with open("/proc/self/mountinfo", "rb") as table:
+            for line in table:
+                fields = line.split(b" ")
+                if len(fields) > 4 and _unescape(fields[4]) == os.fsencode(target):
+                    return True
+    except OSError:
+        return False
+    return False
+
+
+def _unescape(field):
+    if b"\\" not in field:
+        return field
+    out, index = bytearray(), 0
+    while index < len(field):
+        if field[index:index + 1] == b"\\" and field[index + 1:index + 4].isdigit():
+            out.append(int(field[index + 1:index + 4], 8))
+            index += 4
+        else:
+            out += field[index:index + 1]
+            index += 1
+    return bytes(out)
+
+
+def current_umask():
+    """The process's umask, read without changing it where the system allows.
+
+    Linux shows it in /proc/self/status (since 4.7). Elsewhere the only way is to set it and
+    set it back: for that instant a file another thread of this process creates gets the
+    stricter 077 (never a looser mode). awsmfa creates files from one thread only. Read once
+    per write, never cached: the caller's umask is the one that counts.
+    """
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    old = os.umask(0o077)  # the tighter mask meanwhile: a racing creation errs on the safe side
+    os.umask(old)
+    return old
 
 
 def _fsync_folder(folder):

@@ -39,4 +39,14 @@ def summary(outcome, environ):
     until = outcome.credentials.expiration.strftime("%Y-%m-%d %H:%M UTC")
     verb = "reusing session" if outcome.reused else "new session"
     where = display(outcome.credentials_path, environ)
+    if getattr(outcome, "unstored", None):
+        return f"{verb} from [{outcome.source}], until {until} ({left} left), not stored in {where}"
     return f"{verb} in profile [{outcome.session_profile}] of {where}, from [{outcome.source}], until {until} ({left} left)"
+
+
+def unstored_warning(outcome):
+    """One line for stderr when `env` prints a session it could not store; None otherwise."""
+    if not getattr(outcome, "unstored", None):
+        return None
+    return (f"warning: the session is printed but not stored ({outcome.unstored}); "
+            "the next run asks for a code again")

@@ -8,7 +8,7 @@ import os
 
 from . import fileio, timeutil
 from .debug import log
-from .errors import ProfileProblem, UsageError
+from .errors import AwsmfaError, FileProblem, ProfileProblem, UsageError
 from .inifile import check_section_name
 from .profiles import AwsFiles
 
@@ -20,25 +20,39 @@ MIN_DURATION, MAX_DURATION = 900, 129600
 # tenth of the session, or 900 s sessions would be useless (the AWS CLI's 15 min: aws-cli #5880).
 REUSE_MARGIN_SECONDS = 300
 REUSE_MARGIN_FRACTION = 0.1
+# For `env --json` (credential_process): botocore runs the process again before every request
+# once the credentials it holds have under 15 minutes left (RefreshableCredentials' advisory
+# refresh timeout; 10 minutes is its mandatory one). Renew before that, with a minute to spare,
+# so the SDK gets a session it keeps: one run per session, not one per call. Only when the
+# session is long enough (twice that margin) for a renewal to buy real quiet: a 900 s session
+# is due for botocore from the start, and renewing it on every call would ask for a code on
+# every call. Such short sessions are answered from the cache, without a prompt, until the
+# ordinary margin.
+SDK_REFRESH_MARGIN_SECONDS = 15 * 60 + 60
+# How long a caller waits while another awsmfa asks for a code (AWSMFA_PROMPT_WAIT overrides).
+PROMPT_WAIT_SECONDS = 300
 
 
 class Request:
     """What the user asked for (the options of `env` and `login`)."""
 
     def __init__(self, profile=None, update_profile=None, serial_number=None, token_code=None,
-                 duration_seconds=DEFAULT_DURATION, force=False):
+                 duration_seconds=DEFAULT_DURATION, force=False, credential_process=False):
         self.profile, self.update_profile, self.serial_number = profile, update_profile, serial_number
         self.token_code, self.duration_seconds, self.force = token_code, duration_seconds, force
+        # For an SDK that refreshes on its own schedule (`env --json`): see reuse_margin.
+        self.credential_process = credential_process
 
 
 class Outcome:
-    """A usable session and where it came from."""
+    """A usable session and where it came from. `unstored`: why a new session could not be
+    written to the credentials file (None when it was, or was reused from there)."""
 
     def __init__(self, credentials, source, session_profile, reused, credentials_path, source_how="",
-                 serial=None, serial_how=None):
+                 serial=None, serial_how=None, unstored=None):
         self.credentials, self.source, self.session_profile = credentials, source, session_profile
         self.reused, self.credentials_path, self.source_how = reused, credentials_path, source_how
-        self.serial, self.serial_how = serial, serial_how
+        self.serial, self.serial_how, self.unstored = serial, serial_how, unstored
 
 
 def session_profile_for(source):
@@ -57,8 +71,30 @@ def choose_source(files, flag):
         if files.is_session_profile(ambient):
             # Left by an earlier `mfa`: renew that session from its own source, never use it as one.
             return files.credentials.section(ambient)["awsmfa_source_profile"], f"source of AWS_PROFILE={ambient}"
+        if not _profile_exists(files, check_section_name(ambient, "profile")):
+            # A session `awsmfa logout` removed while the shell that ran `mfa` still exports its
+            # name: its source is what the name was made from (session_profile_for).
+            source = _source_named_by(ambient)
+            if source is not None and _profile_exists(files, source):
+                return source, f"source of AWS_PROFILE={ambient}, a session profile no longer there"
+            raise ProfileProblem(f"no profile [{ambient}] in {files.show(files.credentials_path)} or "
+                                 f"{files.show(files.config_path)}, yet AWS_PROFILE={ambient} names it",
+                                 hint="run `unset AWS_PROFILE`, or pass --profile NAME")
         return ambient, "AWS_PROFILE"
     return DEFAULT_SOURCE, "default"
+
+
+def _profile_exists(files, name):
+    return files.credentials.section(name) is not None or files.config_section(name) is not None
+
+
+def _source_named_by(session_name):
+    """The source a session profile name was made from by session_profile_for; else None."""
+    if session_name == session_profile_for(DEFAULT_SOURCE):
+        return DEFAULT_SOURCE
+    if session_name.endswith("-mfa") and len(session_name) > 4:
+        return session_name[:-4]
+    return None
 
 
 def session_name_for(files, request, source):
@@ -80,8 +116,12 @@ def validate_duration(seconds):
     return seconds
 
 
-def reuse_margin(duration):
-    return min(REUSE_MARGIN_SECONDS, REUSE_MARGIN_FRACTION * (duration or DEFAULT_DURATION))
+def reuse_margin(duration, credential_process=False):
+    """Seconds a stored session of `duration` must still have to be reused."""
+    duration = duration or DEFAULT_DURATION
+    if credential_process and duration >= 2 * SDK_REFRESH_MARGIN_SECONDS:
+        return SDK_REFRESH_MARGIN_SECONDS
+    return min(REUSE_MARGIN_SECONDS, REUSE_MARGIN_FRACTION * duration)
 
 
 def cached(files, request):
@@ -99,15 +139,20 @@ def cached(files, request):
         return None
     credentials, duration = found
     left = (credentials.expiration - timeutil.now()).total_seconds()
-    if left <= reuse_margin(duration):
+    if left <= reuse_margin(duration, request.credential_process):
         log("session in [%s] has %d s left, under the reuse margin: renewing", session_name, left)
         return None
     log("reusing session in [%s]: %s left", session_name, timeutil.describe_span(left))
     return Outcome(credentials, source, session_name, True, files.credentials_path, source_how)
 
 
-def obtain(request, environ=None, ask_code=None):
-    """A valid session: the cached one, or a new one from STS written to the session profile."""
+def obtain(request, environ=None, ask_code=None, keep_unstored=False):
+    """A valid session: the cached one, or a new one from STS written to the session profile.
+
+    keep_unstored: when the new session cannot be written (a full disk, a file changed under
+    us), return it all the same with `unstored` saying why (`env` prints it: the code is spent
+    and the session is good). Else that is an error saying the code is spent (`login`).
+    """
     environ = os.environ if environ is None else environ
     validate_duration(request.duration_seconds)
     files = AwsFiles(environ)
@@ -124,9 +169,35 @@ def obtain(request, environ=None, ask_code=None):
     # A code spent on a session that cannot be stored is a code wasted: check before asking.
     fileio.check_writable(files.credentials_path)
 
-    from .sts import AwsClients  # botocore: only now that a call is certain
+    from .sts import AwsClients, seconds_setting  # botocore: only now that a call is certain
 
-    aws = AwsClients(source, environ)
+    aws = AwsClients(source, environ)  # builds the STS client: its settings are checked now
+    wait = seconds_setting(environ, "AWSMFA_PROMPT_WAIT", PROMPT_WAIT_SECONDS)
+    # One turn at a time at the prompt, per credentials file: parallel callers (Terraform
+    # running credential_process, two tabs) take turns, and each later one finds the session
+    # the one before it stored, instead of asking for a code that only one of them can spend.
+    fileio.ensure_folder(files.credentials_path)
+    with fileio.turn(files.credentials_path, wait, on_wait=lambda: _say(
+            f"waiting for another awsmfa that is asking for an MFA code (up to {wait:g} s)"),
+            busy=f"another awsmfa is still asking for an MFA code after {wait:g} s; "
+                 "answer it (or press Ctrl-C there) and try again"):
+        if not request.force:
+            reused = cached(AwsFiles(environ), request)
+            if reused is not None:
+                log("another awsmfa stored a session in [%s] while this one waited", reused.session_profile)
+                return reused
+        return _new_session(request, environ, files, aws, source, source_how, session_name, ask_code, keep_unstored)
+
+
+def _say(line):
+    import sys
+
+    sys.stderr.write(f"awsmfa: {line}\n")
+    sys.stderr.flush()
+
+
+def _new_session(request, environ, files, aws, source, source_how, session_name, ask_code, keep_unstored):
+    """Ask for the code, call STS, store the session. Called holding the turn to prompt."""
     serial, serial_how = _mfa_device(request, source, aws)
     log("MFA device %s (%s)", serial, serial_how)
     if request.token_code is None:
@@ -139,8 +210,16 @@ def obtain(request, environ=None, ask_code=None):
 
     from .profiles import write_session
 
-    path = write_session(environ, session_name, credentials, source, request.duration_seconds)
-    return Outcome(credentials, source_name, session_name, False, path, source_how, serial, serial_how)
+    try:
+        path = write_session(environ, session_name, credentials, source, request.duration_seconds)
+    except AwsmfaError as error:
+        if not keep_unstored:
+            raise FileProblem(f"AWS issued a session but awsmfa could not store it: {error}; "
+                              "that MFA code is spent, so fix this and use the next code")
+        log("session not stored: %s", error)
+        return Outcome(credentials, source.name, session_name, False, files.credentials_path, source_how,
+                       serial, serial_how, unstored=str(error))
+    return Outcome(credentials, source.name, session_name, False, path, source_how, serial, serial_how)
 
 
 def _mfa_device(request, source, aws):

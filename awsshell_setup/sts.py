@@ -14,7 +14,7 @@ import time
 
 from . import timeutil
 from .debug import log
-from .errors import AwsCallFailed, ProfileProblem, UsageError
+from .errors import AwsCallFailed, AwsmfaError, ProfileProblem, UsageError
 from .profiles import Credentials
 
 
@@ -37,7 +37,7 @@ _THROTTLE_CODES = {"Throttling", "ThrottlingException", "ThrottledException", "R
                    "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
 
 
-def _seconds(environ, name, default):
+def seconds_setting(environ, name, default):
     text = environ.get(name)
     if not text:
         return default
@@ -51,31 +51,52 @@ def _seconds(environ, name, default):
 
 
 class AwsClients:
+    """The botocore clients for one source profile, built before any prompt: every setting
+    they read (region, endpoint URLs, STS and retry options, the profile as botocore finds it)
+    is checked when this object is made, so a bad one costs no MFA code."""
+
     def __init__(self, source, environ=None):
         import botocore.config
         import botocore.session
 
         environ = os.environ if environ is None else environ
-        # Name the source profile explicitly: an AWS_PROFILE=mfa left in the environment must
-        # not decide the region or endpoint, nor fail with ProfileNotFound.
-        session = botocore.session.Session(profile=source.name)
-        self.region = source.region or session.get_config_variable("region") or FALLBACK_REGION
-        self._session = session
-        self._source = source
-        self.connect_timeout = _seconds(environ, "AWSMFA_CONNECT_TIMEOUT", CONNECT_TIMEOUT)
-        self.read_timeout = _seconds(environ, "AWSMFA_READ_TIMEOUT", READ_TIMEOUT)
-        self.deadline = time.monotonic() + _seconds(environ, "AWSMFA_DEADLINE", DEADLINE)
-        self._config = botocore.config.Config(
-            connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
-            retries={"total_max_attempts": 1})
+        self._source, self._environ = source, environ
+        self.region = source.region
+        self._clients = {}
+        self.connect_timeout = seconds_setting(environ, "AWSMFA_CONNECT_TIMEOUT", CONNECT_TIMEOUT)
+        self.read_timeout = seconds_setting(environ, "AWSMFA_READ_TIMEOUT", READ_TIMEOUT)
+        self.deadline_seconds = seconds_setting(environ, "AWSMFA_DEADLINE", DEADLINE)
+        self.deadline = None  # set by the first call: building clients and prompting do not count
+        try:
+            # Name the source profile explicitly: an AWS_PROFILE=mfa left in the environment
+            # must not decide the region or endpoint, nor fail with ProfileNotFound.
+            session = botocore.session.Session(profile=source.name)
+            self.region = source.region or session.get_config_variable("region") or FALLBACK_REGION
+            self._session = session
+            self._config = botocore.config.Config(
+                connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
+                retries={"total_max_attempts": 1})
+        except Exception as error:  # noqa: BLE001 - every refusal becomes one line
+            raise _setup_error(error, self, "sts") from None
+        self.client("sts")
 
     def client(self, service):
-        client = self._session.create_client(
-            service, region_name=self.region, config=self._config,
-            aws_access_key_id=self._source.access_key_id,
-            aws_secret_access_key=self._source.secret_access_key,
-            aws_session_token=None)
-        log("%s endpoint: %s (region %s)", service.upper(), client.meta.endpoint_url, self.region)
+        if service in self._clients:
+            return self._clients[service]
+        try:
+            client = self._session.create_client(
+                service, region_name=self.region, config=self._config,
+                aws_access_key_id=self._source.access_key_id,
+                aws_secret_access_key=self._source.secret_access_key,
+                aws_session_token=None)
+        except Exception as error:  # noqa: BLE001 - every refusal becomes one line
+            raise _setup_error(error, self, service) from None
+        url = client.meta.endpoint_url
+        if not url.lower().startswith(("http://", "https://")):
+            raise AwsmfaError(f"the {service.upper()} endpoint URL {url!r} ({_endpoint_origin(self._environ, service)}) "
+                              "is not http:// or https://", hint="fix or unset it")
+        log("%s endpoint: %s (region %s)", service.upper(), url, self.region)
+        self._clients[service] = client
         return client
 
     def get_session_token(self, serial, code, duration):
@@ -97,6 +118,8 @@ class AwsClients:
         """One AWS call: retried while the failure is transient and the deadline allows, then
         turned into one actionable line (no secret, no response body)."""
         started = time.monotonic()
+        if self.deadline is None:
+            self.deadline = started + self.deadline_seconds
         attempt = 0
         while True:
             attempt += 1
@@ -110,6 +133,50 @@ class AwsClients:
                     raise _translated(error, client, operation, discovering, self, tries) from None
                 log("%s: %s; attempt %d of %d in %.1f s", operation, why, attempt + 1, MAX_ATTEMPTS, pause)
                 time.sleep(pause)
+
+
+def _setup_error(error, clients, service):
+    """A setting botocore refused while building a client, in one line that names it."""
+    import botocore.exceptions as bx
+
+    environ, source = clients._environ, clients._source
+    if isinstance(error, bx.ProfileNotFound):
+        return ProfileProblem(f"the AWS SDK finds no profile [{source.name}]: it splits [profile NAME] headers "
+                              "as a shell would, and cannot split this one",
+                              hint="rename the profile to letters, digits, - and _")
+    if isinstance(error, bx.InvalidRegionError):
+        return AwsmfaError(f"invalid region {clients.region!r} ({_region_origin(environ, source)})",
+                           hint="a region looks like us-east-1")
+    if isinstance(error, bx.InvalidSTSRegionalEndpointsConfigError):
+        return AwsmfaError("AWS_STS_REGIONAL_ENDPOINTS (or sts_regional_endpoints in the config file) "
+                           "must be legacy or regional")
+    if isinstance(error, ValueError) and not isinstance(error, bx.BotoCoreError):
+        # urllib's and botocore's checks of an endpoint URL ("Invalid endpoint: ...",
+        # "Invalid IPv6 URL") are the ValueErrors client creation raises.
+        origin = _endpoint_origin(environ, service)
+        url = environ.get(origin) if origin.startswith("AWS_") else None
+        shown = f" {url!r}" if url else ""
+        return AwsmfaError(f"invalid endpoint URL{shown} ({origin}): {_short(error)}",
+                           hint="it must look like https://host[:port]")
+    if isinstance(error, bx.BotoCoreError):
+        return AwsmfaError(f"the AWS SDK refuses a setting: {_short(error)}",
+                           hint="check AWS_* variables and the config file")
+    return AwsmfaError(f"cannot set up the AWS SDK's {service.upper()} client: {type(error).__name__}: {_short(error)}")
+
+
+def _region_origin(environ, source):
+    if source.region:
+        return f"region of profile [{source.name}]"
+    if environ.get("AWS_DEFAULT_REGION"):  # botocore's only region variable (not AWS_REGION)
+        return "AWS_DEFAULT_REGION"
+    return "the config file"
+
+
+def _endpoint_origin(environ, service):
+    for name in (f"AWS_ENDPOINT_URL_{service.upper()}", "AWS_ENDPOINT_URL"):
+        if environ.get(name):
+            return name
+    return "endpoint_url in the config file"
 
 
 def _transient(error, replayable):

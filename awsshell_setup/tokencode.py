@@ -4,20 +4,27 @@ The prompt goes to /dev/tty, opened once for reading and once for writing, so it
 inside `eval "$(awsmfa env)"` where stdout is captured; stderr/stdin only as a fallback.
 Never stdout: that belongs to the shell code `env` prints.
 """
-import re
-
 from .errors import Cancelled, UsageError
 
-# \Z, not $: `$` also matches before a final newline, and "123456\n" would reach STS.
-_CODE = re.compile(r"\A[0-9]{6}\Z")
 PROMPT_TRIES = 3
+_DIGITS = frozenset("0123456789")  # ASCII only: str.isdigit() also takes "١٢٣٤٥٦"
 
 
 def validate(code):
-    """Six digits, checked before any call to AWS."""
-    if code is None or not _CODE.match(code):
+    """The six digits of `code`, checked before any call to AWS.
+
+    Spaces between the digits are dropped, and only spaces: authenticator apps show a code as
+    `067 878`, and people type it so. Any other character (a tab, a dash, a final newline),
+    or a space before or after the code, is refused (the prompt strips the typed line itself).
+    No `re` here: this module is on the cached path of `env` (fastpath.py checks --token-code
+    with it), where `re` would cost ~6 ms.
+    """
+    if code is None or code[:1] == " " or code[-1:] == " ":
         raise UsageError("the MFA code must be exactly six digits")
-    return code
+    digits = code.replace(" ", "")
+    if len(digits) != 6 or not _DIGITS.issuperset(digits):
+        raise UsageError("the MFA code must be exactly six digits")
+    return digits
 
 
 class _Terminal:
@@ -62,9 +69,10 @@ def prompt_for_code(serial):
     try:
         with _Terminal() as terminal:
             for attempt in range(PROMPT_TRIES):
-                code = terminal.ask(f"MFA code for {serial}: ")
-                if _CODE.match(code):
-                    return code
+                try:
+                    return validate(terminal.ask(f"MFA code for {serial}: "))
+                except UsageError:
+                    pass
                 if attempt + 1 < PROMPT_TRIES:
                     terminal.writer.write("The MFA code is six digits; try again.\n")
     except KeyboardInterrupt:

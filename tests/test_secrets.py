@@ -189,7 +189,8 @@ def test_files_with_secrets_are_0600_from_the_moment_they_exist(user, local_aws,
     renamed = [event for event in events if event[0] == "renamed"]
     assert created and renamed, events
     for kind, name, mode, size in created:
-        assert name.endswith(".awsmfa-tmp") and mode == 0o600 and size == 0, events
+        # Temporary files (they get the secrets) and the empty lock file of the turn to prompt.
+        assert name.endswith((".awsmfa-tmp", ".awsmfa-lock")) and mode == 0o600 and size == 0, events
     for kind, name, mode, size in renamed:
         assert mode == 0o600 and size > 0, events
     assert user.credentials_mode() == 0o600
@@ -205,6 +206,6 @@ def test_a_first_login_makes_the_aws_folder_0700_and_the_file_0600(tmp_path, loc
                       f"mfa_serial = {seed_user.serial_number}\n")
     events = watched_login(user, local_aws, seed_user, tmp_path, env={"AWS_CONFIG_FILE": str(config)})
     assert ["folder", ".aws", 0o700, 0] in events, events
-    assert [event[2] for event in events if event[0] in ("created", "renamed")] == [0o600, 0o600], events
+    assert [event[2] for event in events if event[0] in ("created", "renamed")] == [0o600] * 3, events
     assert stat.S_IMODE(os.stat(user.aws_dir).st_mode) == 0o700 and user.credentials_mode() == 0o600
     FIGURES["files created with secrets, mode at creation and at rename 0600"] += 1
