@@ -8,7 +8,7 @@ import os
 
 from . import fileio, timeutil
 from .debug import log
-from .errors import AwsmfaError, FileProblem, ProfileProblem, UsageError
+from .errors import AwsmfaError, FileProblem, ProfileNotFound, ProfileProblem, UsageError
 from .inifile import check_section_name
 from .profiles import AwsFiles
 
@@ -77,7 +77,7 @@ def choose_source(files, flag):
             source = _source_named_by(ambient)
             if source is not None and _profile_exists(files, source):
                 return source, f"source of AWS_PROFILE={ambient}, a session profile no longer there"
-            raise ProfileProblem(f"no profile [{ambient}] in {files.show(files.credentials_path)} or "
+            raise ProfileNotFound(f"no profile [{ambient}] in {files.show(files.credentials_path)} or "
                                  f"{files.show(files.config_path)}, yet AWS_PROFILE={ambient} names it",
                                  hint="run `unset AWS_PROFILE`, or pass --profile NAME")
         return ambient, "AWS_PROFILE"

@@ -19,7 +19,7 @@ import subprocess
 import pytest
 
 from awsenv import AWSMFA, AwsUser, seed_user_files
-from awsshell_setup.localaws.testing import aws_command, clean_environment
+from awscli import aws_command, clean_environment
 
 COMPLETER = os.path.join(os.path.dirname(AWSMFA[0]), "aws_completer")
 

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from awsenv import AWSMFA, AwsUser
-from awsshell_setup.localaws.testing import clean_environment
+from awscli import clean_environment
 
 COMPLETER = os.path.join(os.path.dirname(AWSMFA[0]), "aws_completer")
 CREATED = [".zshrc", ".config/fish/functions/mfa.fish", ".config/fish/completions/aws.fish"]

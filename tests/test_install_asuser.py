@@ -134,10 +134,10 @@ def test_works_when_the_package_is_where_the_account_cannot_read_it(account, sha
         package = os.path.dirname(awsshell_setup.__file__)
         ignore = shutil.ignore_patterns("__pycache__")
         shutil.copytree(package, os.path.join(private, "awsshell_setup"), ignore=ignore)
-        from awsshell_setup import shell as templates
+        from awsshell_setup import shell_templates as templates
 
-        shutil.copytree(os.path.dirname(templates.__file__), os.path.join(private, "awsshell_setup", "shell"),
-                        ignore=ignore, dirs_exist_ok=True)
+        shutil.copytree(os.path.dirname(templates.__file__),
+                        os.path.join(private, "awsshell_setup", "shell_templates"), ignore=ignore, dirs_exist_ok=True)
         env = dict(base_env(new_home(tmp_path, "roothome")), PYTHONPATH=private)
         argv = [sys.executable, "-m", "awsshell_setup", "install", "--user", account.name, "--shell", "bash",
                 "--shell", "zsh", "--shell", "fish", "--yes", "--completer", shared_completer]

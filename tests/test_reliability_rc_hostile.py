@@ -256,12 +256,10 @@ def nobody():
     ignore = shutil.ignore_patterns("__pycache__")
     package = os.path.dirname(awsshell_setup.__file__)
     shutil.copytree(package, os.path.join(root, "awsshell_setup"), ignore=ignore)
-    try:
-        from awsshell_setup import shell as templates
+    from awsshell_setup import shell_templates as templates  # the top-level shell/, mapped into the package
 
-        shutil.copytree(os.path.dirname(templates.__file__), os.path.join(root, "shell"), ignore=ignore)
-    except ImportError:
-        shutil.copytree(os.path.join(os.path.dirname(package), "shell"), os.path.join(root, "shell"), ignore=ignore)
+    shutil.copytree(os.path.dirname(templates.__file__), os.path.join(root, "awsshell_setup", "shell_templates"),
+                    ignore=ignore, dirs_exist_ok=True)
     shutil.copytree(os.path.dirname(click.__file__), os.path.join(root, "click"), ignore=ignore)
     for folder, dirs, files in os.walk(root):
         for name in dirs + files:

@@ -16,7 +16,7 @@ import pytest
 
 from awsenv import AWSMFA, AwsUser, seed_user_files
 from awsshell_setup import timeutil
-from awsshell_setup.localaws.testing import aws_command
+from awscli import aws_command
 
 WAITING = "waiting for another awsmfa"
 
