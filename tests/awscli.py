@@ -22,9 +22,13 @@ def aws_command() -> List[str]:
 
 def clean_environment(home) -> Dict[str, str]:
     """``os.environ`` without any ``AWS_*`` variable and with ``HOME`` set to ``home``, so
-    neither the caller's credentials nor their ``~/.aws`` reach the command under test."""
+    neither the caller's credentials nor their ``~/.aws`` reach the command under test; and the
+    folder of the Python running the tests first on PATH, as an activated virtualenv puts it,
+    so `python3`, `awsmfa` and `aws` typed in a shell are this installation's however pytest
+    was started."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["HOME"] = str(home)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", os.defpath)
     return env
 
 
