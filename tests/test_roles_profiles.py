@@ -20,7 +20,7 @@ import botocore.exceptions
 import botocore.session
 import pytest
 from botocore.credentials import AssumeRoleProvider, CanonicalNameCredentialSourcer, ProfileProviderBuilder
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from awsshell_setup import roles
@@ -29,7 +29,6 @@ from awsshell_setup.profiles import AwsFiles
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
 
-SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 FAR = dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc)
 
 
@@ -194,8 +193,8 @@ class Files:
         return AwsFiles(self.environ)
 
 
-@settings(max_examples=600, **SETTINGS)
-@given(graph=profile_graphs(), data=st.data())
+@pytest.mark.slow
+@given(graph=profile_graphs(), data=st.data())  # examples: the Hypothesis profile of tests/tiers.py
 def test_role_profiles_read_as_botocore_reads_them(graph, data):
     roles_first = sorted(graph, key=lambda profile: "role_arn" not in graph[profile])
     name = data.draw(st.sampled_from(roles_first[:1] * 6 + sorted(graph) + ["missing"]))
