@@ -1,0 +1,191 @@
+"""Role profiles end to end: one MFA code for two roles in two accounts, over HTTP against the
+local AWS, with the real `aws` CLI and the `mfa` function in real bash, zsh and fish.
+
+The scenario (localaws.provision_roles): a user whose own policy allows nothing but
+sts:AssumeRole; role `ops` in one account (its trust policy requires MFA; it may stop and
+terminate instances) and role `audit` in another (read only). The user's files name them as
+role profiles with `source_profile = base`, as the AWS CLI documents them.
+
+Time: AWS caps a role session assumed with an MFA session at one hour. To go past that hour,
+the test moves the local AWS's clock (LocalAWS.clock_offset) and, by the same amount, the wall
+clock of every Python process the shell starts (tests/clockshim/sitecustomize.py, through
+PYTHONPATH): `aws`, `awsmfa` and the credential_process awsmfa the AWS CLI runs. Without the
+second, every request would be refused as more than 15 minutes skewed.
+"""
+import os
+import re
+
+import pytest
+
+from awsshell_setup import shells
+from awsshell_setup.localaws import provision_roles
+
+from awsenv import AwsUser
+from shellkit import Interactive, awsmfa, base_env, new_home, require_awsmfa
+
+pytestmark = [pytest.mark.slow, pytest.mark.shells]
+
+CLOCK_SHIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clockshim")
+CODE_PROMPT = r"MFA code for arn:aws:iam::\d+:mfa/\S+: "
+HOUR = 3600
+
+
+def role_files(scenario, region="us-east-1"):
+    """(credentials, config) of the scenario's user: long-term keys in [base], two role profiles."""
+    credentials = (f"[base]\naws_access_key_id = {scenario.access_key_id}\n"
+                   f"aws_secret_access_key = {scenario.secret_access_key}\n")
+    config = (f"[profile base]\nregion = {region}\nmfa_serial = {scenario.serial_number}\n\n"
+              f"[profile ops]\nrole_arn = {scenario.ops_role_arn}\nsource_profile = base\n"
+              f"mfa_serial = {scenario.serial_number}\nregion = {region}\n\n"
+              f"[profile audit]\nrole_arn = {scenario.audit_role_arn}\nsource_profile = base\n"
+              f"mfa_serial = {scenario.serial_number}\nregion = {region}\n")
+    return credentials, config
+
+
+class Clock:
+    """The local AWS's clock and the shim's, moved together."""
+
+    def __init__(self, local_aws, path):
+        self.local_aws, self.path = local_aws, str(path)
+        self.set(0)
+
+    def set(self, seconds):
+        with open(self.path, "w") as handle:
+            handle.write(str(seconds))
+        self.local_aws.clock_offset = seconds
+
+    def advance(self, seconds):
+        self.set(self.local_aws.clock_offset + seconds)
+
+
+@pytest.fixture
+def scenario(local_aws):
+    return provision_roles(local_aws)
+
+
+@pytest.fixture
+def world(tmp_path, local_aws, scenario):
+    """A throwaway home with the role profiles and the installed `mfa` function; the clock."""
+    home = new_home(tmp_path)
+    (home / ".aws").mkdir()
+    credentials, config = role_files(scenario)
+    (home / ".aws" / "credentials").write_text(credentials)
+    (home / ".aws" / "config").write_text(config)
+    clock = Clock(local_aws, tmp_path / "clock-offset")
+    env = base_env(home, AWS_ENDPOINT_URL=local_aws.endpoint_url, AWS_EC2_METADATA_DISABLED="true",
+                   PYTHONPATH=CLOCK_SHIM, AWSMFA_TEST_CLOCK_FILE=clock.path, PYTHONDONTWRITEBYTECODE="1")
+    return home, env, clock
+
+
+def mfa(session, *args):
+    """Type `mfa ARGS`; return True when it asked for a code (then answered by the caller)."""
+    session.child.sendline(" ".join(["mfa", *args]) + " || echo mfa-fail''ed")
+    index = session.child.expect([CODE_PROMPT, re.escape(session_prompt())])
+    return index == 0
+
+
+def session_prompt():
+    from shellkit import PROMPT
+
+    return PROMPT
+
+
+def arn_of(session, profile_args=""):
+    """Who the AWS CLI in this shell is: the assumed role's ARN."""
+    match = session.run(f"aws sts get-caller-identity {profile_args} --query Arn --output text",
+                        expect=r"[\r\n](arn:aws:sts::\d+:assumed-role/\S+|arn:aws:iam::\S+)\r?\n")
+    return match.group(1)
+
+
+def role_name(arn):
+    return arn.split(":assumed-role/")[1].split("/")[0] if ":assumed-role/" in arn else arn
+
+
+@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
+def test_one_code_for_two_roles_in_two_accounts_past_the_role_hour(world, local_aws, scenario, shell_name):
+    require_awsmfa()
+    home, env, clock = world
+    awsmfa("install", "--shell", shell_name, "--yes", "--no-completion", env=env)
+    codes = 0
+    with Interactive(shell_name, env) as session:
+        # The user's own keys may only assume roles: stopping is refused without a role.
+        session.run(f"aws ec2 stop-instances --instance-ids {scenario.instance_id} --profile base --output text "
+                    "|| echo STOP-REF''USED", expect=r"STOP-REFUSED\r?\n")
+
+        assert mfa(session, "--profile", "ops"), "the first role must ask for the code"
+        session.child.sendline(local_aws.fresh_code(scenario.serial_number))
+        codes += 1
+        session.wait_prompt()
+        session.run("printenv AWS_PROFILE", expect=r"[\r\n]ops-mfa-auto\r?\n")
+        # No keys in the environment: they would win over AWS_PROFILE and die at the hour.
+        session.run("printenv AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN | wc -l; echo keys-coun''ted",
+                    expect=r"[\r\n]\s*0\r?\nkeys-counted")
+        assert role_name(arn_of(session)) == "ops"
+        session.run(f"aws ec2 stop-instances --instance-ids {scenario.instance_id} "
+                    "--query 'StoppingInstances[0].InstanceId' --output text",
+                    expect=re.escape(scenario.instance_id) + r"\r?\n")
+
+        # The second role, in the other account: no code.
+        assert not mfa(session, "--profile", "audit"), "the second role asked for a code:\n" + session.text()[-2000:]
+        assert role_name(arn_of(session)) == "audit"
+        assert scenario.audit_account_id in arn_of(session)
+        session.run("aws ec2 describe-instances --query 'length(Reservations)' --output text && echo desc-o''k",
+                    expect=r"desc-ok")
+        session.run(f"aws ec2 stop-instances --instance-ids {scenario.audit_instance_id} --output text "
+                    "|| echo AUDIT-STOP-REF''USED", expect=r"AUDIT-STOP-REFUSED\r?\n")
+
+        # Another shell (another process with its own environment): the static session profile.
+        other = AwsUser(home, endpoint_url=local_aws.endpoint_url)
+        who = other.aws("sts", "get-caller-identity", "--profile", "ops-mfa", "--query", "Arn", "--output", "text",
+                        env={"PYTHONPATH": CLOCK_SHIM, "AWSMFA_TEST_CLOCK_FILE": clock.path})
+        assert who.returncode == 0 and role_name(who.stdout.strip()) == "ops", who.stderr
+
+        # Past the role's hour: the same shell keeps working with no code, on both roles.
+        clock.advance(HOUR + 300)
+        assert role_name(arn_of(session)) == "audit"
+        assert not mfa(session, "--profile", "ops"), "renewing a role within the MFA session asked for a code"
+        session.run(f"aws ec2 terminate-instances --instance-ids {scenario.instance_id} "
+                    "--query 'TerminatingInstances[0].InstanceId' --output text",
+                    expect=re.escape(scenario.instance_id) + r"\r?\n")
+        # ... and for hours more, while the MFA session (12 h) lives.
+        for _ in range(3):
+            clock.advance(3 * HOUR)
+            assert role_name(arn_of(session)) == "ops"
+
+        # Once the MFA session has ended, the same shell asks again: the AWS CLI runs awsmfa,
+        # which asks on the terminal.
+        clock.advance(3 * HOUR)
+        session.child.sendline("aws sts get-caller-identity --query Arn --output text")
+        session.child.expect(CODE_PROMPT)
+        session.child.sendline(local_aws.fresh_code(scenario.serial_number))
+        codes += 1
+        session.child.expect(r"[\r\n]arn:aws:sts::\d+:assumed-role/ops/\S+\r?\n")
+        session.wait_prompt()
+    assert codes == 2 and len(re.findall(CODE_PROMPT, session.text())) == 2, session.text()[-3000:]
+
+
+def test_the_local_aws_refuses_the_role_without_mfa(world, local_aws, scenario):
+    """The trust policy of ops demands MFA: the long-term keys alone are refused, as by AWS."""
+    home, env, clock = world
+    user = AwsUser(home, endpoint_url=local_aws.endpoint_url)
+    refused = user.aws("sts", "assume-role", "--role-arn", scenario.ops_role_arn, "--role-session-name", "no-mfa",
+                       "--profile", "base")
+    assert refused.returncode != 0 and "AccessDenied" in refused.stderr
+
+
+def test_per_role_mode_spends_a_code_per_role_and_gets_the_role_duration(world, local_aws, scenario):
+    home, env, clock = world
+    config = home / ".aws" / "config"
+    config.write_text(config.read_text().replace("[profile ops]\n", "[profile ops]\nduration_seconds = 7200\n"))
+    user = AwsUser(home, endpoint_url=local_aws.endpoint_url)
+    for profile in ("ops", "audit"):
+        result = user.awsmfa("login", "--profile", profile, "--role-mfa", "per-role",
+                             "--token-code", local_aws.fresh_code(scenario.serial_number))
+        assert result.returncode == 0, result.stderr
+    stored = user.read_credentials()
+    assert "[base-mfa]" not in stored  # no MFA session: each role took its own code
+    ops = re.search(r"\[ops-mfa\][^\[]*awsmfa_duration_seconds = (\d+)", stored)
+    assert ops and ops.group(1) == "7200"
+    # Without a code, per-role cannot renew: it says so instead of prompting with no terminal.
+    again = user.awsmfa("env", "--profile", "audit", "--role-mfa", "per-role", "--force")
+    assert again.returncode != 0 and again.stdout == ""
