@@ -63,18 +63,26 @@ def session_options(command):
     """The options `env` and `login` share; names follow `aws configure mfa-login`."""
     decorators = [
         click.option("--profile", metavar="NAME",
-                     help="Source profile with your long-term keys. Default: $AWS_PROFILE unless it is an "
-                          "awsmfa session profile (then that session's source), else 'default'."),
+                     help="Source profile with your long-term keys, or a role profile (role_arn and "
+                          "source_profile). Default: $AWS_PROFILE unless it is an awsmfa session profile "
+                          "(then that session's source), else 'default'."),
         click.option("--update-profile", metavar="NAME",
                      help="Profile in the credentials file to write the session to. "
-                          "Default: 'mfa' for the default source profile, else SOURCE-mfa."),
+                          "Default: 'mfa' for the default profile, else PROFILE-mfa."),
         click.option("--serial-number", metavar="ARN",
                      help="MFA device ARN. Default: mfa_serial in the config file, else aws_mfa_device "
                           "in the credentials file, else the one device iam:ListMFADevices finds."),
         click.option("--token-code", metavar="CODE", callback=_token,
                      help="The six-digit code from the MFA device. Default: asked on the terminal."),
         click.option("--duration-seconds", type=int, default=session.DEFAULT_DURATION, show_default=True,
-                     callback=_duration, metavar="N", help="Session length, 900 to 129600 seconds."),
+                     callback=_duration, metavar="N",
+                     help="MFA session length, 900 to 129600 seconds (a role session's length is "
+                          "duration_seconds of its profile)."),
+        click.option("--role-mfa", type=click.Choice(["shared", "per-role"]),
+                     help="Roles: 'shared' assumes every role with one MFA session (one code for all "
+                          "roles; role sessions last 1 h and renew without a code); 'per-role' spends a "
+                          "code per role for sessions up to the role's maximum. Default: awsmfa_role_mfa "
+                          "in the role profile, else shared."),
         click.option("--force", is_flag=True, help="Get a new session even if the stored one is still valid."),
         click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr."),
     ]
@@ -83,10 +91,11 @@ def session_options(command):
     return command
 
 
-def _request(options):
+def _request(options, renewing_profile):
     return session.Request(profile=options["profile"], update_profile=options["update_profile"],
                            serial_number=options["serial_number"], token_code=options["token_code"],
-                           duration_seconds=options["duration_seconds"], force=options["force"])
+                           duration_seconds=options["duration_seconds"], force=options["force"],
+                           role_mfa=options["role_mfa"], renewing_profile=renewing_profile)
 
 
 @click.group(cls=AwsmfaGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,8 +126,15 @@ def env(shell_name, as_json, quiet, **options):
     MFA code on the terminal, calls STS GetSessionToken and writes the session profile. Exports
     AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
     AWS_CREDENTIAL_EXPIRATION. On failure prints nothing on stdout and exits non-zero.
+
+    For a role profile: assumes the role with the MFA session of its source (asking for a code
+    only when there is none), stores the role session in PROFILE-mfa, writes the config profile
+    PROFILE-mfa-auto whose credential_process renews it without a code, and exports
+    AWS_PROFILE=PROFILE-mfa-auto with no keys (they would outlive nothing: role sessions last an
+    hour) and AWS_CREDENTIAL_EXPIRATION = when a code is next needed. With --json: the role
+    session, for credential_process.
     """
-    request = _request(options)
+    request = _request(options, renewing_profile=not as_json)
     request.credential_process = as_json  # renew before the SDK's own refresh window
     outcome = session.obtain(request, keep_unstored=True)
     if as_json:
@@ -133,6 +149,11 @@ def env(shell_name, as_json, quiet, **options):
     _report(outcome, quiet or as_json)
     if render.unstored_warning(outcome):  # even with --quiet/--json: the code is spent
         click.echo("awsmfa: " + render.unstored_warning(outcome), err=True)
+    elif outcome.renewing_problem and not as_json:
+        until = outcome.credentials.expiration.strftime("%H:%M UTC")
+        click.echo(f"awsmfa: warning: {outcome.renewing_problem}: exported the role session's keys instead, "
+                   f"good until {until}; run mfa again then (no code needed until "
+                   f"{outcome.code_due.strftime('%H:%M UTC')})", err=True)
     click.echo(text, nl=False)
 
 
@@ -142,11 +163,21 @@ def env(shell_name, as_json, quiet, **options):
 def login(quiet, **options):
     """Write an MFA session to the session profile; print a summary on stderr.
 
-    Then use it with --profile mfa (or the name given to --update-profile).
+    Then use it with --profile mfa (or the name given to --update-profile). For a role profile:
+    --profile PROFILE-mfa-auto renews itself without a code while the MFA session lives;
+    --profile PROFILE-mfa is the role session itself, for any tool, for its hour.
     """
-    outcome = session.obtain(_request(options))
+    outcome = session.obtain(_request(options, renewing_profile=True))
     _report(outcome, quiet)
-    if not quiet:
+    if quiet:
+        return
+    if outcome.renewing_problem:
+        click.echo(f"awsmfa: warning: {outcome.renewing_problem}", err=True)
+    if outcome.renewing_profile:
+        until = outcome.code_due.strftime("%H:%M UTC")
+        click.echo(f"awsmfa: use it with: aws ... --profile {outcome.renewing_profile} (renews itself until "
+                   f"{until}), or --profile {outcome.session_profile} (this role session)", err=True)
+    else:
         click.echo(f"awsmfa: use it with: aws ... --profile {outcome.session_profile}", err=True)
 
 
@@ -158,7 +189,8 @@ def logout(profile, update_profile):
     """Remove the session profile awsmfa wrote (the undo of login).
 
     Only that section of the credentials file goes, byte for byte as it came; a profile awsmfa
-    did not write is never removed. Variables already exported in a shell stay: in that shell
+    did not write is never removed. For a role profile its config profile PROFILE-mfa-auto goes
+    too; the MFA session of its source stays (logout --profile SOURCE removes it). Variables already exported in a shell stay: in that shell
     run `unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
     AWS_CREDENTIAL_EXPIRATION`.
     """

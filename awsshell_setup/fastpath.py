@@ -13,7 +13,8 @@ import os
 import sys
 
 _VALUE_OPTIONS = {"--profile": "profile", "--update-profile": "update_profile", "--shell": "shell",
-                  "--duration-seconds": "duration", "--serial-number": None, "--token-code": "token_code"}
+                  "--duration-seconds": "duration", "--serial-number": None, "--token-code": "token_code",
+                  "--role-mfa": "role_mfa"}
 _FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet"}
 
 
@@ -45,6 +46,8 @@ def _valid_values(options):
     from . import session, tokencode
     from .errors import AwsmfaError
 
+    if options.get("role_mfa", "shared") not in ("shared", "per-role"):  # roles.ROLE_MFA_CHOICES
+        return False
     try:
         if "token_code" in options:
             tokencode.validate(options["token_code"])
@@ -72,9 +75,13 @@ def try_cached_env(argv, environ=None, out=None, err=None):
         files = session.AwsFiles(environ, check=False)
         if files.odd:
             return False
+        # Shell code for a role names its self-renewing config profile, which must be there;
+        # --json is what that profile runs, and needs only the role session.
         outcome = session.cached(files, session.Request(profile=options.get("profile"),
                                                         update_profile=options.get("update_profile"),
-                                                        credential_process=bool(options.get("json"))))
+                                                        credential_process=bool(options.get("json")),
+                                                        role_mfa=options.get("role_mfa"),
+                                                        renewing_profile=not options.get("json")))
     except AwsmfaError:
         return False  # the full path reports it properly
     if outcome is None:

@@ -16,7 +16,11 @@ SOURCE_KEY = "awsmfa_source_profile"
 EXPIRATION_KEY = "awsmfa_expiration"
 DURATION_KEY = "awsmfa_duration_seconds"
 KEY_ID, SECRET, TOKEN = "aws_access_key_id", "aws_secret_access_key", "aws_session_token"
-SESSION_KEYS = (KEY_ID, SECRET, TOKEN, "region", SOURCE_KEY, EXPIRATION_KEY, DURATION_KEY)
+# A role session (rolesessions.py) also names its role, how it was made, and the MFA session
+# it came from: a session for another role ARN, or a plain one, is never served for a role.
+ROLE_ARN_KEY, ROLE_MFA_KEY, MFA_PROFILE_KEY = "awsmfa_role_arn", "awsmfa_role_mfa", "awsmfa_mfa_profile"
+ROLE_SESSION_KEYS = (ROLE_ARN_KEY, ROLE_MFA_KEY, MFA_PROFILE_KEY)
+SESSION_KEYS = (KEY_ID, SECRET, TOKEN, "region", SOURCE_KEY, EXPIRATION_KEY, DURATION_KEY) + ROLE_SESSION_KEYS
 # The keys with which botocore's credential providers take a profile's credentials from the
 # config file or from elsewhere: keys, a role, web identity, a process, SSO, a console login.
 CONFIG_CREDENTIAL_KEYS = (KEY_ID, SECRET, TOKEN, "aws_security_token", "role_arn", "source_profile",
@@ -125,8 +129,19 @@ class AwsFiles:
         return self.config_profiles().get(profile)
 
     def is_session_profile(self, name):
+        return self.session_source(name) is not None
+
+    def session_source(self, name):
+        """The profile an awsmfa session profile came from (its awsmfa_source_profile): a
+        session in the credentials file, or the self-renewing profile of a role session in
+        the config file (rolesessions.py); None for any other profile."""
         section = self.credentials.section(name)
-        return bool(section) and SOURCE_KEY in section
+        if section and section.get(SOURCE_KEY):
+            return section[SOURCE_KEY]
+        config = self.config_section(name)
+        if config and config.get(SOURCE_KEY) and config.get("credential_process"):
+            return config[SOURCE_KEY]
+        return None
 
     def source_profile(self, name):
         check_section_name(name, "profile")
@@ -153,9 +168,9 @@ class AwsFiles:
         region = (config.get("region") or creds.get("region") or "").strip() or None
         return SourceProfile(name, key_id, secret, serial or None, origin if serial else None, region)
 
-    def cached_session(self, session_name, source_name):
+    def cached_session(self, session_name, source_name, role_arn=None):
         """(Credentials, duration) of the stored session if it is ours, from this source,
-        complete and believable; else None.
+        for this role (role_arn; None for a plain MFA session), complete and believable; else None.
 
         The one rule every command follows (env, env --json, login, status): a stored session
         is valid only while now < expiry <= now + its stored duration (plus clock skew), and
@@ -166,7 +181,7 @@ class AwsFiles:
         with now before using it (session.cached keeps a margin on top).
         """
         section = self.credentials.section(session_name)
-        if not section or section.get(SOURCE_KEY) != source_name:
+        if not section or section.get(SOURCE_KEY) != source_name or section.get(ROLE_ARN_KEY) != role_arn:
             return None
         expiration = timeutil.parse_utc(section.get(EXPIRATION_KEY))
         duration = stored_duration(section.get(DURATION_KEY))
@@ -242,7 +257,7 @@ def stored_duration(text):
     return duration if MIN_DURATION <= duration <= MAX_DURATION else None
 
 
-def session_items(credentials, source, duration):
+def session_items(credentials, source, duration, extra=None):
     items = {KEY_ID: credentials.access_key_id, SECRET: credentials.secret_access_key, TOKEN: credentials.session_token}
     if source.region:
         # botocore merges every key of a credentials-file profile into its config, so the
@@ -251,18 +266,22 @@ def session_items(credentials, source, duration):
     items[SOURCE_KEY] = source.name
     items[EXPIRATION_KEY] = timeutil.format_utc(credentials.expiration)
     items[DURATION_KEY] = str(duration)
+    items.update(extra or {})
     return items
 
 
-def write_session(environ, session_name, credentials, source, duration):
-    """Store the session in its own section of the credentials file: locked, atomic, 0600."""
+def write_session(environ, session_name, credentials, source, duration, extra=None):
+    """Store the session in its own section of the credentials file: locked, atomic, 0600.
+
+    extra: more awsmfa_* keys (a role session's, rolesessions.role_session_items); the keys of
+    SESSION_KEYS it does not set are dropped, so a plain session never keeps a role's marks."""
     path = paths.credentials_file(environ)
     fileio.ensure_folder(path)
     with fileio.locked(path):
         # Re-read under the lock: another writer may have changed the file since we looked.
         fresh = AwsFiles(environ)
         fresh.check_session_target(session_name, source.name, room=False)
-        text = fresh.credentials.with_section(session_name, session_items(credentials, source, duration),
+        text = fresh.credentials.with_section(session_name, session_items(credentials, source, duration, extra),
                                               drop=SESSION_KEYS)
         if len(text.encode("utf-8")) > fileio.MAX_FILE_BYTES:
             # Past what read_text accepts: env, logout and uninstall would refuse the file.

@@ -2,9 +2,20 @@
 from . import timeutil
 
 
+# Keys an earlier `mfa` (or another tool) may have exported: for a role they must go, since
+# botocore and every SDK take exported keys before AWS_PROFILE.
+KEY_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+
+
 # AWS_CREDENTIAL_EXPIRATION: the name AWS CLI v2 and aws-vault use for the session's end.
 def variables(outcome):
     creds = outcome.credentials
+    if outcome.renewing_profile:
+        # A role: only the self-renewing profile (its credential_process renews the one-hour
+        # role session without a code), and when this shell will next need a code. Exported
+        # keys would win over it and die at the hour. See docs/ARCHITECTURE.md, role sessions.
+        return [("AWS_PROFILE", outcome.renewing_profile),
+                ("AWS_CREDENTIAL_EXPIRATION", timeutil.format_utc(outcome.code_due))]
     return [
         ("AWS_PROFILE", outcome.session_profile),
         ("AWS_ACCESS_KEY_ID", creds.access_key_id),
@@ -15,7 +26,14 @@ def variables(outcome):
 
 
 def shell_code(outcome, shell):
-    return shell.exports(variables(outcome))
+    code = shell.exports(variables(outcome))
+    if not outcome.renewing_profile:
+        return code
+    # First the unset, last an assignment: fish's `set -e` of a variable that is not set fails
+    # (status 4), and `mfa` returns the status of the last line it sources.
+    names = " ".join(KEY_VARIABLES)
+    unset = "".join(f"set -e {name};\n" for name in KEY_VARIABLES) if shell.name == "fish" else f"unset {names}\n"
+    return unset + code
 
 
 def credential_process_json(outcome):
@@ -37,9 +55,19 @@ def summary(outcome, environ):
 
     left = timeutil.describe_span((outcome.credentials.expiration - timeutil.now()).total_seconds())
     until = outcome.credentials.expiration.strftime("%Y-%m-%d %H:%M UTC")
-    verb = "reusing session" if outcome.reused else "new session"
     where = display(outcome.credentials_path, environ)
-    if getattr(outcome, "unstored", None):
+    if outcome.role_arn:
+        verb = "reusing role session" if outcome.reused else "new role session"
+        if outcome.unstored:
+            return f"role [{outcome.source}] ({outcome.role_arn}): {verb}, until {until} ({left} left), not stored in {where}"
+        line = (f"role [{outcome.source}] ({outcome.role_arn}): {verb} in profile [{outcome.session_profile}] "
+                f"of {where}, until {until} ({left} left)")
+        if outcome.mfa_profile and outcome.mfa_expiration:
+            line += (f"; renewed without a code from [{outcome.mfa_profile}] until "
+                     f"{outcome.mfa_expiration.strftime('%Y-%m-%d %H:%M UTC')}")
+        return line + (f"; [{outcome.renewing_profile}] renews itself" if outcome.renewing_profile else "")
+    verb = "reusing session" if outcome.reused else "new session"
+    if outcome.unstored:
         return f"{verb} from [{outcome.source}], until {until} ({left} left), not stored in {where}"
     return f"{verb} in profile [{outcome.session_profile}] of {where}, from [{outcome.source}], until {until} ({left} left)"
 

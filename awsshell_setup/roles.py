@@ -78,7 +78,8 @@ class RoleChain:
     """A role profile resolved: the long-term source at the bottom, then each role to assume.
 
     hops[0] is assumed with the source's credentials (or its MFA session), hops[-1] is the
-    profile the user named. `mfa_serial` is the one the MFA code is for: the nearest
+    profile the user named. `region`: the named role's, else its source's. `mfa_serial` is the
+    one the MFA code is for: the nearest
     `mfa_serial` walking down from the named role (botocore reads it on the role), None when no
     role of the chain has one (then the source's own settings decide, as for plain sessions).
     """
@@ -185,7 +186,10 @@ def role_chain(files, name):
         if hop.mfa_serial:
             serial, serial_profile = hop.mfa_serial, hop.profile
             break
-    return RoleChain(name, current, hops, serial, serial_profile, hops[-1].region, role_mfa)
+    # The role's own region, else its source's: botocore would read only the role's, but a
+    # session profile without one fails in every tool, and people set it once, on the source.
+    region = hops[-1].region or _optional(current, "region", values.get("region"))
+    return RoleChain(name, current, hops, serial, serial_profile, region, role_mfa)
 
 
 def _hop(profile, values):
@@ -236,16 +240,6 @@ def check_role_arn(profile, arn):
         raise ProfileProblem(f"profile [{profile}]: role_arn = {_shown(arn)} is not an IAM role ARN",
                              hint="expected arn:aws:iam::123456789012:role/NAME")
     return arn
-
-
-def check_session_target(files, name):
-    """Refuse to write a session into a role profile: the AWS CLI would then find session keys
-    and a role in one profile (as the profile it uses, the role wins; as a source_profile, the
-    keys win), and the user's role would be silently shadowed."""
-    values = profile_values(files, name)
-    if values is not None and ("role_arn" in values or "web_identity_token_file" in values):
-        raise ProfileProblem(f"--update-profile {name} names a role profile; writing session keys into it "
-                             "would shadow the role", hint="choose another --update-profile")
 
 
 def role_mfa_mode(flag, chain):

@@ -18,12 +18,7 @@ import os
 from . import fileio, paths
 from .errors import ProfileProblem
 from .inifile import IniDocument, check_section_name
-
-SOURCE_KEY = "awsmfa_source_profile"  # the same key profiles.py marks every session with
-ROLE_ARN_KEY = "awsmfa_role_arn"
-ROLE_MFA_KEY = "awsmfa_role_mfa"
-MFA_PROFILE_KEY = "awsmfa_mfa_profile"
-ROLE_SESSION_KEYS = (ROLE_ARN_KEY, ROLE_MFA_KEY, MFA_PROFILE_KEY)
+from .profiles import MFA_PROFILE_KEY, ROLE_ARN_KEY, ROLE_MFA_KEY, SOURCE_KEY, config_profile_name
 
 PROCESS_KEY = "credential_process"
 PROCESS_KEYS = (PROCESS_KEY, "region", SOURCE_KEY)  # all a self-renewing profile ever holds
@@ -71,8 +66,6 @@ def process_items(role_profile, command, region):
 
 def _config_header(document, name):
     """The header of the config section botocore reads as profile `name` (the last such)."""
-    from .profiles import config_profile_name
-
     found = None
     for header in document.values:
         if config_profile_name(header) == name:
@@ -142,8 +135,6 @@ def remove_renewing_profile(environ, name, role_profile=None):
         return False
     with fileio.locked(path):
         document = IniDocument(fileio.read_text(path), path)
-        from .profiles import config_profile_name
-
         headers = [header for header in document.values if config_profile_name(header) == name]
         if not headers:
             return False

@@ -1,12 +1,15 @@
 """The one job behind `env` and `login`: a valid MFA session, reused or fresh.
 
+A role profile (roles.py) is handed to roleflow.py, which builds its role session on the MFA
+session of its source profile, made or reused here by the same rules.
+
 Order matters for the user's sake: everything that can be checked locally (the code's
 format, the files, the profiles) is checked before the prompt, and the prompt comes before
 any call, so a mistake costs neither a code nor a write.
 """
 import os
 
-from . import fileio, timeutil
+from . import fileio, roles, timeutil
 from .debug import log
 from .errors import AwsmfaError, FileProblem, ProfileNotFound, ProfileProblem, UsageError
 from .inifile import check_section_name
@@ -37,11 +40,15 @@ class Request:
     """What the user asked for (the options of `env` and `login`)."""
 
     def __init__(self, profile=None, update_profile=None, serial_number=None, token_code=None,
-                 duration_seconds=DEFAULT_DURATION, force=False, credential_process=False):
+                 duration_seconds=DEFAULT_DURATION, force=False, credential_process=False, role_mfa=None,
+                 renewing_profile=False):
         self.profile, self.update_profile, self.serial_number = profile, update_profile, serial_number
         self.token_code, self.duration_seconds, self.force = token_code, duration_seconds, force
         # For an SDK that refreshes on its own schedule (`env --json`): see reuse_margin.
         self.credential_process = credential_process
+        # Roles only: how the role gets its MFA (--role-mfa), and whether the caller needs the
+        # self-renewing config profile (shell code and login name it; `env --json` is it).
+        self.role_mfa, self.renewing_profile = role_mfa, renewing_profile
 
 
 class Outcome:
@@ -53,6 +60,11 @@ class Outcome:
         self.credentials, self.source, self.session_profile = credentials, source, session_profile
         self.reused, self.credentials_path, self.source_how = reused, credentials_path, source_how
         self.serial, self.serial_how, self.unstored = serial, serial_how, unstored
+        # A role session's (roleflow._outcome): its role, the config profile that renews it,
+        # the MFA session it is renewed from, and when a code is next needed.
+        self.role_arn = self.renewing_profile = self.mfa_profile = self.mfa_expiration = None
+        self.renewing_problem = None  # why the self-renewing profile could not be written
+        self.code_due = credentials.expiration
 
 
 def session_profile_for(source):
@@ -68,9 +80,10 @@ def choose_source(files, flag):
         return flag, "--profile"
     ambient = (files.environ.get("AWS_PROFILE") or "").strip()
     if ambient:
-        if files.is_session_profile(ambient):
+        source = files.session_source(ambient)
+        if source is not None:
             # Left by an earlier `mfa`: renew that session from its own source, never use it as one.
-            return files.credentials.section(ambient)["awsmfa_source_profile"], f"source of AWS_PROFILE={ambient}"
+            return source, f"source of AWS_PROFILE={ambient}"
         if not _profile_exists(files, check_section_name(ambient, "profile")):
             # A session `awsmfa logout` removed while the shell that ran `mfa` still exports its
             # name: its source is what the name was made from (session_profile_for).
@@ -89,7 +102,12 @@ def _profile_exists(files, name):
 
 
 def _source_named_by(session_name):
-    """The source a session profile name was made from by session_profile_for; else None."""
+    """The source a session profile name was made from by session_profile_for (or a role's
+    self-renewing profile, rolesessions.renewing_profile_for); else None."""
+    from .rolesessions import AUTO_SUFFIX
+
+    if session_name.endswith(AUTO_SUFFIX):
+        session_name = session_name[:-len(AUTO_SUFFIX)]
     if session_name == session_profile_for(DEFAULT_SOURCE):
         return DEFAULT_SOURCE
     if session_name.endswith("-mfa") and len(session_name) > 4:
@@ -104,8 +122,11 @@ def session_name_for(files, request, source):
     if request.update_profile:
         return request.update_profile
     ambient = (files.environ.get("AWS_PROFILE") or "").strip()
-    if not request.profile and ambient and files.is_session_profile(ambient) \
-            and files.credentials.section(ambient)["awsmfa_source_profile"] == source:
+    if not request.profile and ambient and files.session_source(ambient) == source:
+        from .rolesessions import AUTO_SUFFIX
+
+        if files.credentials.section(ambient) is None and ambient.endswith(AUTO_SUFFIX):
+            return ambient[:-len(AUTO_SUFFIX)]  # a role's self-renewing profile: its session's name
         return ambient
     return session_profile_for(source)
 
@@ -132,6 +153,11 @@ def cached(files, request):
     if request.force:
         return None
     source, source_how = choose_source(files, request.profile)
+    chain = roles.role_chain(files, source)
+    if chain is not None:
+        from . import roleflow
+
+        return roleflow.cached(files, request, chain, source_how, request.renewing_profile)
     session_name = session_name_for(files, request, source)
     found = files.cached_session(session_name, source)
     if found is None:
@@ -157,11 +183,17 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     validate_duration(request.duration_seconds)
     files = AwsFiles(environ)
     log("credentials file: %s; config file: %s", files.credentials_path, files.config_path)
+    source_name, source_how = choose_source(files, request.profile)
+    chain = roles.role_chain(files, source_name)  # a hostile or broken role profile stops here
+    if chain is not None:
+        from . import roleflow
+
+        log("[%s] is a role profile: %r", source_name, chain)
+        return roleflow.obtain(request, environ, files, chain, source_how, ask_code, keep_unstored)
     reused = cached(files, request)
     if reused is not None:
         return reused
 
-    source_name, source_how = choose_source(files, request.profile)
     source = files.source_profile(source_name)
     session_name = check_section_name(session_name_for(files, request, source_name), "session profile")
     files.check_session_target(session_name, source_name)
@@ -169,24 +201,31 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     # A code spent on a session that cannot be stored is a code wasted: check before asking.
     fileio.check_writable(files.credentials_path)
 
-    from .sts import AwsClients, seconds_setting  # botocore: only now that a call is certain
+    from .sts import AwsClients  # botocore: only now that a call is certain
 
     aws = AwsClients(source, environ)  # builds the STS client: its settings are checked now
-    wait = seconds_setting(environ, "AWSMFA_PROMPT_WAIT", PROMPT_WAIT_SECONDS)
-    # One turn at a time at the prompt, per credentials file: parallel callers (Terraform
-    # running credential_process, two tabs) take turns, and each later one finds the session
-    # the one before it stored, instead of asking for a code that only one of them can spend.
-    fileio.ensure_folder(files.credentials_path)
-    with fileio.turn(files.credentials_path, wait, on_wait=lambda: _say(
-            f"waiting for another awsmfa that is asking for an MFA code (up to {wait:g} s)"),
-            busy=f"another awsmfa is still asking for an MFA code after {wait:g} s; "
-                 "answer it (or press Ctrl-C there) and try again"):
+    with prompt_turn(files, environ):
         if not request.force:
             reused = cached(AwsFiles(environ), request)
             if reused is not None:
                 log("another awsmfa stored a session in [%s] while this one waited", reused.session_profile)
                 return reused
         return _new_session(request, environ, files, aws, source, source_how, session_name, ask_code, keep_unstored)
+
+
+def prompt_turn(files, environ):
+    """One turn at a time at the prompt, per credentials file: parallel callers (Terraform
+    running credential_process, two tabs) take turns, and each later one finds the session
+    the one before it stored, instead of asking for a code that only one of them can spend.
+    The caller looks at the stored session again once it holds the turn."""
+    from .sts import seconds_setting
+
+    wait = seconds_setting(environ, "AWSMFA_PROMPT_WAIT", PROMPT_WAIT_SECONDS)
+    fileio.ensure_folder(files.credentials_path)
+    return fileio.turn(files.credentials_path, wait, on_wait=lambda: _say(
+        f"waiting for another awsmfa that is asking for an MFA code (up to {wait:g} s)"),
+        busy=f"another awsmfa is still asking for an MFA code after {wait:g} s; "
+             "answer it (or press Ctrl-C there) and try again")
 
 
 def _say(line):
@@ -198,7 +237,7 @@ def _say(line):
 
 def _new_session(request, environ, files, aws, source, source_how, session_name, ask_code, keep_unstored):
     """Ask for the code, call STS, store the session. Called holding the turn to prompt."""
-    serial, serial_how = _mfa_device(request, source, aws)
+    serial, serial_how = mfa_device(request, source, aws)
     log("MFA device %s (%s)", serial, serial_how)
     if request.token_code is None:
         from .tokencode import prompt_for_code
@@ -222,7 +261,7 @@ def _new_session(request, environ, files, aws, source, source_how, session_name,
     return Outcome(credentials, source.name, session_name, False, path, source_how, serial, serial_how)
 
 
-def _mfa_device(request, source, aws):
+def mfa_device(request, source, aws):
     """The serial: flag, then mfa_serial (config), then aws_mfa_device (credentials), then IAM."""
     if request.serial_number:
         return request.serial_number, "--serial-number"
@@ -243,11 +282,22 @@ def forget(profile=None, update_profile=None, environ=None):
 
     The same choice of names as `obtain`, so `awsmfa logout` undoes `awsmfa login` with the
     same options. Only a section awsmfa wrote is removed (profiles.remove_session refuses others).
+    For a role profile, its self-renewing config profile goes too (the shared MFA session of
+    its source stays: other roles use it).
     """
     from .profiles import remove_session
 
     environ = os.environ if environ is None else environ
     files = AwsFiles(environ)
     source, _ = choose_source(files, profile)
+    chain = roles.role_chain(files, source)
     name = check_section_name(session_name_for(files, Request(profile, update_profile), source), "session profile")
-    return name, remove_session(environ, name)
+    if chain is None:
+        return name, remove_session(environ, name)
+    from . import rolesessions
+
+    renewing = rolesessions.renewing_profile_for(name)
+    if files.config_section(renewing) is not None:
+        rolesessions.check_renewing_target(files, renewing, chain.profile)  # refused before anything goes
+    removed = remove_session(environ, name)
+    return name, rolesessions.remove_renewing_profile(environ, renewing, chain.profile) or removed

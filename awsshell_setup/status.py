@@ -175,30 +175,92 @@ def _awsmfa_line(acct):
 
 
 def _session_lines(environ, profile):
-    from . import session
+    from . import roles, session
 
     try:
         files = session.AwsFiles(environ)
         source, _ = session.choose_source(files, profile)
+        chain = roles.role_chain(files, source)
         name = session.session_name_for(files, session.Request(profile=profile), source)  # as `env` picks it
-        found = files.cached_session(name, source)
+        found = files.cached_session(name, source, role_arn=chain.role_arn if chain else None)
     except AwsmfaError as error:
         return [f"session: cannot tell ({error})"]
-    lines = []
     where = paths.display(files.credentials_path, environ)
-    if found is None:
-        lines.append(f"session: none in [{name}] of {where} for source [{source}] (run `mfa` or `awsmfa login`)")
+    if chain is not None:
+        lines = _role_lines(files, chain, name, found, where)
+    elif found is None:
+        lines = [f"session: none in [{name}] of {where} for source [{source}] (run `mfa` or `awsmfa login`)"]
     else:
-        credentials, _ = found
-        left = (credentials.expiration - timeutil.now()).total_seconds()
-        until = credentials.expiration.strftime("%Y-%m-%d %H:%M UTC")
-        if left > 0:
-            lines.append(f"session: [{name}] of {where}, from [{source}], until {until} "
-                         f"({timeutil.describe_span(left)} left)")
-        else:
-            lines.append(f"session: [{name}] of {where} expired at {until} (run `mfa` or `awsmfa login`)")
+        left, until = _when(found[0])
+        lines = [f"session: [{name}] of {where}, from [{source}], until {until} ({timeutil.describe_span(left)} left)"
+                 if left > 0 else f"session: [{name}] of {where} expired at {until} (run `mfa` or `awsmfa login`)"]
+    lines += _other_role_sessions(files, name, where)
+    ambient = environ.get("AWS_PROFILE", "")
+    if ambient and not environ.get("AWS_SESSION_TOKEN") and files.credentials.section(ambient) is None \
+            and files.session_source(ambient):
+        lines.append(f"this shell: AWS_PROFILE={ambient}, renewed by awsmfa for [{files.session_source(ambient)}]"
+                     + (f"; a code is next due at {environ['AWS_CREDENTIAL_EXPIRATION']}"
+                        if environ.get("AWS_CREDENTIAL_EXPIRATION") else ""))
     if environ.get("AWS_SESSION_TOKEN"):
         lines.append(f"this shell: AWS_PROFILE={environ.get('AWS_PROFILE', '')} with a session token exported"
                      + (f", expiring {environ['AWS_CREDENTIAL_EXPIRATION']}" if environ.get("AWS_CREDENTIAL_EXPIRATION")
                         else ""))
+    return lines
+
+
+def _when(credentials):
+    left = (credentials.expiration - timeutil.now()).total_seconds()
+    until = credentials.expiration.strftime("%Y-%m-%d %H:%M UTC")
+    return left, until
+
+
+def _session_line(label, name, where, origin, credentials):
+    left, until = _when(credentials)
+    if left > 0:
+        return f"{label}: [{name}] of {where}, {origin}, until {until} ({timeutil.describe_span(left)} left)"
+    return f"{label}: [{name}] of {where}, {origin}, expired at {until}"
+
+
+def _role_lines(files, chain, name, found, where):
+    """The role session `env --profile ROLE` would use, the MFA session that renews it, and the
+    config profile whose credential_process does the renewing (docs/ARCHITECTURE.md, roles)."""
+    from . import roles, rolesessions, session
+
+    role = f"role [{chain.profile}] ({chain.role_arn})"
+    if found is None:
+        lines = [f"role session: none in [{name}] of {where} for {role} "
+                 f"(run `mfa --profile {chain.profile}` or `awsmfa login --profile {chain.profile}`)"]
+    else:
+        lines = [_session_line("role session", name, where, role, found[0])]
+    if roles.role_mfa_mode(None, chain) == roles.ROLE_MFA_SHARED:
+        mfa_name = session.session_profile_for(chain.source)
+        mfa = files.cached_session(mfa_name, chain.source)
+        if mfa is not None and _when(mfa[0])[0] > 0:
+            left, until = _when(mfa[0])
+            lines.append(f"  renewed without a code from [{mfa_name}] until {until} ({timeutil.describe_span(left)} left)")
+        else:
+            lines.append(f"  no valid MFA session in [{mfa_name}] for [{chain.source}]: the next renewal asks for a code")
+    else:
+        lines.append("  per-role: each new role session asks for a code")
+    renewing = rolesessions.renewing_profile_for(name)
+    if files.session_source(renewing) == chain.profile:
+        lines.append(f"  [{renewing}] in {paths.display(files.config_path, files.environ)} renews it (credential_process)")
+    else:
+        lines.append(f"  no [{renewing}] in {paths.display(files.config_path, files.environ)} yet "
+                     f"(`mfa --profile {chain.profile}` writes it)")
+    return lines
+
+
+def _other_role_sessions(files, shown, where):
+    """Every other role session in the credentials file, with its time left."""
+    from .profiles import ROLE_ARN_KEY, SOURCE_KEY
+
+    lines = []
+    for name, section in files.credentials.values.items():
+        if name == shown or not section.get(ROLE_ARN_KEY) or not section.get(SOURCE_KEY):
+            continue
+        found = files.cached_session(name, section[SOURCE_KEY], role_arn=section[ROLE_ARN_KEY])
+        if found is not None:
+            lines.append(_session_line("role session", name, where,
+                                       f"role [{section[SOURCE_KEY]}] ({section[ROLE_ARN_KEY]})", found[0]))
     return lines

@@ -1,4 +1,5 @@
-"""The calls to AWS (STS GetSessionToken, IAM ListMFADevices), and their failures in words.
+"""The calls to AWS (STS GetSessionToken and AssumeRole, IAM ListMFADevices), and their
+failures in words.
 
 botocore is imported here and only here, and only when a call is needed: the cached path of
 `awsmfa env` never imports this module (creating an STS client costs ~330 ms).
@@ -55,23 +56,25 @@ class AwsClients:
     they read (region, endpoint URLs, STS and retry options, the profile as botocore finds it)
     is checked when this object is made, so a bad one costs no MFA code."""
 
-    def __init__(self, source, environ=None):
+    def __init__(self, source, environ=None, region=None):
+        """region: the region to sign in (a role profile's), else the source's as botocore finds it."""
         import botocore.config
         import botocore.session
 
         environ = os.environ if environ is None else environ
         self._source, self._environ = source, environ
-        self.region = source.region
+        self.region = region or source.region
         self._clients = {}
         self.connect_timeout = seconds_setting(environ, "AWSMFA_CONNECT_TIMEOUT", CONNECT_TIMEOUT)
         self.read_timeout = seconds_setting(environ, "AWSMFA_READ_TIMEOUT", READ_TIMEOUT)
         self.deadline_seconds = seconds_setting(environ, "AWSMFA_DEADLINE", DEADLINE)
         self.deadline = None  # set by the first call: building clients and prompting do not count
+        self._assuming = (None, None, False)  # the AssumeRole under way, for its error message
         try:
             # Name the source profile explicitly: an AWS_PROFILE=mfa left in the environment
             # must not decide the region or endpoint, nor fail with ProfileNotFound.
             session = botocore.session.Session(profile=source.name)
-            self.region = source.region or session.get_config_variable("region") or FALLBACK_REGION
+            self.region = region or source.region or session.get_config_variable("region") or FALLBACK_REGION
             self._session = session
             self._config = botocore.config.Config(
                 connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
@@ -80,15 +83,19 @@ class AwsClients:
             raise _setup_error(error, self, "sts") from None
         self.client("sts")
 
-    def client(self, service):
-        if service in self._clients:
-            return self._clients[service]
+    def client(self, service, credentials=None):
+        """A client signing with the source's long-term keys, or with `credentials` (an MFA or
+        role session: profiles.Credentials), always passed explicitly."""
+        if credentials is None:
+            keys = (self._source.access_key_id, self._source.secret_access_key, None)
+        else:
+            keys = (credentials.access_key_id, credentials.secret_access_key, credentials.session_token)
+        if (service, keys[0]) in self._clients:
+            return self._clients[(service, keys[0])]
         try:
             client = self._session.create_client(
                 service, region_name=self.region, config=self._config,
-                aws_access_key_id=self._source.access_key_id,
-                aws_secret_access_key=self._source.secret_access_key,
-                aws_session_token=None)
+                aws_access_key_id=keys[0], aws_secret_access_key=keys[1], aws_session_token=keys[2])
         except Exception as error:  # noqa: BLE001 - every refusal becomes one line
             raise _setup_error(error, self, service) from None
         url = client.meta.endpoint_url
@@ -96,7 +103,7 @@ class AwsClients:
             raise AwsmfaError(f"the {service.upper()} endpoint URL {url!r} ({_endpoint_origin(self._environ, service)}) "
                               "is not http:// or https://", hint="fix or unset it")
         log("%s endpoint: %s (region %s)", service.upper(), url, self.region)
-        self._clients[service] = client
+        self._clients[(service, keys[0])] = client
         return client
 
     def get_session_token(self, serial, code, duration):
@@ -108,6 +115,23 @@ class AwsClients:
         expiration = raw["Expiration"]
         return Credentials(raw["AccessKeyId"], raw["SecretAccessKey"], raw["SessionToken"],
                            expiration.astimezone(timeutil.UTC))
+
+    def assume_role(self, hop, duration, credentials=None, mode=None, serial=None, code=None):
+        """AssumeRole of `hop` (roles.RoleHop) signed with `credentials` (None: the long-term
+        keys), with SerialNumber/TokenCode when given. Replayable only without a code: a
+        request AWS may have received has spent it."""
+        client = self.client("sts", credentials)
+        parameters = {"RoleArn": hop.role_arn, "DurationSeconds": duration,
+                      "RoleSessionName": hop.role_session_name or f"awsmfa-{int(time.time())}"}
+        if hop.external_id is not None:
+            parameters["ExternalId"] = hop.external_id
+        if code is not None:
+            parameters.update(SerialNumber=serial, TokenCode=code)
+        self._assuming = (hop, mode, code is not None)
+        answer = self._call(client, "AssumeRole", client.assume_role, replayable=code is None, **parameters)
+        raw = answer["Credentials"]
+        return Credentials(raw["AccessKeyId"], raw["SecretAccessKey"], raw["SessionToken"],
+                           raw["Expiration"].astimezone(timeutil.UTC))
 
     def list_mfa_devices(self):
         client = self.client("iam")
@@ -208,7 +232,10 @@ def _translated(error, client, operation, discovering, clients, tries):
 
     url = client.meta.endpoint_url
     after = f"; {tries}" if tries else ""
-    spent = "" if operation != "GetSessionToken" else "; if AWS got the request the code is spent, so wait for the next one"
+    with_code = operation == "GetSessionToken" or (operation == "AssumeRole" and clients._assuming[2])
+    spent = "; if AWS got the request the code is spent, so wait for the next one" if with_code else ""
+    if operation == "AssumeRole" and isinstance(error, bx.ClientError):
+        return _assume_role_error(error, url, clients, after)
     if isinstance(error, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ProxyConnectionError)):
         reason = f"no connection within {clients.connect_timeout:g} s" if isinstance(error, bx.ConnectTimeoutError) \
             else "connection refused or no route"
@@ -227,6 +254,27 @@ def _translated(error, client, operation, discovering, clients, tries):
         return AwsCallFailed(f"{operation} at {url} failed: {_short(error)}{after}")
     # Anything else: its type only (its text could quote the answer).
     return AwsCallFailed(f"{operation} at {url} failed: {type(error).__name__}{after}")
+
+
+def _assume_role_error(error, url, clients, after):
+    """AssumeRole's refusals, naming the role and what to change (never the answer's body)."""
+    hop, mode, _ = clients._assuming
+    info = error.response.get("Error", {})
+    code, message = info.get("Code", "Unknown"), _short_text(info.get("Message") or "")
+    role = f"role {hop.role_arn} (profile [{hop.profile}])" if hop is not None else "the role"
+    if code == "AccessDenied" and "MultiFactorAuthentication" in message:
+        return AwsCallFailed("AWS refused the MFA code (wrong, expired or already used)",
+                             hint="wait for the next code and try again; check the MFA device matches")
+    if code == "AccessDenied":
+        hint = "check the role's trust policy allows your user (and MFA, and external_id)"
+        if mode == "shared":
+            hint += "; a trust policy that limits aws:MultiFactorAuthAge needs a fresh code: --role-mfa per-role"
+        return AwsCallFailed(f"AWS refused AssumeRole of {role}: {message}", hint=hint)
+    if code == "ValidationError" and "DurationSeconds" in message:
+        return AwsCallFailed(f"AWS refused the session length for {role}: {message}",
+                             hint=f"lower duration_seconds in profile [{hop.profile if hop else '?'}] "
+                                  "to the role's maximum session duration")
+    return _client_error(error, url, "AssumeRole", False, after)
 
 
 def _client_error(error, url, operation, discovering, after):

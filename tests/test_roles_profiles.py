@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from awsshell_setup import roles
-from awsshell_setup.errors import AwsmfaError, ProfileProblem, UsageError
+from awsshell_setup.errors import ProfileProblem, UsageError
 from awsshell_setup.profiles import AwsFiles
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
@@ -360,10 +360,8 @@ def test_real_role_arns_are_accepted(arn):
     assert roles.check_role_arn("prod", arn) == arn
 
 
-def test_a_role_profile_is_refused_as_update_profile(tmp_path):
-    files = Files(str(tmp_path), "[profile prod]\n" + ROLE + "source_profile = base\n", BASE).aws_files()
-    with pytest.raises(AwsmfaError) as raised:
-        roles.check_session_target(files, "prod")
-    assert "--update-profile prod names a role profile" in str(raised.value) and "\n" not in str(raised.value)
-    roles.check_session_target(files, "prod-mfa")  # a free name is fine
-    roles.check_session_target(files, "base")  # long-term keys: profiles.AwsFiles.check_session_target's job
+def test_a_role_without_a_region_takes_its_sources(tmp_path):
+    role = "[profile prod]\nrole_arn = arn:aws:iam::111111111111:role/ops\nsource_profile = base\n"
+    assert chain_of(role + "[profile base]\nregion = eu-north-1\n", tmp_path=tmp_path).region == "eu-north-1"
+    assert chain_of(role + "region = us-west-2\n[profile base]\nregion = eu-north-1\n", tmp_path=tmp_path).region \
+        == "us-west-2"

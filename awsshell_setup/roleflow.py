@@ -1,0 +1,253 @@
+"""`env` and `login` for a role profile: the role session reused, or made from the MFA session.
+
+session.py hands a role profile here. The order is session.py's: everything that can be
+checked locally (the chain, the names, the targets, the files) before the prompt, the prompt
+before any call, so a refusal costs neither a code nor a write. Then, in `shared` mode
+(roles.ROLE_MFA_SHARED), the source's MFA session (the very `[mfa]`/`[SOURCE-mfa]` plain `env`
+uses) is reused, or made with the one code, and each role of the chain is assumed with it;
+in `per-role` mode the first role is assumed with the long-term keys and the code.
+
+`cached` is on the fast path of `awsmfa env`: no botocore, no re, no json here.
+"""
+from . import fileio, roles, rolesessions, timeutil
+from .debug import log
+from .errors import AwsmfaError, FileProblem, ProfileProblem
+from .inifile import check_section_name
+from .profiles import AwsFiles
+
+
+class RoleSource:
+    """What profiles.write_session needs of a session's source, for a role session: the role
+    profile's name (awsmfa_source_profile) and its region (botocore reads region per profile)."""
+
+    def __init__(self, name, region):
+        self.name, self.region = name, region
+
+
+def cached(files, request, chain, source_how, with_renewing_profile):
+    """The stored role session when it may be reused, else None; no network call.
+
+    with_renewing_profile: the caller prints shell code that names the self-renewing config
+    profile, so that profile must already be there as awsmfa would write it (else the full
+    path writes it)."""
+    from . import session
+
+    if request.force:
+        return None
+    session_name = session.session_name_for(files, request, chain.profile)
+    found = files.cached_session(session_name, chain.profile, role_arn=chain.role_arn)
+    if found is None:
+        log("no reusable role session in [%s] for [%s]", session_name, chain.profile)
+        return None
+    credentials, duration = found
+    left = (credentials.expiration - timeutil.now()).total_seconds()
+    if left <= session.reuse_margin(duration, request.credential_process):
+        log("role session in [%s] has %d s left, under the reuse margin: renewing", session_name, left)
+        return None
+    outcome = _outcome(files, request, chain, session_name, credentials, True, source_how)
+    if with_renewing_profile and not rolesessions.renewing_profile_current(
+            files, outcome.renewing_profile, _renewing_items(request, chain)):
+        log("profile [%s] is missing or not current in the config file", outcome.renewing_profile)
+        return None
+    log("reusing role session in [%s]: %s left", session_name, timeutil.describe_span(left))
+    return outcome
+
+
+def obtain(request, environ, files, chain, source_how, ask_code, keep_unstored=False):
+    """A valid role session: the stored one, or a new one (see the module's docstring).
+
+    keep_unstored: as for session.obtain (`env`): a new session that cannot be stored is served
+    all the same, with `unstored` saying why (and, for a role, as keys: the self-renewing
+    profile would find no stored session to renew from).
+
+    When the config file cannot take the self-renewing profile (a read-only dotfile, say), the
+    role session is still served: `renewing_problem` says why, and shell code then exports the
+    role session's keys, which last until the role session ends (`mfa` renews them, no code)."""
+    write_renewing, problem = request.renewing_profile, None
+    if write_renewing:
+        try:
+            fileio.check_writable(files.config_path)
+        except FileProblem as error:
+            problem = str(error)
+    outcome = cached(files, request, chain, source_how, with_renewing_profile=False)
+    if outcome is None:
+        outcome = _fresh(request, environ, files, chain, source_how, ask_code, write_renewing and not problem,
+                         keep_unstored)
+        if outcome.unstored:
+            write_renewing, outcome.renewing_profile = False, None
+    elif write_renewing:
+        rolesessions.check_renewing_target(files, outcome.renewing_profile, chain.profile)
+    if write_renewing and not problem:
+        try:
+            written = rolesessions.write_renewing_profile(environ, outcome.renewing_profile,
+                                                          _renewing_items(request, chain), chain.profile)
+            log("profile [%s] in the config file: %s", outcome.renewing_profile, "written" if written else "current")
+        except FileProblem as error:
+            problem = str(error)
+    if problem:
+        log("the self-renewing profile cannot be written: %s", problem)
+        reason = problem.split("; awsmfa asked for no code")[0]  # check_writable's words for a refusal
+        outcome.renewing_problem = f"cannot write [profile {outcome.renewing_profile}] ({reason})"
+        outcome.renewing_profile = None
+    return outcome
+
+
+def _renewing_items(request, chain):
+    command = rolesessions.process_command(chain.profile, request.update_profile, request.role_mfa)
+    return rolesessions.process_items(chain.profile, command, chain.region)
+
+
+def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing, keep_unstored):
+    from . import session
+
+    mode = roles.role_mfa_mode(request.role_mfa, chain)
+    session_name = check_section_name(session.session_name_for(files, request, chain.profile), "session profile")
+    files.check_session_target(session_name, chain.profile)
+    if write_renewing:
+        _renewing_items(request, chain)  # refuses names a credential_process line would have to quote
+        rolesessions.check_renewing_target(files, rolesessions.renewing_profile_for(session_name), chain.profile)
+    source = files.source_profile(chain.source)
+    mfa_name = session.session_profile_for(chain.source)
+    if mode == roles.ROLE_MFA_SHARED:
+        if mfa_name == session_name:
+            raise ProfileProblem(f"the role session of [{chain.profile}] and the MFA session of [{chain.source}] "
+                                 f"would both be [{session_name}]", hint="pick another --update-profile")
+        files.check_session_target(mfa_name, chain.source)
+    # A code spent on a session that cannot be stored is a code wasted: check before asking.
+    fileio.check_writable(files.credentials_path)
+    durations = roles.role_durations(chain, mode)
+    log("role [%s]: assume %s from [%s] (%s mode, %s s)", chain.profile,
+        " then ".join(hop.role_arn for hop in chain.hops), chain.source, mode, durations[-1])
+
+    from .sts import AwsClients  # botocore: only now that a call is certain
+
+    aws = AwsClients(source, environ, region=chain.region)
+    shared = mode == roles.ROLE_MFA_SHARED
+    signer = _reusable_mfa_session(files, mfa_name, chain.source) if shared else None
+    step = _Step(request, environ, files, chain, aws, mode, durations, session_name, mfa_name, source_how,
+                 keep_unstored)
+    if signer is not None:
+        log("reusing MFA session [%s] of [%s]: no code", mfa_name, chain.source)
+        return step.assume_and_store(signer, {})
+    serial, serial_how = _mfa_device(request, chain, source, aws)
+    log("MFA device %s (%s)", serial, serial_how)
+    # A code is needed: one awsmfa at a time asks (session.prompt_turn), and the calls and
+    # writes it makes with the code happen in that turn too, so a caller that waited finds
+    # what the one before it stored instead of asking again.
+    with session.prompt_turn(files, environ):
+        fresh = AwsFiles(environ)
+        if not request.force:
+            again = cached(fresh, request, chain, source_how, with_renewing_profile=False)
+            if again is not None:
+                log("another awsmfa stored a role session in [%s] while this one waited", again.session_profile)
+                return again
+        signer = _reusable_mfa_session(fresh, mfa_name, chain.source) if shared else None
+        if signer is not None:
+            log("another awsmfa stored the MFA session [%s] while this one waited", mfa_name)
+            return step.assume_and_store(signer, {})
+        code = _code(request, serial, ask_code)
+        if shared:
+            signer = aws.get_session_token(serial, code, request.duration_seconds)
+            step.store(mfa_name, signer, source, request.duration_seconds)
+            log("new MFA session [%s] of [%s]", mfa_name, chain.source)
+            outcome = step.assume_and_store(signer, {})
+        else:
+            outcome = step.assume_and_store(None, {"serial": serial, "code": code})
+    outcome.serial, outcome.serial_how = serial, serial_how
+    return outcome
+
+
+class _Step:
+    """The calls and writes of one new role session, once its signer (or code) is known."""
+
+    def __init__(self, request, environ, files, chain, aws, mode, durations, session_name, mfa_name, source_how,
+                 keep_unstored):
+        self.request, self.environ, self.files = request, environ, files
+        self.chain, self.aws, self.mode = chain, aws, mode
+        self.durations, self.session_name, self.mfa_name = durations, session_name, mfa_name
+        self.source_how, self.keep_unstored, self.unstored = source_how, keep_unstored, None
+
+    def store(self, name, credentials, source, duration, extra=None):
+        """write_session; a failure after a code was spent is an error for `login`, and for
+        `env` (keep_unstored) a reason to serve the session unstored."""
+        from .profiles import write_session
+
+        try:
+            return write_session(self.environ, name, credentials, source, duration, extra=extra)
+        except AwsmfaError as error:
+            if not self.keep_unstored:
+                raise FileProblem(f"AWS issued a session but awsmfa could not store it: {error}; "
+                                  "if an MFA code was typed it is spent, so fix this and use the next code")
+            log("session [%s] not stored: %s", name, error)
+            self.unstored = str(error)
+            return None
+
+    def assume_and_store(self, signer, first_hop_mfa):
+        chain, shared = self.chain, self.mode == roles.ROLE_MFA_SHARED
+        credentials = signer
+        for index, (hop, duration) in enumerate(zip(chain.hops, self.durations)):
+            credentials = self.aws.assume_role(hop, duration, credentials, mode=self.mode,
+                                               **(first_hop_mfa if index == 0 else {}))
+        items = rolesessions.role_session_items(chain.role_arn, self.mode, self.mfa_name if shared else None)
+        path = self.store(self.session_name, credentials, RoleSource(chain.profile, chain.region), self.durations[-1],
+                          extra=items)
+        files = self.files
+        outcome = _outcome(files, self.request, chain, self.session_name, credentials, False, self.source_how,
+                           mode=self.mode, mfa_expiration=signer.expiration if signer is not None else None)
+        outcome.credentials_path = path or files.credentials_path
+        outcome.unstored = self.unstored
+        return outcome
+
+
+def _reusable_mfa_session(files, mfa_name, source):
+    """The source's MFA session when it may be reused (session.cached's rule), else None. Read
+    directly: the source may be the role itself (a role holding its own keys)."""
+    from . import session
+
+    found = files.cached_session(mfa_name, source)
+    if found is None:
+        return None
+    credentials, duration = found
+    left = (credentials.expiration - timeutil.now()).total_seconds()
+    return credentials if left > session.reuse_margin(duration) else None
+
+
+def _code(request, serial, ask_code):
+    if request.token_code is not None:
+        return request.token_code
+    from .tokencode import prompt_for_code
+
+    return (ask_code or prompt_for_code)(serial)
+
+
+def _mfa_device(request, chain, source, aws):
+    """--serial-number; else the nearest mfa_serial down the chain (botocore reads it on the
+    role); else the source's own (mfa_serial, aws_mfa_device); else iam:ListMFADevices."""
+    if request.serial_number:
+        return request.serial_number, "--serial-number"
+    if chain.mfa_serial:
+        return chain.mfa_serial, f"mfa_serial of profile [{chain.mfa_serial_profile}]"
+    from . import session
+
+    return session.mfa_device(request, source, aws)
+
+
+def _outcome(files, request, chain, session_name, credentials, reused, source_how, mode=None, mfa_expiration=None):
+    """An Outcome for a role session, with what the shell code and the summary need."""
+    from . import session
+
+    mode = mode or roles.role_mfa_mode(request.role_mfa, chain)
+    mfa_name = session.session_profile_for(chain.source)
+    if mode == roles.ROLE_MFA_SHARED and mfa_expiration is None:
+        found = files.cached_session(mfa_name, chain.source)
+        if found is not None and found[0].expiration > timeutil.now():
+            mfa_expiration = found[0].expiration
+    outcome = session.Outcome(credentials, chain.profile, session_name, reused, files.credentials_path, source_how)
+    outcome.role_arn = chain.role_arn
+    outcome.renewing_profile = rolesessions.renewing_profile_for(session_name)
+    outcome.mfa_profile = mfa_name if mode == roles.ROLE_MFA_SHARED else None
+    # When this shell next needs a code: the role session is renewed without one while the
+    # MFA session lives (shared mode); per-role, a new role session needs a new code.
+    outcome.code_due = max(credentials.expiration, mfa_expiration) if mfa_expiration else credentials.expiration
+    outcome.mfa_expiration = mfa_expiration
+    return outcome
