@@ -10,6 +10,8 @@ with MFA), prints:
 * the median wall time of a second role's fresh session with the MFA session cached
   (`awsmfa env --profile audit --force`: one AssumeRole, no code), next to the AWS CLI's
   `aws sts assume-role` from the same MFA session profile (goal: faster);
+* what the self-renewing profile adds to an AWS CLI command (its credential_process, answered
+  from the cached role session) next to the same command with the role session's keys;
 * how many MFA codes each tool asks for to get sessions for both roles: awsmfa, the AWS CLI
   (`--profile ops` then `--profile audit`, its documented role profiles with mfa_serial), and
   aws-mfa (`--assume-role` per role). Each tool runs in a pseudo-terminal; the prompts it
@@ -23,7 +25,6 @@ asserted. aws-mfa is installed once into its own virtualenv (see bench/benchmark
 """
 import argparse
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -38,7 +39,12 @@ sys.path.insert(0, HERE)
 from benchmark import VIA_SHELL, peers_venv  # noqa: E402  (bench/benchmark.py, same folder)
 
 from awsshell_setup.localaws import LocalAWS, mfa, provision_roles  # noqa: E402
-from awsshell_setup.localaws.testing import aws_command  # noqa: E402
+
+def aws_command():
+    """argv prefix for the AWS CLI installed with this Python (as tests/awscli.py finds it)."""
+    candidate = os.path.join(os.path.dirname(sys.executable), "aws")
+    return [sys.executable, candidate] if os.path.exists(candidate) else [sys.executable, "-m", "awscli"]
+
 
 CODE_PROMPTS = {
     "awsmfa": r"MFA code for arn:aws:iam::\d+:mfa/\S+: ",
@@ -145,6 +151,11 @@ def main():
             ("aws sts assume-role (AWS CLI)", aws_command() + [
                 "sts", "assume-role", "--role-arn", scenario.audit_role_arn, "--role-session-name", "bench",
                 "--profile", "base-mfa"], "SessionToken"),
+            # What the self-renewing profile costs each AWS CLI command: its credential_process.
+            ("aws sts get-caller-identity, ops-mfa", aws_command() + [
+                "sts", "get-caller-identity", "--profile", "ops-mfa"], "assumed-role/ops"),
+            ("aws sts get-caller-identity, ops-mfa-auto", aws_command() + [
+                "sts", "get-caller-identity", "--profile", "ops-mfa-auto"], "assumed-role/ops"),
         ]
         samples = {label: [] for label, _, _ in commands}
         for _ in range(max(1, args.runs // 5)):  # interleaved: a noisy moment hits all alike
@@ -161,6 +172,8 @@ def main():
     fresh, theirs = figures["awsmfa env --profile audit --force"], figures["aws sts assume-role (AWS CLI)"]
     print(f"  cached role env / python -c pass          {cached / base:6.2f}x   (goal: within 3x)")
     print(f"  second role, fresh / aws sts assume-role  {fresh / theirs:6.2f}x   (goal: under 1x)")
+    process = figures["aws sts get-caller-identity, ops-mfa-auto"] - figures["aws sts get-caller-identity, ops-mfa"]
+    print(f"  credential_process per AWS CLI command    {process:+6.1f} ms (ops-mfa-auto against ops-mfa's keys)")
     print("MFA codes asked to get sessions for ops (account A) and audit (account B):")
     for tool, count in codes.items():
         print(f"  {tool:10s} {count}")

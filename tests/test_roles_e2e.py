@@ -14,16 +14,17 @@ second, every request would be refused as more than 15 minutes skewed.
 """
 import os
 import re
+import subprocess
 
 import pytest
 
 from awsshell_setup import shells
 from awsshell_setup.localaws import provision_roles
 
-from awsenv import AwsUser
+from awsenv import AWSMFA, AwsUser
 from shellkit import Interactive, awsmfa, base_env, new_home, require_awsmfa
 
-pytestmark = [pytest.mark.slow, pytest.mark.shells]
+pytestmark = pytest.mark.slow
 
 CLOCK_SHIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clockshim")
 CODE_PROMPT = r"MFA code for arn:aws:iam::\d+:mfa/\S+: "
@@ -101,6 +102,7 @@ def role_name(arn):
     return arn.split(":assumed-role/")[1].split("/")[0] if ":assumed-role/" in arn else arn
 
 
+@pytest.mark.shells
 @pytest.mark.parametrize("shell_name", shells.SUPPORTED)
 def test_one_code_for_two_roles_in_two_accounts_past_the_role_hour(world, local_aws, scenario, shell_name):
     require_awsmfa()
@@ -109,7 +111,7 @@ def test_one_code_for_two_roles_in_two_accounts_past_the_role_hour(world, local_
     codes = 0
     with Interactive(shell_name, env) as session:
         # The user's own keys may only assume roles: stopping is refused without a role.
-        session.run(f"aws ec2 stop-instances --instance-ids {scenario.instance_id} --profile base --output text "
+        session.run(f"aws ec2 stop-instances --instance-ids {scenario.ops_instance_id} --profile base --output text "
                     "|| echo STOP-REF''USED", expect=r"STOP-REFUSED\r?\n")
 
         assert mfa(session, "--profile", "ops"), "the first role must ask for the code"
@@ -121,14 +123,14 @@ def test_one_code_for_two_roles_in_two_accounts_past_the_role_hour(world, local_
         session.run("printenv AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN | wc -l; echo keys-coun''ted",
                     expect=r"[\r\n]\s*0\r?\nkeys-counted")
         assert role_name(arn_of(session)) == "ops"
-        session.run(f"aws ec2 stop-instances --instance-ids {scenario.instance_id} "
+        session.run(f"aws ec2 stop-instances --instance-ids {scenario.ops_instance_id} "
                     "--query 'StoppingInstances[0].InstanceId' --output text",
-                    expect=re.escape(scenario.instance_id) + r"\r?\n")
+                    expect=re.escape(scenario.ops_instance_id) + r"\r?\n")
 
         # The second role, in the other account: no code.
         assert not mfa(session, "--profile", "audit"), "the second role asked for a code:\n" + session.text()[-2000:]
         assert role_name(arn_of(session)) == "audit"
-        assert scenario.audit_account_id in arn_of(session)
+        assert scenario.account_b in arn_of(session)
         session.run("aws ec2 describe-instances --query 'length(Reservations)' --output text && echo desc-o''k",
                     expect=r"desc-ok")
         session.run(f"aws ec2 stop-instances --instance-ids {scenario.audit_instance_id} --output text "
@@ -144,9 +146,9 @@ def test_one_code_for_two_roles_in_two_accounts_past_the_role_hour(world, local_
         clock.advance(HOUR + 300)
         assert role_name(arn_of(session)) == "audit"
         assert not mfa(session, "--profile", "ops"), "renewing a role within the MFA session asked for a code"
-        session.run(f"aws ec2 terminate-instances --instance-ids {scenario.instance_id} "
+        session.run(f"aws ec2 terminate-instances --instance-ids {scenario.ops_instance_id} "
                     "--query 'TerminatingInstances[0].InstanceId' --output text",
-                    expect=re.escape(scenario.instance_id) + r"\r?\n")
+                    expect=re.escape(scenario.ops_instance_id) + r"\r?\n")
         # ... and for hours more, while the MFA session (12 h) lives.
         for _ in range(3):
             clock.advance(3 * HOUR)
@@ -186,6 +188,99 @@ def test_per_role_mode_spends_a_code_per_role_and_gets_the_role_duration(world, 
     assert "[base-mfa]" not in stored  # no MFA session: each role took its own code
     ops = re.search(r"\[ops-mfa\][^\[]*awsmfa_duration_seconds = (\d+)", stored)
     assert ops and ops.group(1) == "7200"
-    # Without a code, per-role cannot renew: it says so instead of prompting with no terminal.
-    again = user.awsmfa("env", "--profile", "audit", "--role-mfa", "per-role", "--force")
-    assert again.returncode != 0 and again.stdout == ""
+    # Without a code, per-role cannot renew: with no terminal to ask on, it says how to pass one.
+    again = subprocess.run(["setsid", "-w"] + AWSMFA + ["env", "--profile", "audit", "--role-mfa", "per-role",
+                                                       "--force"], env=user.environ(), capture_output=True,
+                           text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert again.returncode == 2 and again.stdout == "" and "pass --token-code" in again.stderr
+
+
+def test_external_id_is_sent_and_a_role_that_refuses_says_so_in_one_line(tmp_path, local_aws):
+    scenario = provision_roles(local_aws, audit_external_id="partner-42")
+    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
+    credentials, config = role_files(scenario)
+    user.write_credentials(credentials)
+    user.write_config(config)
+    before = user.read_credentials()
+    refused = user.awsmfa("login", "--profile", "audit", "--token-code", local_aws.fresh_code(scenario.serial_number))
+    assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert f"AWS refused AssumeRole of role {scenario.audit_role_arn} (profile [audit])" in refused.stderr
+    assert "[audit-mfa]" not in user.read_credentials()
+    # The MFA session was made and kept: the retry with external_id asks for no new code.
+    assert "[base-mfa]" in user.read_credentials() and user.read_credentials().startswith(before)
+    user.write_config(config.replace("[profile audit]\n", "[profile audit]\nexternal_id = partner-42\n"))
+    result = user.awsmfa("login", "--profile", "audit")
+    assert result.returncode == 0, result.stderr
+    who = user.aws("sts", "get-caller-identity", "--profile", "audit-mfa", "--query", "Arn", "--output", "text")
+    assert who.returncode == 0 and role_name(who.stdout.strip()) == "audit", who.stderr
+
+
+def test_a_chain_of_two_roles_across_accounts_from_one_code(world, local_aws, scenario):
+    """[profile audit-via-ops]: audit assumed with the ops role session, itself assumed with the
+    MFA session. The MFA context carries through the chain, as AWS carries it."""
+    import json
+
+    local_aws.client("iam").put_role_policy(
+        RoleName="ops", PolicyName="may-assume-audit", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": scenario.audit_role_arn}]}))
+    home, env, clock = world
+    config = home / ".aws" / "config"
+    config.write_text(config.read_text() + f"\n[profile audit-via-ops]\nrole_arn = {scenario.audit_role_arn}\n"
+                                           "source_profile = ops\nrole_session_name = via-ops\n")
+    user = AwsUser(home, endpoint_url=local_aws.endpoint_url)
+    result = user.awsmfa("login", "--profile", "audit-via-ops", "--token-code",
+                         local_aws.fresh_code(scenario.serial_number))
+    assert result.returncode == 0, result.stderr
+    for profile in ("audit-via-ops-mfa", "audit-via-ops-mfa-auto"):
+        # The -auto profile's credential_process runs `awsmfa` by name: this Python's, first on PATH.
+        who = user.aws("sts", "get-caller-identity", "--profile", profile, "--query", "Arn", "--output", "text",
+                       env={"PATH": env["PATH"]})
+        assert who.returncode == 0, who.stderr
+        assert who.stdout.strip() == f"arn:aws:sts::{scenario.account_b}:assumed-role/audit/via-ops"
+    assert local_aws.codes_spent == 1
+
+
+def test_parallel_credential_process_renewals_all_succeed_and_leave_one_whole_session(world, local_aws, scenario):
+    """Six `awsmfa env --json --profile ops` at once (Terraform's providers calling the
+    credential_process) after the role's hour: each gets a valid role session without a code,
+    and the credentials file holds one whole [ops-mfa] at the end."""
+    import json
+
+    home, env, clock = world
+    user = AwsUser(home, endpoint_url=local_aws.endpoint_url)
+    first = user.awsmfa("login", "--profile", "ops", "--token-code", local_aws.fresh_code(scenario.serial_number))
+    assert first.returncode == 0, first.stderr
+    clock.advance(HOUR + 60)
+    shifted = user.environ(PYTHONPATH=CLOCK_SHIM, AWSMFA_TEST_CLOCK_FILE=clock.path)
+    runs = [subprocess.Popen(["setsid", "-w"] + AWSMFA + ["env", "--json", "--profile", "ops"], env=shifted,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(6)]
+    answers = [run.communicate(timeout=120) for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err for _, err in answers]
+    keys = {json.loads(out)["AccessKeyId"] for out, _ in answers}
+    stored = user.read_credentials()
+    assert stored.count("[ops-mfa]") == 1 and any(f"aws_access_key_id = {key}" in stored for key in keys)
+    assert local_aws.codes_spent == 1
+    who = user.aws("sts", "get-caller-identity", "--profile", "ops-mfa", "--query", "Arn", "--output", "text",
+                   env={"PYTHONPATH": CLOCK_SHIM, "AWSMFA_TEST_CLOCK_FILE": clock.path})
+    assert who.returncode == 0 and role_name(who.stdout.strip()) == "ops", who.stderr
+
+
+@pytest.mark.parametrize("mode", ["shared", "per-role"])
+def test_parallel_callers_needing_a_code_take_turns_and_spend_one(world, local_aws, scenario, mode):
+    """Three `awsmfa env --json --profile ops` at once with no session at all, all given the
+    same code: the first spends it; the others wait for their turn at the prompt and then find
+    the session it stored, instead of spending the code again (AWS refuses a used code)."""
+    import json
+
+    home, env, clock = world
+    user = AwsUser(home, endpoint_url=local_aws.endpoint_url)
+    code = local_aws.fresh_code(scenario.serial_number)
+    runs = [subprocess.Popen(AWSMFA + ["env", "--json", "--profile", "ops", "--role-mfa", mode, "--token-code", code],
+                             env=user.environ(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    answers = [run.communicate(timeout=120) for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err for _, err in answers]
+    assert len({json.loads(out)["AccessKeyId"] for out, _ in answers}) == 1
+    assert local_aws.codes_spent == 1
