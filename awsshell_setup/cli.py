@@ -83,7 +83,8 @@ def session_options(command):
                           "roles; role sessions last 1 h and renew without a code); 'per-role' spends a "
                           "code per role for sessions up to the role's maximum. Default: awsmfa_role_mfa "
                           "in the role profile, else shared."),
-        click.option("--force", is_flag=True, help="Get a new session even if the stored one is still valid."),
+        click.option("--force", is_flag=True, help="Get a new session even if the stored one is still valid "
+                                                   "(for a role: a new role session; a valid MFA session is reused)."),
         click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr."),
     ]
     for decorator in reversed(decorators):
@@ -130,9 +131,9 @@ def env(shell_name, as_json, quiet, **options):
     For a role profile: assumes the role with the MFA session of its source (asking for a code
     only when there is none), stores the role session in PROFILE-mfa, writes the config profile
     PROFILE-mfa-auto whose credential_process renews it without a code, and exports
-    AWS_PROFILE=PROFILE-mfa-auto with no keys (they would outlive nothing: role sessions last an
-    hour) and AWS_CREDENTIAL_EXPIRATION = when a code is next needed. With --json: the role
-    session, for credential_process.
+    AWS_PROFILE=PROFILE-mfa-auto and no keys (exported keys would win over it, and a role
+    session lasts an hour), with AWS_CREDENTIAL_EXPIRATION = when a code is next needed. With
+    --json: the role session, for credential_process.
     """
     request = _request(options, renewing_profile=not as_json)
     request.credential_process = as_json  # renew before the SDK's own refresh window
