@@ -18,8 +18,6 @@ from awscli import clean_environment
 from awsenv import AwsUser, seed_user_files
 from shellkit import SKEL_BASHRC, SKEL_PROFILE
 
-pytestmark = [pytest.mark.shells, pytest.mark.slow]
-
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 

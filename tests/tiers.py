@@ -9,8 +9,9 @@ Markers (registered in setup.cfg, checked with --strict-markers):
                 is not a quick check of one behaviour. ``python -m pytest -m "not slow"`` is
                 the fast tier.
 
-A module declares ``shells`` and ``slow`` itself, with ``pytestmark``. The reliability suites
-scale their rounds with ``rounds()``, and Hypothesis tests take their example counts from the
+Which modules are fast, and which drive real shells, is said once, in the tables below: a
+new module is slow until it is listed as fast (a fast tier that silently grows slow is worse
+than a short one). The reliability suites scale their rounds with ``rounds()``, and Hypothesis tests take their example counts from the
 profile loaded here: ``ci`` by default, ``soak`` with ``--soak``; any other registered profile
 with Hypothesis's own ``--hypothesis-profile NAME`` (``quick`` for a smoke run).
 """
@@ -37,9 +38,31 @@ def rounds(normal):
     return normal * SOAK_FACTOR if SOAK else normal
 
 
+# Unit and command tests: no local AWS, no property or concurrency rounds, few processes.
+# Together they run in under 30 s on a 2-core machine, serially.
+FAST = {
+    "test_architecture", "test_inifile", "test_cli_usage", "test_env_offline", "test_install",
+    "test_install_completer", "test_profiles_botocore", "test_reliability_rc_fileio", "test_roles_offline",
+    "test_roles_sessions", "test_shells_detection", "test_shells_fish_config_cli", "test_shells_login_files",
+    "test_shells_templates", "test_status", "test_sts_config_refusals",
+}
+# Modules whose subject is a real shell: templates run by bash, zsh, fish and dash, and
+# interactive sessions driven through a pseudo-terminal.
+SHELLS = {
+    "test_readme", "test_roles_e2e", "test_seed_e2e", "test_session_aws_profile", "test_shells_detection",
+    "test_shells_fish_config_cli", "test_shells_interactive", "test_shells_login_files", "test_shells_templates",
+    "test_tokencode_interactive", "test_reliability_rc_hostile",
+}
+
+
 def mark(items):
     import pytest
 
     for item in items:
+        module = item.module.__name__.rpartition(".")[2] if getattr(item, "module", None) else ""
+        if module not in FAST:
+            item.add_marker(pytest.mark.slow)
+        if module in SHELLS:
+            item.add_marker(pytest.mark.shells)
         if "local_aws" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.localaws)
