@@ -13,7 +13,7 @@ import botocore.configloader
 import botocore.exceptions
 import botocore.session
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from awsenv import AwsUser
 from awsshell_setup.profiles import AwsFiles
@@ -88,7 +88,6 @@ HEADER = st.builds(lambda prefix, sep, word, tail: prefix + sep + word + tail, P
                    st.sampled_from(["", " ", " extra", '"', "'", "\\"]))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(headers=st.lists(HEADER.filter(bool), min_size=1, max_size=4, unique=True))
 def test_generated_headers_read_as_botocore_reads_them(tmp_path, headers):
     assert_same_profiles(tmp_path, headers)

@@ -14,7 +14,7 @@
   --update-profile from different users: the profile ends as exactly one session STS issued.
 
 Figures (processes x rounds, writes, samples, losses) are printed in the test summary.
-AWSMFA_SOAK=1 runs ten times the rounds.
+`--soak` runs ten times the rounds.
 """
 import collections
 import configparser
@@ -28,6 +28,7 @@ import time
 
 import pytest
 
+import tiers
 from awsenv import AWSMFA, AwsUser
 from awsshell_setup import fileio, timeutil
 from awsshell_setup.inifile import IniDocument
@@ -35,9 +36,8 @@ from awsshell_setup.localaws import mfa
 from awsshell_setup.profiles import Credentials, SourceProfile, write_session
 
 FIGURES = collections.OrderedDict()  # printed by conftest.pytest_terminal_summary
-SOAK = os.environ.get("AWSMFA_SOAK") == "1"
 PROCESSES = 8
-ROUNDS = 400 if SOAK else 40
+ROUNDS = tiers.rounds(40)
 EDITED = ["work", "prod", "ci", "lab", "old"]
 
 HEADER = "# my AWS keys: keep this comment\n"
@@ -143,7 +143,7 @@ def run_writers(home, with_unlocked):
     start.set()
     path = os.path.join(home, ".aws", "credentials")
     samples = 0
-    deadline = time.monotonic() + (1200 if SOAK else 120)
+    deadline = time.monotonic() + tiers.rounds(120)
     while any(worker.is_alive() for worker in workers):
         with open(path) as handle:
             check_snapshot(handle.read())
@@ -224,7 +224,7 @@ def make_users(local_aws, count):
 
 
 def test_parallel_awsmfa_logins_leave_one_complete_session(tmp_path, local_aws):
-    count, rounds = 4, (10 if SOAK else 3)
+    count, rounds = 4, (10 if tiers.SOAK else 3)
     users = make_users(local_aws, count)
     user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
     long_term = HEADER + LONG_TERM + "".join(

@@ -6,7 +6,7 @@ SIGKILL after a random delay, then looks. The file must always be exactly one of
 a complete write produces (the old one or a new one, never a mix or a cut), with mode 0600 and
 every other byte intact. A kill between creating the temporary file and renaming it leaves
 that file behind (0600: it holds the session); the next write sweeps it, under the lock. Both
-are counted; AWSMFA_SOAK=1 kills ten times as often.
+are counted; `--soak` kills ten times as often.
 """
 import collections
 import os
@@ -15,12 +15,13 @@ import signal
 import stat
 import time
 
+import tiers
 from awsshell_setup import timeutil
 from awsshell_setup.inifile import IniDocument
 from awsshell_setup.profiles import SESSION_KEYS, Credentials, SourceProfile, session_items, write_session
 
 FIGURES = collections.OrderedDict()  # printed by conftest.pytest_terminal_summary
-KILLS = 3000 if os.environ.get("AWSMFA_SOAK") == "1" else 300
+KILLS = tiers.rounds(300)
 SOURCE = SourceProfile("default", "AKIALONGTERM0000", "long/term+secret", region="eu-west-1")
 EXPIRY = timeutil.parse_utc("2030-01-01T00:00:00Z")
 

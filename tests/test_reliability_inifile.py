@@ -26,7 +26,7 @@ import tempfile
 
 import configparser
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from awsshell_setup import profiles, timeutil
@@ -36,7 +36,6 @@ from awsshell_setup.profiles import SESSION_KEYS, Credentials, SourceProfile
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
 
-SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 # --- what botocore reads ---------------------------------------------------------------------
 
@@ -237,7 +236,6 @@ def assert_removed(removed, text, facts):
 # --- properties, in memory ---------------------------------------------------------------------
 
 
-@settings(max_examples=1200, **SETTINGS)
 @given(credentials_files(mfa="any"), session_values())
 def test_write_twice_then_remove_keeps_every_byte_outside_the_session(generated, values):
     text, facts = generated
@@ -268,7 +266,6 @@ def test_write_twice_then_remove_keeps_every_byte_outside_the_session(generated,
     assert IniDocument(removed).without_section("mfa") == removed
 
 
-@settings(max_examples=500, **SETTINGS)
 @given(credentials_files(mfa="any"))
 def test_the_scanner_reads_what_configparser_reads(generated):
     """The cached path of `env` reads with the scanner alone (no configparser): whenever it
@@ -293,7 +290,6 @@ wild_lines = st.one_of(
 )
 
 
-@settings(max_examples=400, **SETTINGS)
 @given(st.lists(wild_lines, max_size=12), st.sampled_from(["\n", "\r\n"]), session_values())
 def test_odd_indentation_never_changes_another_profile(lines, newline, values):
     """Indented headers and keys: whatever awsmfa writes or removes, or refuses, no other
@@ -340,7 +336,6 @@ def credentials_on_disk(home, text, mode):
     return path
 
 
-@settings(max_examples=250, **SETTINGS)
 @given(credentials_files(mfa="any"), session_values(), st.sampled_from([0o600, 0o644, 0o640, 0o400]))
 def test_write_session_and_remove_session_on_disk(generated, values, mode):
     text, facts = generated
@@ -404,7 +399,6 @@ def unreadable_files(draw):
     return broken
 
 
-@settings(max_examples=250, **SETTINGS)
 @given(unreadable_files(), session_values())
 def test_files_the_aws_cli_cannot_read_are_refused_untouched(broken, values):
     FIGURES["unreadable files refused untouched"] += 1
@@ -420,7 +414,6 @@ def test_files_the_aws_cli_cannot_read_are_refused_untouched(broken, values):
         assert snapshot(path) == before and temporaries(os.path.dirname(path)) == []
 
 
-@settings(max_examples=150, **SETTINGS)
 @given(credentials_files(mfa=None), session_values(), st.sampled_from(["long-term", "handmade-session"]),
        st.sampled_from(["mfa", "mfa ", "MFA"]))
 def test_profiles_that_are_not_ours_are_never_overwritten_or_removed(generated, values, kind, spelling):

@@ -26,7 +26,7 @@ def configure(soak):
 
     common = dict(deadline=None, derandomize=False, print_blob=True,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                         HealthCheck.filter_too_much])
+                                         HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
     settings.register_profile("quick", max_examples=30, **common)
     settings.register_profile("ci", max_examples=400, **common)
     settings.register_profile("soak", max_examples=400 * SOAK_FACTOR, **common)
