@@ -21,6 +21,7 @@ from . import completer as completers
 from . import detect, fileio, loginshell, paths, rootpolicy, shells
 from .errors import Cancelled, FileProblem, UsageError
 from .inifile import split_lines
+from .paths import printable
 
 BEGIN = "# >>> awsmfa initialize >>>"
 END = "# <<< awsmfa initialize <<<"
@@ -64,7 +65,7 @@ def find_blocks(text, path):
     for number, line in enumerate(lines_of(text), 1):
         if is_marker(line, BEGIN):
             if opened is not None:
-                raise FileProblem(f"{_shown(path)}: line {opened[2]} opens an awsmfa block that line {number} opens again",
+                raise FileProblem(f"{printable(path)}: line {opened[2]} opens an awsmfa block that line {number} opens again",
                                   hint="fix the markers by hand; awsmfa changed nothing")
             opened = (offset, [], number, [])
         elif is_marker(line, END) and opened is not None:
@@ -75,14 +76,9 @@ def find_blocks(text, path):
             (opened[1] if line in NOTES else opened[3]).append(line)
         offset += len(line)
     if opened is not None:
-        raise FileProblem(f"{_shown(path)}: line {opened[2]} opens an awsmfa block ({BEGIN}) that never ends ({END})",
+        raise FileProblem(f"{printable(path)}: line {opened[2]} opens an awsmfa block ({BEGIN}) that never ends ({END})",
                           hint="fix the markers by hand; awsmfa changed nothing")
     return found
-
-
-def _shown(path):
-    """A path for a one-line message: control characters (a newline in a folder name) escaped."""
-    return path if path.isprintable() else repr(path)
 
 
 def block_text(body, notes=()):
@@ -157,7 +153,7 @@ class Change:
         return self.before != self.after
 
     def describe(self, environ):
-        where = _shown(paths.display(self.target.path, environ))
+        where = paths.display(self.target.path, environ)
         why = f" ({self.target.why})" if self.target.why else ""
         if not self.changed:
             return f"{where}: up to date{why}" if self.after is not None else ""
@@ -183,7 +179,7 @@ def desired(shell, target, before, completer_path, removing=False):
         if before is not None and not is_owned(before):
             if wanted:
                 raise FileProblem(
-                    f"{_shown(target.path)} exists and awsmfa did not write it (its first line is not '{OWNED_MARK}')",
+                    f"{printable(target.path)} exists and awsmfa did not write it (its first line is not '{OWNED_MARK}')",
                     hint="move it away, or pass --no-completion if it is your own aws completion"
                     if "completion" in target.sections else "move it away; awsmfa changed nothing")
             return before  # someone else's file: never touched
@@ -206,7 +202,7 @@ def _within_limit(text, path):
     """Never write what read_rc would then refuse: a block that takes a file past the limit
     would leave `status` and `uninstall` unable to read it."""
     if len(text.encode("utf-8")) > MAX_RC_BYTES:
-        raise FileProblem(f"{_shown(path)} would grow past {MAX_RC_BYTES // 2**20} MiB with awsmfa's block, "
+        raise FileProblem(f"{printable(path)} would grow past {MAX_RC_BYTES // 2**20} MiB with awsmfa's block, "
                           "and awsmfa refuses to read a startup file that big",
                           hint="make it smaller, or use --rc-file for another file; awsmfa changed nothing")
     return text
@@ -223,24 +219,24 @@ def read_rc(path):
     except FileNotFoundError:
         if not os.path.islink(path):
             return None  # removed meanwhile (a parallel uninstall): absent now
-        raise FileProblem(f"{_shown(path)} is a symlink to {_shown(os.readlink(path))}, which does not exist",
+        raise FileProblem(f"{printable(path)} is a symlink to {printable(os.readlink(path))}, which does not exist",
                           hint="create the target or remove the link; awsmfa changed nothing")
     except OSError as error:
-        raise FileProblem(f"cannot read {_shown(path)}: {error.strerror}", hint="awsmfa changed nothing")
+        raise FileProblem(f"cannot read {printable(path)}: {error.strerror}", hint="awsmfa changed nothing")
     if stat.S_ISDIR(info.st_mode):
-        raise FileProblem(f"{_shown(path)} is a folder, not a file", hint="awsmfa changed nothing")
+        raise FileProblem(f"{printable(path)} is a folder, not a file", hint="awsmfa changed nothing")
     if not stat.S_ISREG(info.st_mode):
-        raise FileProblem(f"{_shown(path)} is not a regular file (a FIFO, socket or device)",
+        raise FileProblem(f"{printable(path)} is not a regular file (a FIFO, socket or device)",
                           hint="awsmfa read nothing from it and changed nothing")
     if info.st_size > MAX_RC_BYTES:
-        raise FileProblem(f"{_shown(path)} is over {MAX_RC_BYTES // 2**20} MiB, too big for a shell startup file",
+        raise FileProblem(f"{printable(path)} is over {MAX_RC_BYTES // 2**20} MiB, too big for a shell startup file",
                           hint="awsmfa read no further and changed nothing")
     try:
         return fileio.read_text(path, missing_ok=False)
     except FileProblem as error:
         if not os.path.lexists(path):
             return None  # removed meanwhile
-        message = error.message.replace(path, _shown(path))
+        message = error.message.replace(path, printable(path))
         raise FileProblem(message, hint=error.hint or (None if "changed nothing" in message else "awsmfa changed nothing"))
 
 
@@ -314,7 +310,7 @@ def _remove_if_empty(folder):
 
 
 def unified_diff(change, environ):
-    where = _shown(paths.display(change.target.path, environ))
+    where = paths.display(change.target.path, environ)
     old = list(lines_of(change.before or ""))
     new = list(lines_of(change.after or ""))
     lines = difflib.unified_diff(old, new, "/dev/null" if change.before is None else f"a/{where}",
@@ -338,7 +334,7 @@ def check_completer_option(given):
     """--completer: a path that can go into a startup file, where a line break would end the
     comment and the command that hold it."""
     if given is not None and ("\n" in given or "\r" in given or not given.strip()):
-        raise UsageError(f"--completer {_shown(given)}: " + ("a path with a line break cannot go into a shell "
+        raise UsageError(f"--completer {printable(given)}: " + ("a path with a line break cannot go into a shell "
                                                             "startup file" if given.strip() else "empty path"))
 
 
@@ -349,13 +345,13 @@ def choose_completer(environ, home, given=None, enabled=True):
         check_completer_option(given)
         found = completers.given(given, environ)
         if found.answers:
-            return Completion(found.path, f"aws completion: {_shown(found.path)} ({_shown(found.how)}; it answers)")
-        return Completion(found.path, f"aws completion: {_shown(found.path)} does not answer now "
-                                      f"({_shown(found.problem)}); written as you asked", problem=True)
+            return Completion(found.path, f"aws completion: {printable(found.path)} ({printable(found.how)}; it answers)")
+        return Completion(found.path, f"aws completion: {printable(found.path)} does not answer now "
+                                      f"({printable(found.problem)}); written as you asked", problem=True)
     found, failed = completers.find(environ, home)
     if found:
-        return Completion(found.path, f"aws completion: {_shown(found.path)} ({_shown(found.how)}; it answers)")
-    tried = _shown("; ".join(f"{item.path}: {item.problem}" for item in failed))
+        return Completion(found.path, f"aws completion: {printable(found.path)} ({printable(found.how)}; it answers)")
+    tried = printable("; ".join(f"{item.path}: {item.problem}" for item in failed))
     return Completion(None, "aws completion: no working aws_completer found (looked in "
                       + completers.looked_in(home) + (f"; {tried}" if tried else "")
                       + "); the mfa function is set up without it: install the AWS CLI, then run "
@@ -477,7 +473,7 @@ def check_clash(shell, changes, acct, rc_file=None):
             number, line = clash
             shown = line.strip()
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            raise FileProblem(f"{_shown(paths.display(path, acct.environ))} line {number} defines mfa already ({shown}), "
+            raise FileProblem(f"{paths.display(path, acct.environ)} line {number} defines mfa already ({shown}), "
                               "which would clash with awsmfa's mfa",
                               hint="rename or remove yours, then run `awsmfa install` again; awsmfa changed nothing")
 
@@ -508,23 +504,23 @@ def _writable_problem(path):
     folder = os.path.dirname(real)
     while not os.path.isdir(folder):
         if os.path.lexists(folder):
-            return FileProblem(f"cannot write {_shown(path)}: {_shown(folder)} is not a folder",
+            return FileProblem(f"cannot write {printable(path)}: {printable(folder)} is not a folder",
                                hint="awsmfa changed nothing")
         folder = os.path.dirname(folder)
     effective = os.access in os.supports_effective_ids
     if not os.access(folder, os.W_OK | os.X_OK, effective_ids=effective):
-        return FileProblem(f"cannot write {_shown(path)}: folder {_shown(folder)} is not writable (read-only?)",
+        return FileProblem(f"cannot write {printable(path)}: folder {printable(folder)} is not writable (read-only?)",
                            hint="awsmfa changed nothing")
     if folder == os.path.dirname(real) and not os.access(folder, os.R_OK, effective_ids=effective):
         # The lock is taken on the folder, which must be opened for reading.
-        return FileProblem(f"cannot write {_shown(path)}: folder {_shown(folder)} is not readable, and awsmfa "
+        return FileProblem(f"cannot write {printable(path)}: folder {printable(folder)} is not readable, and awsmfa "
                            "locks it while it writes", hint="awsmfa changed nothing")
     if os.path.exists(real) and not os.access(real, os.W_OK, effective_ids=effective):
         try:
             mode = f" (mode {stat.S_IMODE(os.stat(real).st_mode):04o})"
         except OSError:
             mode = ""
-        return FileProblem(f"{_shown(path)} is read-only{mode}",
+        return FileProblem(f"{printable(path)} is read-only{mode}",
                            hint="make it writable to let awsmfa edit it; awsmfa changed nothing")
     return None
 

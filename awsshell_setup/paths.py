@@ -48,10 +48,16 @@ def config_file(environ):
     return _expand(environ.get("AWS_CONFIG_FILE") or "~/.aws/config", environ)
 
 
+def printable(path):
+    """A path (or a text holding paths) for a one-line message: as it is when every character
+    prints, else Python's quoted form, where a newline in a folder name shows as \\n and
+    cannot end the message or start a forged line. The one place a path is escaped for display."""
+    return path if path.isprintable() else repr(path)
+
+
 def display(path, environ):
-    """A path as the user would type it: ~ for the home folder; control characters escaped, so
-    a message naming it stays one line."""
+    """A path as the user would type it: ~ for the home folder; escaped as printable() does."""
     home = home_dir(environ)
     if home and home != "/" and (path == home or path.startswith(home.rstrip("/") + "/")):
         path = "~" + path[len(home.rstrip("/")):]
-    return path if path.isprintable() else repr(path)
+    return printable(path)

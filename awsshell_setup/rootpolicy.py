@@ -19,6 +19,7 @@ import os
 import stat
 
 from .errors import UsageError
+from .paths import printable
 
 _MAX_LINKS = 40  # as the kernel's ELOOP limit
 
@@ -103,8 +104,8 @@ def check_not_anothers(path):
     for each, info in _on_the_way(path):
         if info.st_uid != 0:
             name = owner_name(info.st_uid)
-            shown = each if each.isprintable() else repr(each)
-            lead = "" if os.path.normpath(each) == os.path.normpath(path) else f"{path if path.isprintable() else repr(path)}: "
+            shown = printable(each)
+            lead = "" if os.path.normpath(each) == os.path.normpath(path) else f"{printable(path)}: "
             if name.startswith("uid "):
                 raise UsageError(f"{lead}{shown} belongs to {name}, an account with no name; as root, awsmfa does "
                                  "not work on another account's files (run it as that account)")

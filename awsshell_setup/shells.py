@@ -162,9 +162,9 @@ class Shell:
         too, where this shell's code would stop sh (shells that can wrap it say how)."""
         if self.NOT_FOR_SH_FILES and read_by_sh(path):
             from .errors import UsageError
+            from .paths import printable
 
-            shown = path if path.isprintable() else repr(path)
-            raise UsageError(f"--rc-file {shown}: sh and dash read that file and would stop at {self.name} code, "
+            raise UsageError(f"--rc-file {printable(path)}: sh and dash read that file and would stop at {self.name} code, "
                              + self.NOT_FOR_SH_FILES)
         return Target(path, self.sections(completion), why="--rc-file")
 
