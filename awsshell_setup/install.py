@@ -3,11 +3,7 @@
 Every change is planned first, from the files as they are: an unreadable file, a block without
 its end marker, a fish file someone else wrote: all are refused before anything is written.
 Each write then re-reads its file under the lock and applies the same pure transformation, so
-a parallel edit is not lost.
-
-Byte-exact uninstall (issue 3): install appends the block right after the last line; when the
-file did not end with a newline, or did not exist, the block carries a note saying so and
-uninstall takes that newline back, or deletes the file. Nothing else is added outside the block.
+a parallel edit is not lost. The format of blocks and owned files is rcfile.py's.
 """
 import contextlib
 import dataclasses
@@ -18,126 +14,13 @@ import stat
 import time
 
 from . import completer as completers
-from . import detect, fileio, loginshell, paths, rootpolicy, shells
+from . import detect, fileio, loginshell, paths, rcfile, rootpolicy, shells
 from .errors import Cancelled, FileProblem, UsageError
-from .inifile import split_lines
 from .paths import printable
 
-BEGIN = "# >>> awsmfa initialize >>>"
-END = "# <<< awsmfa initialize <<<"
-# First line of a file awsmfa owns whole (fish); a file without it is never overwritten.
-OWNED_MARK = "# awsmfa: managed file"
-OWNED_HEADER = (OWNED_MARK + ": `awsmfa install` rewrites it and `awsmfa uninstall` deletes it;"
-                " delete this line to make it yours.\n")
-CREATED_NOTE = "# (awsmfa created this file: uninstall deletes it if nothing else is left)\n"
-NEWLINE_NOTE = "# (awsmfa ended the line above with a newline: uninstall takes it back)\n"
-NOTES = (CREATED_NOTE, NEWLINE_NOTE)
-
-
-# --- marker blocks --------------------------------------------------------------------------
-
-@dataclasses.dataclass
-class Block:
-    start: int   # offset of the BEGIN line
-    stop: int    # offset just after the END line (and its newline)
-    notes: list
-    body: str    # between the markers, notes left out
-
-
-def lines_of(text):
-    """The lines of `text` with their endings, as a shell reads them: only "\\n" ends a line.
-    (str.splitlines also breaks at form feed, \\x1c-\\x1e, NEL and U+2028/9, which a shell
-    keeps inside the line: a marker after one of them is not a marker to the shell, and
-    taking it for one would swallow the user's lines up to the next marker.) The credentials
-    editor splits the same way, for its own reasons: one function for both."""
-    return split_lines(text)
-
-
-def is_marker(line, marker):
-    """A marker line: the marker alone, give or take spaces, tabs and a CR (CRLF files)."""
-    return line.rstrip("\n").strip(" \t\r") == marker
-
-
-def find_blocks(text, path):
-    """Every marker block in `text`, in order. A BEGIN without END, or a BEGIN inside a block,
-    is refused; an END with no block open is the user's text."""
-    found, offset, opened = [], 0, None
-    for number, line in enumerate(lines_of(text), 1):
-        if is_marker(line, BEGIN):
-            if opened is not None:
-                raise FileProblem(f"{printable(path)}: line {opened[2]} opens an awsmfa block that line {number} opens again",
-                                  hint="fix the markers by hand; awsmfa changed nothing")
-            opened = (offset, [], number, [])
-        elif is_marker(line, END) and opened is not None:
-            start, notes, _, body = opened
-            found.append(Block(start, offset + len(line), notes, "".join(body)))
-            opened = None
-        elif opened is not None:
-            (opened[1] if line in NOTES else opened[3]).append(line)
-        offset += len(line)
-    if opened is not None:
-        raise FileProblem(f"{printable(path)}: line {opened[2]} opens an awsmfa block ({BEGIN}) that never ends ({END})",
-                          hint="fix the markers by hand; awsmfa changed nothing")
-    return found
-
-
-def block_text(body, notes=()):
-    return BEGIN + "\n" + "".join(notes) + body + END + "\n"
-
-
-def with_block(text, body, path, existed=True):
-    """`text` with our block holding `body`: replaced in place (notes kept), or appended after
-    the last line. Further copies (init output appended twice) go as uninstall takes them."""
-    blocks = find_blocks(text, path)
-    if blocks:
-        first = blocks[0]
-        rest, _ = without_blocks(text[first.stop:], path)
-        notes = list(first.notes)
-        if any(CREATED_NOTE in block.notes for block in blocks[1:]) and CREATED_NOTE not in notes:
-            notes.append(CREATED_NOTE)
-        return text[:first.start] + block_text(body, notes) + rest
-    if not existed:
-        return block_text(body, [CREATED_NOTE])
-    if text and not text.endswith("\n"):
-        return text + "\n" + block_text(body, [NEWLINE_NOTE])
-    return text + block_text(body)
-
-
-def without_blocks(text, path):
-    """(`text` without our blocks, and whether the file is then ours to delete)."""
-    blocks = find_blocks(text, path)
-    created = False
-    for block in reversed(blocks):
-        before, after = text[:block.start], text[block.stop:]
-        if NEWLINE_NOTE in block.notes and before.endswith("\n") and not after:
-            before = before[:-1]
-        created = created or CREATED_NOTE in block.notes
-        text = before + after
-    return text, (created and text == "")
-
-
-def user_lines(text):
-    """(line number, line) of each line outside our blocks: what the user wrote. Tolerant
-    (never refuses): for looking at the user's text, not for editing it."""
-    inside = False
-    for number, line in enumerate(lines_of(text), 1):
-        if is_marker(line, BEGIN):
-            inside = True
-        elif inside and is_marker(line, END):
-            inside = False
-        elif not inside:
-            yield number, line
-
-
-def outside_blocks(text):
-    return "".join(line for _, line in user_lines(text))
-
-
-def is_owned(text):
-    """The header line awsmfa writes, or an older one: the mark, then ':' or the line's end.
-    ('# awsmfa: managed files of mine' is someone else's line.)"""
-    return text.startswith(OWNED_MARK) and text[len(OWNED_MARK):len(OWNED_MARK) + 1] in ("", ":", "\n", "\r")
-
+# Kept importable from here while status.py (and tests/test_status*.py) still take them from
+# install rather than from rcfile, their home.
+from .rcfile import OWNED_HEADER, OWNED_MARK, block_text, find_blocks, is_owned, read_rc  # noqa: F401
 
 # --- plans ----------------------------------------------------------------------------------
 
@@ -163,8 +46,8 @@ class Change:
             return f"create {where}{why}"
         if self.target.owned:
             return f"rewrite {where}{why}"
-        had = bool(find_blocks(self.before, self.target.path))
-        has = bool(find_blocks(self.after, self.target.path))
+        had = bool(rcfile.find_blocks(self.before, self.target.path))
+        has = bool(rcfile.find_blocks(self.after, self.target.path))
         if had and has:
             return f"update the block in {where}{why}"
         if has:
@@ -176,75 +59,30 @@ def desired(shell, target, before, completer_path, removing=False):
     """What the file should hold (None: no file), from what it holds now (None: absent)."""
     wanted = bool(target.sections) and not removing
     if target.owned:
-        if before is not None and not is_owned(before):
+        if before is not None and not rcfile.is_owned(before):
             if wanted:
                 raise FileProblem(
-                    f"{printable(target.path)} exists and awsmfa did not write it (its first line is not '{OWNED_MARK}')",
+                    f"{printable(target.path)} exists and awsmfa did not write it "
+                    f"(its first line is not '{rcfile.OWNED_MARK}')",
                     hint="move it away, or pass --no-completion if it is your own aws completion"
                     if "completion" in target.sections else "move it away; awsmfa changed nothing")
             return before  # someone else's file: never touched
-        return OWNED_HEADER + shell.render(target.sections, completer_path) if wanted else None
+        return rcfile.OWNED_HEADER + shell.render(target.sections, completer_path) if wanted else None
     if wanted:
         body = shell.render(target.sections, completer_path, wrap=target.wrap)
-        return _within_limit(with_block(before or "", body, target.path, existed=before is not None), target.path)
+        after = rcfile.with_block(before or "", body, target.path, existed=before is not None)
+        return rcfile.check_size(after, target.path)
     if before is None:
         return None
-    text, delete = without_blocks(before, target.path)
+    text, delete = rcfile.without_blocks(before, target.path)
     return None if delete else text
-
-
-# A real rc file is a few KB (oh-my-zsh's template is 4 KB); past this something is wrong, and
-# reading on would cost memory for nothing.
-MAX_RC_BYTES = 2 * 2**20
-
-
-def _within_limit(text, path):
-    """Never write what read_rc would then refuse: a block that takes a file past the limit
-    would leave `status` and `uninstall` unable to read it."""
-    if len(text.encode("utf-8")) > MAX_RC_BYTES:
-        raise FileProblem(f"{printable(path)} would grow past {MAX_RC_BYTES // 2**20} MiB with awsmfa's block, "
-                          "and awsmfa refuses to read a startup file that big",
-                          hint="make it smaller, or use --rc-file for another file; awsmfa changed nothing")
-    return text
-
-
-def read_rc(path):
-    """The file's text, or None when there is no file. Whatever cannot be an rc file we may
-    edit (a dangling symlink, a folder, a FIFO or device, not UTF-8, huge, unreadable) is
-    refused here, before anything is written, with one line that names it."""
-    if not os.path.lexists(path):
-        return None
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        if not os.path.islink(path):
-            return None  # removed meanwhile (a parallel uninstall): absent now
-        raise FileProblem(f"{printable(path)} is a symlink to {printable(os.readlink(path))}, which does not exist",
-                          hint="create the target or remove the link; awsmfa changed nothing")
-    except OSError as error:
-        raise FileProblem(f"cannot read {printable(path)}: {error.strerror}", hint="awsmfa changed nothing")
-    if stat.S_ISDIR(info.st_mode):
-        raise FileProblem(f"{printable(path)} is a folder, not a file", hint="awsmfa changed nothing")
-    if not stat.S_ISREG(info.st_mode):
-        raise FileProblem(f"{printable(path)} is not a regular file (a FIFO, socket or device)",
-                          hint="awsmfa read nothing from it and changed nothing")
-    if info.st_size > MAX_RC_BYTES:
-        raise FileProblem(f"{printable(path)} is over {MAX_RC_BYTES // 2**20} MiB, too big for a shell startup file",
-                          hint="awsmfa read no further and changed nothing")
-    try:
-        return fileio.read_text(path, missing_ok=False)
-    except FileProblem as error:
-        if not os.path.lexists(path):
-            return None  # removed meanwhile
-        message = error.message.replace(path, printable(path))
-        raise FileProblem(message, hint=error.hint or (None if "changed nothing" in message else "awsmfa changed nothing"))
 
 
 def plan(shell, targets, completer_path, removing=False):
     changes = []
     for target in targets:
         rootpolicy.check_not_anothers(target.path)
-        before = read_rc(target.path)
+        before = rcfile.read_rc(target.path)
         changes.append(Change(shell, target, before, desired(shell, target, before, completer_path, removing)))
     return changes
 
@@ -288,7 +126,7 @@ def _locked(target, create=False, timeout=fileio.LOCK_TIMEOUT_SECONDS):
 def _write_under_lock(change, completer_path, removing):
     # Re-read under the lock; the transformation is pure, so a parallel edit survives.
     path = change.target.path
-    before = read_rc(path)
+    before = rcfile.read_rc(path)
     after = desired(change.shell, change.target, before, completer_path, removing)
     if after == before:
         return
@@ -311,8 +149,8 @@ def _remove_if_empty(folder):
 
 def unified_diff(change, environ):
     where = paths.display(change.target.path, environ)
-    old = list(lines_of(change.before or ""))
-    new = list(lines_of(change.after or ""))
+    old = list(rcfile.lines_of(change.before or ""))
+    new = list(rcfile.lines_of(change.after or ""))
     lines = difflib.unified_diff(old, new, "/dev/null" if change.before is None else f"a/{where}",
                                  "/dev/null" if change.after is None else f"b/{where}")
     out = []
@@ -464,7 +302,7 @@ def check_clash(shell, changes, acct, rc_file=None):
     if not rc_file:
         for path in shell.clash_files(acct.home, acct.environ):
             try:
-                found.append((path, read_rc(path)))
+                found.append((path, rcfile.read_rc(path)))
             except FileProblem:
                 continue  # a file we do not edit: its trouble is not ours to report
     for path, text in found:
@@ -591,4 +429,4 @@ def init(shell_name, environ=None, completer=None, completion=True, say=print):
     comp = choose_completer(environ, paths.home_dir(environ), completer, completion)
     if comp.problem:
         say(comp.message)
-    return block_text(shell.render(shell.sections(comp.path is not None), comp.path))
+    return rcfile.block_text(shell.render(shell.sections(comp.path is not None), comp.path))

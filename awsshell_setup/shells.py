@@ -141,11 +141,11 @@ class Shell:
         config already defines."""
         import re
 
-        from . import install
+        from . import rcfile
 
         if not self.OWN_MFA:
             return None
-        for number, line in install.user_lines(text):
+        for number, line in rcfile.user_lines(text):
             if re.search(self.OWN_MFA, _uncommented(line)):
                 return number, line.rstrip("\r\n")
         return None
@@ -209,9 +209,9 @@ def _sources_bashrc(text):
     """True when a line of the user's (not a comment, not inside our block) sources ~/.bashrc."""
     import re
 
-    from . import install  # our block is not the user's text: a completer path in it must not count
+    from . import rcfile  # our block is not the user's text: a completer path in it must not count
 
-    return any(re.search(_SOURCES_BASHRC, line) for _, line in install.user_lines(text)
+    return any(re.search(_SOURCES_BASHRC, line) for _, line in rcfile.user_lines(text)
                if not line.lstrip(" \t").startswith("#"))
 
 
@@ -255,7 +255,7 @@ class Bash(_BourneLike):
         return super().rc_file_target(path, completion)
 
     def targets(self, home, environ, completion=True, probe=True):
-        from . import install
+        from . import rcfile
 
         sections = self.sections(completion)
         rc = os.path.join(home, ".bashrc")
@@ -268,7 +268,7 @@ class Bash(_BourneLike):
             path = os.path.join(home, name)
             if path != login:
                 result.append(Target(path))  # only to clear a block left there by an older layout
-            elif found and _sources_bashrc(install.read_rc(path) or ""):
+            elif found and _sources_bashrc(rcfile.read_rc(path) or ""):
                 result.append(Target(path, why="login bash: it sources ~/.bashrc"))
             elif path.endswith(".profile"):
                 # sh/dash read ~/.profile too: the bash code goes in a string only bash evals.
@@ -324,14 +324,14 @@ def _holds_a_block(path):
     """True when the file has an awsmfa marker line. A file that cannot be read counts as
     without one (as before it was looked at); a block that is open but never closed counts,
     so install and status report it rather than set fish up elsewhere."""
-    from . import install
+    from . import rcfile
     from .errors import AwsmfaError
 
     try:
-        text = install.read_rc(path)
+        text = rcfile.read_rc(path)
     except AwsmfaError:
         return False
-    return text is not None and any(install.is_marker(line, install.BEGIN) for line in install.lines_of(text))
+    return text is not None and rcfile.has_block_start(text)
 
 
 def _fish_quote(text):

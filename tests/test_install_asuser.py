@@ -25,7 +25,7 @@ import pexpect
 import pytest
 
 import awsshell_setup
-from awsshell_setup import install
+from awsshell_setup import rcfile
 
 from accounts import account, owner_of, root_owned_folder  # noqa: F401 (fixture)
 from shellkit import awsmfa, base_env, fake_completer, new_home, snapshot
@@ -66,7 +66,7 @@ def test_files_for_an_account_are_created_by_that_account(account, root_env, sha
                 ".config/fish/completions", ".config/fish/completions/aws.fish"):
         info = os.stat(account.path(rel))
         assert (info.st_uid, info.st_gid) == (account.uid, account.gid), rel
-    assert install.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()
+    assert rcfile.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()
     # A link from the account's home to a file of root's: the account cannot write there.
     secret = pathlib.Path(root_owned_folder(account, "roots")) / "zshrc"
     secret.write_text("root's\n")
@@ -118,7 +118,7 @@ def test_awsmfa_missing_from_the_accounts_path_is_one_warning(account, root_env,
                     env=root_env)
     warnings = [line for line in result.stderr.splitlines() if "awsmfa is not on PATH" in line]
     assert len(warnings) == 1 and "login bash" in warnings[0] and "pipx" in warnings[0], result.stderr
-    assert install.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()  # written all the same
+    assert rcfile.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()  # written all the same
     # Once the account's login shell finds it, no warning.
     account.write("tools/awsmfa", "#!/bin/sh\n", mode=0o755)
     with open(account.path(".profile"), "a") as handle:
@@ -148,7 +148,7 @@ def test_works_when_the_package_is_where_the_account_cannot_read_it(account, sha
                                env=env, capture_output=True, text=True, cwd=private)
         assert check.stdout.startswith(private)  # the copy ran, not the worktree's package
         for rel in (".bashrc", ".zshrc", ".config/fish/functions/mfa.fish"):
-            assert install.BEGIN in pathlib.Path(account.path(rel)).read_text() or rel.endswith(".fish")
+            assert rcfile.BEGIN in pathlib.Path(account.path(rel)).read_text() or rel.endswith(".fish")
             assert owner_of(account.path(rel)) == account.uid
         status = subprocess.run(argv[:3] + ["status", "--user", account.name], env=env, capture_output=True,
                                 text=True, timeout=120, cwd=private, stdin=subprocess.DEVNULL)

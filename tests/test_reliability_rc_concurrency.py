@@ -24,7 +24,7 @@ import subprocess
 import threading
 import time
 
-from awsshell_setup import detect, fileio, install
+from awsshell_setup import detect, fileio, install, rcfile
 
 from shellkit import BIN, SKEL_BASHRC, base_env, fake_completer
 from test_reliability_rc_props import model_blocks, model_outside  # the tests' own reading of markers
@@ -178,7 +178,7 @@ def final_checks(home, originals, appended, blocks_expected):
         assert present == bool(blocks_expected), rel
         if present:
             with open(os.path.join(fish, rel)) as handle:
-                assert install.is_owned(handle.read())
+                assert rcfile.is_owned(handle.read())
     leftovers = [name for folder, _, names in os.walk(home) for name in names if name.endswith(fileio.TEMP_SUFFIX)]
     assert not leftovers, leftovers
     return losses

@@ -39,7 +39,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from awsshell_setup import completer as completers
-from awsshell_setup import detect, install, shells
+from awsshell_setup import detect, install, rcfile, shells
 from awsshell_setup.errors import FileProblem
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
@@ -47,7 +47,7 @@ SCALE = 10 if os.environ.get("AWSMFA_SOAK") == "1" else 1
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                                       HealthCheck.data_too_large])
 
-BEGIN, END = install.BEGIN, install.END
+BEGIN, END = rcfile.BEGIN, rcfile.END
 # str.splitlines() ends a line at each of these; bash, zsh, fish and sh only at "\n".
 PY_ONLY_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 BASH, ZSH, FISH = shells.by_name("bash"), shells.by_name("zsh"), shells.by_name("fish")
@@ -216,7 +216,7 @@ def expected_body(shell, target, completer):
 
 
 def block_lines_without_notes(inner):
-    return "".join(line for line in inner if line not in install.NOTES)
+    return "".join(line for line in inner if line not in rcfile.NOTES)
 
 
 def check_install_round_trip(kind, before, user, completer, other_completer, prefix=None, suffix=""):
@@ -231,12 +231,12 @@ def check_install_round_trip(kind, before, user, completer, other_completer, pre
     old = model_blocks(before or "")
     outside = model_outside(after)
     if before is None:
-        assert outside == "" and install.CREATED_NOTE in inner
+        assert outside == "" and rcfile.CREATED_NOTE in inner
     elif not old:
         # Appended after the last line, which gets its newline if it had none.
         added = "\n" if before and not before.endswith("\n") else ""
         assert after[:start] == before + added and after[stop:] == "" and outside == before + added
-        assert (install.NEWLINE_NOTE in inner) == bool(added)
+        assert (rcfile.NEWLINE_NOTE in inner) == bool(added)
     else:
         # In place of the first old block; the others dropped; the user's bytes all kept.
         assert after[:start] == before[:old[0][0]]
@@ -299,8 +299,8 @@ def test_a_block_that_never_ends_or_opens_twice_is_refused(kind, text, completer
     FIGURES["rc files with an open or doubled block: refused by install and uninstall"] += 1
 
 
-HEADER_LOOKALIKES = [install.OWNED_MARK + " by me, not awsmfa", install.OWNED_MARK + "s", " " + install.OWNED_MARK,
-                     "\ufeff" + install.OWNED_MARK, "#" + install.OWNED_MARK[2:], install.OWNED_MARK.upper(),
+HEADER_LOOKALIKES = [rcfile.OWNED_MARK + " by me, not awsmfa", rcfile.OWNED_MARK + "s", " " + rcfile.OWNED_MARK,
+                     "\ufeff" + rcfile.OWNED_MARK, "#" + rcfile.OWNED_MARK[2:], rcfile.OWNED_MARK.upper(),
                      "# awsmfa install wrote this once", "function mfa", ""]
 
 
@@ -313,8 +313,8 @@ def fish_files(draw, theirs=2):
         return None, False
     body = "".join(line + draw(endings) for line in draw(st.lists(user_line, max_size=4)))
     if choice == "ours":
-        head = draw(st.sampled_from([install.OWNED_HEADER, install.OWNED_MARK + "\n", install.OWNED_MARK + "\r\n",
-                                     install.OWNED_MARK + ": an older header\n", install.OWNED_MARK]))
+        head = draw(st.sampled_from([rcfile.OWNED_HEADER, rcfile.OWNED_MARK + "\n", rcfile.OWNED_MARK + "\r\n",
+                                     rcfile.OWNED_MARK + ": an older header\n", rcfile.OWNED_MARK]))
         return head + (body if head.endswith("\n") else ""), True
     first = draw(st.one_of(st.sampled_from(HEADER_LOOKALIKES), user_line))
     return first + draw(st.sampled_from(["\n", "\r\n", ""])) + body, False
@@ -335,7 +335,7 @@ def test_fish_files_without_the_header_are_never_overwritten(found, section, com
         FIGURES["fish files not ours: refused, never overwritten nor deleted"] += 1
     else:
         after = install.desired(FISH, target, text, completer)
-        assert after == install.OWNED_HEADER + FISH.render((section,), completer)
+        assert after == rcfile.OWNED_HEADER + FISH.render((section,), completer)
         assert install.desired(FISH, target, after, completer) == after
         assert install.desired(FISH, shells.Target(target.path, owned=True), after, None, removing=True) is None
         FIGURES["fish files absent or ours: written, again unchanged, removed"] += 1
@@ -498,7 +498,7 @@ def check_installed(home, case, installed):
             # Nothing of ours belongs there: a block an older layout left is removed.
             assert text == (user if model_blocks(joined(layout[rel])) else joined(layout[rel])), rel
     if not login:
-        assert install.CREATED_NOTE in installed[".bash_profile"][0].decode()
+        assert rcfile.CREATED_NOTE in installed[".bash_profile"][0].decode()
     if login and ".bash_profile" not in layout:
         assert ".bash_profile" not in installed  # never one shadowing ~/.profile or ~/.bash_login
     zshrc = os.path.join(case["zdotdir"], ".zshrc") if case["zdotdir"] else ".zshrc"
@@ -507,7 +507,7 @@ def check_installed(home, case, installed):
         path = case["fish_folder"] + "/" + rel
         theirs = path in case["fish"] and not case["fish"][path][1]
         if section:
-            assert installed[path][0].decode().startswith(install.OWNED_HEADER)
+            assert installed[path][0].decode().startswith(rcfile.OWNED_HEADER)
         elif theirs:
             assert installed[path][0].decode() == case["fish"][path][0]  # left alone
         else:

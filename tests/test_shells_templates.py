@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from awsshell_setup import install, shells
+from awsshell_setup import rcfile, shells
 
 from shellkit import DRIVERS, base_env, require_shell
 
@@ -85,7 +85,7 @@ def kit(tmp_path):
 def _render(shell_name, case, kit):
     shell = shells.by_name(shell_name)
     sections, completer, wrap = CASES[case](shell, kit.completer)
-    text = install.block_text(shell.render(sections, completer, wrap=wrap))
+    text = rcfile.block_text(shell.render(sections, completer, wrap=wrap))
     path = kit.tmp / f"rendered.{shell_name}"
     path.write_text(text)
     return shell, path, text
@@ -236,7 +236,7 @@ def test_profile_wrapping_is_plain_sh(kit):
     require_shell("bash")
     shell, path, text = _render("bash", "full", kit)
     wrapped = kit.tmp / "profile"
-    wrapped.write_text(install.block_text(shell.render(shell.sections(True), kit.completer, wrap="profile")))
+    wrapped.write_text(rcfile.block_text(shell.render(shell.sections(True), kit.completer, wrap="profile")))
     # /bin/sh: dash on Debian and Ubuntu, bash in POSIX mode on Amazon Linux and macOS.
     for argv in (["sh", "-n", str(wrapped)], ["sh", "-e", "-u", "-c", '. "$1"; command -v mfa || echo no-mfa', "sh",
                                               str(wrapped)]):
