@@ -1,9 +1,10 @@
 """Whose account and which shells install, uninstall and status work on, and how we know.
 
-Shell detection (DESIGN.md section 4): --shell, then shellingham when it names bash, zsh or fish,
-then $SHELL, then the passwd entry. It cannot be trusted without a terminal (cloud-init, a
-dotfile bootstrap piped to sh) nor under sudo (shellingham reports the caller's shell), nor
-for another account (--user): there it refuses and asks for --shell rather than guess.
+Which shell, without --shell: the shell awsmfa runs under when it is bash, zsh or fish (found
+as `env` finds it: shells.running_shell_name), then $SHELL, then the login shell of the passwd
+entry. That cannot be trusted without a terminal (cloud-init, a dotfile bootstrap piped to sh)
+nor under sudo (the process tree holds the caller's shell), nor for another account (--user):
+there it refuses and asks for --shell rather than guess.
 """
 import dataclasses
 import os
@@ -12,7 +13,6 @@ import pwd
 from . import rootpolicy, shells
 from .errors import FileProblem, UsageError
 
-SHELL_CHOICES = shells.SUPPORTED + ("all",)
 NAME_IT = "name it with --shell bash|zsh|fish (repeatable, or --shell all)"
 
 
@@ -25,6 +25,7 @@ class Account:
     gid: int
     environ: dict       # what locates its files: HOME, ZDOTDIR, XDG_CONFIG_HOME, PATH
     note: str = ""      # said to the user
+    login_shell: str = ""  # from the passwd entry: the last clue to the shell to set up
 
 
 def account(environ, getpwuid=pwd.getpwuid, euid=None):
@@ -56,7 +57,7 @@ def account(environ, getpwuid=pwd.getpwuid, euid=None):
         rootpolicy.check_not_anothers(home)
         note = (note + "; " if note else "") + (f"as root: setting up root's own account (home {home}); "
                                                 "--user NAME sets up another account")
-    return Account(me.pw_name, home, euid, me.pw_gid, dict(environ, HOME=home), note=note)
+    return Account(me.pw_name, home, euid, me.pw_gid, dict(environ, HOME=home), note=note, login_shell=me.pw_shell)
 
 
 def named_shells(names):
@@ -70,21 +71,16 @@ def running_shell(environ, acct, is_tty=None):
     is_tty = os.isatty(0) if is_tty is None else is_tty
     if not is_tty:
         raise UsageError(f"no terminal to detect your shell from (cloud-init, scripts): {NAME_IT}")
-    if os.geteuid() == 0 and environ.get("SUDO_USER") not in (None, "", "root"):
+    if acct.uid == 0 and environ.get("SUDO_USER") not in (None, "", "root"):
         raise UsageError(f"under sudo the detected shell would be {environ['SUDO_USER']}'s, not root's: {NAME_IT}")
-    seen = []
-    name = shells.shellingham_name()
-    if shells.known_name(name):
-        return shells.by_name(shells.known_name(name)), f"detected: awsmfa runs under {shells.known_name(name)}"
-    seen.append(name)
-    if shells.known_name(environ.get("SHELL")):
-        return shells.by_name(shells.known_name(environ["SHELL"])), f"from $SHELL={environ['SHELL']}"
-    seen.append(environ.get("SHELL"))
-    login_shell = pwd.getpwuid(os.geteuid()).pw_shell
-    if shells.known_name(login_shell):
-        return shells.by_name(shells.known_name(login_shell)), f"from your login shell {login_shell} (passwd)"
-    seen.append(login_shell)
-    shown = next((os.path.basename(name) for name in seen if name), "unknown")
+    clues = ((shells.running_shell_name(), "detected: awsmfa runs under {shell}"),
+             (environ.get("SHELL"), "from $SHELL={name}"),
+             (acct.login_shell, "from your login shell {name} (passwd)"))
+    for name, how in clues:
+        shell = shells.known_name(name)
+        if shell:
+            return shells.by_name(shell), how.format(shell=shell, name=name)
+    shown = next((os.path.basename(name) for name, _ in clues if name), "unknown")
     raise UsageError(f"your shell is {shown}, which awsmfa does not set up: {NAME_IT}")
 
 

@@ -434,11 +434,12 @@ def busybox_applet_shell(argv):
 
 
 def _parent_process_shell():
-    """The parent's shell from /proc (Linux): 'bash', 'zsh', 'fish', 'sh', or None when the
-    parent is no shell we know. In `eval "$(awsmfa env)"` the parent is the shell that evaluates
-    the output, so it decides the syntax, whatever $SHELL says (`sh -c` under a fish login).
-    One read here spares `env` shellingham's import of subprocess (~10 ms). Elsewhere (macOS,
-    a wrapper such as `timeout` in between) shellingham walks the process tree."""
+    """The parent's process name from /proc (Linux) when it is a shell we print code for
+    ('bash', '-zsh', 'dash'; busybox's shell applet as 'sh'), else None. In
+    `eval "$(awsmfa env)"` the parent is the shell that evaluates the output, so it decides the
+    syntax, whatever $SHELL says (`sh -c` under a fish login). One read here spares `env`
+    shellingham's import of subprocess (~10 ms). Elsewhere (macOS, a wrapper such as `timeout`
+    in between) shellingham walks the process tree."""
     parent = os.getppid()
     try:
         with open(f"/proc/{parent}/comm") as handle:
@@ -449,7 +450,15 @@ def _parent_process_shell():
             return busybox_applet_shell(argv)
     except OSError:
         return None
-    return code_shell_name(name)
+    return name if code_shell_name(name) else None
+
+
+def running_shell_name():
+    """The process name of the shell awsmfa runs under ('bash', '-zsh', 'dash', 'tcsh'), or None
+    when none is found: the parent when it is a shell we print code for, else the first shell
+    up the process tree. The one detection behind `env` (detect_running_shell) and `install`
+    without --shell (detect.running_shell), each of which decides what the name is worth."""
+    return _parent_process_shell() or shellingham_name()
 
 
 def detect_running_shell(environ):
@@ -458,7 +467,7 @@ def detect_running_shell(environ):
     The running shell wins: the parent process, else the first shell up the tree. $SHELL (the
     login shell, often not the one evaluating our output) counts only when neither is a shell
     we print code for (tcsh, or no shell found); without it, POSIX `export`."""
-    found = _parent_process_shell() or code_shell_name(shellingham_name())
+    found = code_shell_name(running_shell_name())
     if found:
         return SHELLS[found], "detected"
     if known_name(environ.get("SHELL")):

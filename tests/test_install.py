@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from awsshell_setup import detect, rcfile
+from awsshell_setup import detect, rcfile, shells
 from awsshell_setup.errors import UsageError
 
 from shellkit import BIN, SKEL_BASHRC, SKEL_PROFILE, awsmfa, base_env, fake_completer, new_home, snapshot
@@ -254,6 +254,7 @@ def test_no_terminal_and_no_shell_named_writes_nothing(home, env, comp):
 def test_unknown_shell_names_the_option(monkeypatch, home, env):
     import shellingham
 
+    monkeypatch.setattr(shells, "_parent_process_shell", lambda: None)  # the process tree decides, not this test's parent
     monkeypatch.setattr(shellingham, "detect_shell", lambda: ("tcsh", "/bin/tcsh"))
     entry = pwd.getpwuid(os.geteuid())
     fake = pwd.struct_passwd(tuple(entry)[:6] + ("/bin/tcsh",))
@@ -354,7 +355,7 @@ def test_a_block_that_would_take_a_file_past_the_limit_is_refused(home, env, com
 
 
 def test_on_a_terminal_the_shell_is_detected_and_the_change_confirmed(home, env, comp):
-    """Run from an interactive bash in a pseudo-terminal: shellingham sees bash, says so, and
+    """Run from an interactive bash in a pseudo-terminal: detection sees bash, says so, and
     install asks before writing (no, then yes)."""
     import sys
 
