@@ -21,6 +21,7 @@ import time
 
 from .debug import log
 from .errors import FileProblem
+from .paths import printable
 
 TEMP_SUFFIX = ".awsmfa-tmp"
 LOCK_TIMEOUT_SECONDS = 15.0
@@ -35,49 +36,78 @@ def real_path(path):
     return os.path.realpath(path)
 
 
-def read_text(path, missing_ok=True):
-    """The file's text, '' when absent (if allowed). Refuses clearly, without blocking or
-    reading without end: non-UTF-8 text, a directory, a FIFO or device (a FIFO would block the
-    open, /dev/zero would never end), and files over MAX_FILE_BYTES."""
+class FileKind:
+    """What a caller of read_text reads, in its refusals: what such a file is ("too big for a
+    shell startup file"), the size past which it is refused, and the word its messages use for
+    a directory ("folder" in the installer's, which speaks of folders throughout)."""
+
+    __slots__ = ("name", "limit", "directory")
+
+    def __init__(self, name, limit, directory="directory"):
+        self.name, self.limit, self.directory = name, limit, directory
+
+
+AWS_FILE = FileKind("an AWS credentials or config file", MAX_FILE_BYTES)
+
+
+def read_text(path, absent="", shown=None, kind=AWS_FILE):
+    """The file's text, or `absent` when there is no file (a dangling symlink is not 'no
+    file': it is refused). Refuses clearly, in one line that ends with what awsmfa did not do,
+    without blocking or reading without end: a directory, a FIFO or device (a FIFO would block
+    the open, /dev/zero would never end), a file over kind.limit, and non-UTF-8 text.
+
+    shown: the path as the messages name it (default: as given); kind: what the file is meant
+    to be (FileKind)."""
+    shown = path if shown is None else shown
     try:
         # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        if missing_ok and not os.path.islink(path):
-            return ""
-        raise FileProblem(f"{path} is missing" + (" (a dangling symlink)" if os.path.islink(path) else ""))
+        if not os.path.islink(path):
+            return absent  # also when it was removed since the caller looked (a parallel uninstall)
+        raise _dangling(path, shown)
     except IsADirectoryError:
-        raise FileProblem(f"{path} is a directory, not a file")
+        raise FileProblem(f"{shown} is a {kind.directory}, not a file; awsmfa changed nothing")
     except PermissionError:
-        raise FileProblem(f"cannot read {path}: permission denied")
+        raise FileProblem(f"cannot read {shown}: permission denied; awsmfa changed nothing")
     except OSError as error:
-        raise FileProblem(f"cannot read {path}: {error.strerror}")
+        raise FileProblem(f"cannot read {shown}: {error.strerror}; awsmfa changed nothing")
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise FileProblem(f"{path} is a directory, not a file")
+            raise FileProblem(f"{shown} is a {kind.directory}, not a file; awsmfa changed nothing")
         if not stat.S_ISREG(info.st_mode):
-            raise FileProblem(f"{path} is not a regular file (a FIFO, socket or device); awsmfa read nothing from it")
-        if info.st_size > MAX_FILE_BYTES:
-            raise _too_big(path)
+            raise FileProblem(f"{shown} is not a regular file (a FIFO, socket or device); awsmfa read nothing "
+                              "from it and changed nothing")
+        if info.st_size > kind.limit:
+            raise _too_big(shown, kind)
         # Bounded even if the file grows meanwhile.
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(kind.limit + 1)
     except OSError as error:
-        raise FileProblem(f"cannot read {path}: {error.strerror}")
+        raise FileProblem(f"cannot read {shown}: {error.strerror}; awsmfa changed nothing")
     finally:
         os.close(fd)
-    if len(data) > MAX_FILE_BYTES:
-        raise _too_big(path)
+    if len(data) > kind.limit:
+        raise _too_big(shown, kind)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise FileProblem(f"{path} is not UTF-8 text (byte {error.start}); awsmfa changed nothing")
+        raise FileProblem(f"{shown} is not UTF-8 text (byte {error.start}); awsmfa changed nothing")
 
 
-def _too_big(path):
-    return FileProblem(f"{path} is over {MAX_FILE_BYTES // 2**20} MiB, too big for an AWS credentials or config "
-                       "file; awsmfa read no further and changed nothing")
+def _dangling(path, shown):
+    try:
+        target = printable(os.readlink(path))
+    except OSError:
+        target = "a file"  # replaced again meanwhile
+    return FileProblem(f"{shown} is missing (a dangling symlink): it points to {target}, which does not exist",
+                       hint="create the target or remove the link; awsmfa changed nothing")
+
+
+def _too_big(shown, kind):
+    return FileProblem(f"{shown} is over {kind.limit // 2**20} MiB, too big for {kind.name}; awsmfa read no "
+                       "further and changed nothing")
 
 
 class locked:

@@ -13,8 +13,6 @@ The twin of inifile.py for shell startup files; pure text in, text out, except r
   user's and is never overwritten.
 """
 import dataclasses
-import os
-import stat
 
 from . import fileio
 from .errors import FileProblem
@@ -152,33 +150,11 @@ def check_size(text, path):
     return text
 
 
+STARTUP_FILE = fileio.FileKind("a shell startup file", MAX_RC_BYTES, directory="folder")
+
+
 def read_rc(path):
     """The file's text, or None when there is no file. Whatever cannot be an rc file we may
     edit (a dangling symlink, a folder, a FIFO or device, not UTF-8, huge, unreadable) is
-    refused here, before anything is written, with one line that names it."""
-    if not os.path.lexists(path):
-        return None
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        if not os.path.islink(path):
-            return None  # removed meanwhile (a parallel uninstall): absent now
-        raise FileProblem(f"{printable(path)} is a symlink to {printable(os.readlink(path))}, which does not exist",
-                          hint="create the target or remove the link; awsmfa changed nothing")
-    except OSError as error:
-        raise FileProblem(f"cannot read {printable(path)}: {error.strerror}", hint="awsmfa changed nothing")
-    if stat.S_ISDIR(info.st_mode):
-        raise FileProblem(f"{printable(path)} is a folder, not a file", hint="awsmfa changed nothing")
-    if not stat.S_ISREG(info.st_mode):
-        raise FileProblem(f"{printable(path)} is not a regular file (a FIFO, socket or device)",
-                          hint="awsmfa read nothing from it and changed nothing")
-    if info.st_size > MAX_RC_BYTES:
-        raise FileProblem(f"{printable(path)} is over {MAX_RC_BYTES // 2**20} MiB, too big for a shell startup file",
-                          hint="awsmfa read no further and changed nothing")
-    try:
-        return fileio.read_text(path, missing_ok=False)
-    except FileProblem as error:
-        if not os.path.lexists(path):
-            return None  # removed meanwhile
-        message = error.message.replace(path, printable(path))
-        raise FileProblem(message, hint=error.hint or (None if "changed nothing" in message else "awsmfa changed nothing"))
+    refused by the one bounded reader, before anything is written, with one line that names it."""
+    return fileio.read_text(path, absent=None, shown=printable(path), kind=STARTUP_FILE)

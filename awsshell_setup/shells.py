@@ -293,12 +293,13 @@ class Zsh(_BourneLike):
             return environ["ZDOTDIR"]
         zshenv = os.path.join(home, ".zshenv")
         if probe and os.path.isfile(zshenv):
-            from . import fileio
+            from . import rcfile
+            from .errors import AwsmfaError
 
             try:
-                mentions = "ZDOTDIR" in fileio.read_text(zshenv)
-            except Exception:
-                mentions = False
+                mentions = "ZDOTDIR" in (rcfile.read_rc(zshenv) or "")
+            except AwsmfaError:
+                mentions = False  # not ours to judge here: zsh reads it, or refuses it, itself
             if mentions:
                 import subprocess
 
