@@ -29,6 +29,9 @@ LOCK_TIMEOUT_SECONDS = 15.0
 # this, awsmfa refuses rather than spend seconds and hundreds of MB parsing (a 45 MB file took
 # 98 s and 2 GB), and it never reads further: /dev/zero behind a symlink costs nothing.
 MAX_FILE_BYTES = 2 * 2**20
+# How a refusal ends: what awsmfa has not done. Before an MFA code is asked for, that too.
+CHANGED_NOTHING = "awsmfa changed nothing"
+ASKED_NOTHING = "awsmfa asked for no code and changed nothing"
 
 
 def real_path(path):
@@ -50,15 +53,13 @@ class FileKind:
 AWS_FILE = FileKind("an AWS credentials or config file", MAX_FILE_BYTES)
 
 
-def read_text(path, absent="", shown=None, kind=AWS_FILE):
+def read_text(path, absent="", kind=AWS_FILE):
     """The file's text, or `absent` when there is no file (a dangling symlink is not 'no
     file': it is refused). Refuses clearly, in one line that ends with what awsmfa did not do,
     without blocking or reading without end: a directory, a FIFO or device (a FIFO would block
     the open, /dev/zero would never end), a file over kind.limit, and non-UTF-8 text.
-
-    shown: the path as the messages name it (default: as given); kind: what the file is meant
-    to be (FileKind)."""
-    shown = path if shown is None else shown
+    kind: what the file is meant to be, for the messages (FileKind)."""
+    shown = printable(path)
     try:
         # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -67,15 +68,15 @@ def read_text(path, absent="", shown=None, kind=AWS_FILE):
             return absent  # also when it was removed since the caller looked (a parallel uninstall)
         raise _dangling(path, shown)
     except IsADirectoryError:
-        raise FileProblem(f"{shown} is a {kind.directory}, not a file; awsmfa changed nothing")
+        raise _not_a_file(shown, kind)
     except PermissionError:
-        raise FileProblem(f"cannot read {shown}: permission denied; awsmfa changed nothing")
+        raise FileProblem(f"cannot read {shown}: permission denied; {CHANGED_NOTHING}")
     except OSError as error:
-        raise FileProblem(f"cannot read {shown}: {error.strerror}; awsmfa changed nothing")
+        raise FileProblem(f"cannot read {shown}: {error.strerror}; {CHANGED_NOTHING}")
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise FileProblem(f"{shown} is a {kind.directory}, not a file; awsmfa changed nothing")
+            raise _not_a_file(shown, kind)
         if not stat.S_ISREG(info.st_mode):
             raise FileProblem(f"{shown} is not a regular file (a FIFO, socket or device); awsmfa read nothing "
                               "from it and changed nothing")
@@ -85,7 +86,7 @@ def read_text(path, absent="", shown=None, kind=AWS_FILE):
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(kind.limit + 1)
     except OSError as error:
-        raise FileProblem(f"cannot read {shown}: {error.strerror}; awsmfa changed nothing")
+        raise FileProblem(f"cannot read {shown}: {error.strerror}; {CHANGED_NOTHING}")
     finally:
         os.close(fd)
     if len(data) > kind.limit:
@@ -93,7 +94,7 @@ def read_text(path, absent="", shown=None, kind=AWS_FILE):
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise FileProblem(f"{shown} is not UTF-8 text (byte {error.start}); awsmfa changed nothing")
+        raise FileProblem(f"{shown} is not UTF-8 text (byte {error.start}); {CHANGED_NOTHING}")
 
 
 def _dangling(path, shown):
@@ -102,7 +103,11 @@ def _dangling(path, shown):
     except OSError:
         target = "a file"  # replaced again meanwhile
     return FileProblem(f"{shown} is missing (a dangling symlink): it points to {target}, which does not exist",
-                       hint="create the target or remove the link; awsmfa changed nothing")
+                       hint=f"create the target or remove the link; {CHANGED_NOTHING}")
+
+
+def _not_a_file(shown, kind):
+    return FileProblem(f"{shown} is a {kind.directory}, not a file; {CHANGED_NOTHING}")
 
 
 def _too_big(shown, kind):
@@ -260,34 +265,64 @@ def _sweep_temporaries(folder):
             _unlink_quietly(os.path.join(folder, name))
 
 
-def check_writable(path):
-    """Refuse now what write_atomic would refuse later: before a prompt spends an MFA code.
+def check_writable(path, refuse_read_only=False, nothing_done=ASKED_NOTHING):
+    """Refuse now what a write under locked() would refuse later: before a prompt spends an MFA
+    code, before a shell is left half set up.
 
-    The folder of `path`'s real file must be writable, or, when it does not exist yet, the
-    nearest folder above it that does (ensure_folder creates the rest). A read-only home, a
-    read-only mount, or ~/.aws being a file all fail here, with nothing asked and nothing written.
-    """
-    folder = os.path.dirname(real_path(path)) or "."
+    - The folder of `path`'s real file must be a writable folder, or, when it does not exist
+      yet, the nearest folder above it that does (ensure_folder creates the rest): a read-only
+      home, a read-only mount, or ~/.aws being a file all fail here.
+    - That folder, when it exists, must be readable: locked() opens it to take the lock.
+    - A file that is a mount of its own is written in place (write_atomic), so it must itself
+      be writable: a `-v ~/.aws/credentials:...:ro` mount is found here, not after the code.
+    - refuse_read_only: a file made read-only (chmod a-w) is left as its owner wants it (rc
+      files; the credentials file is replaced by rename, whatever its own mode).
+    nothing_done: how each message ends (what awsmfa has not done yet).
+
+    A parallel uninstall may remove an (empty) folder of fish's while we look, and a parallel
+    install make it again: a problem counts only when it is still there on a second look."""
+    for attempt in range(5):
+        problem = _writable_problem(path, refuse_read_only, nothing_done)
+        if problem is None:
+            return
+        time.sleep(0.002 * (attempt + 1))
+    raise problem
+
+
+def _writable_problem(path, refuse_read_only, nothing_done):
+    shown, real = printable(path), real_path(path)
+    folder = os.path.dirname(real) or "."
     while not os.path.isdir(folder):
         if os.path.lexists(folder):
-            raise FileProblem(f"cannot write {path}: {folder} is not a folder; awsmfa changed nothing")
+            return FileProblem(f"cannot write {shown}: {printable(folder)} is not a folder; {nothing_done}")
         parent = os.path.dirname(folder)
         if parent == folder:
             break
         folder = parent
     effective = os.access in os.supports_effective_ids
     if not os.access(folder, os.W_OK | os.X_OK, effective_ids=effective):
-        raise FileProblem(f"cannot write {path}: folder {folder} is not writable (read-only?); "
-                          "awsmfa asked for no code and changed nothing")
-    # A mounted file is written in place (write_atomic), so the file itself must be writable:
-    # a `-v ~/.aws/credentials:...:ro` mount is found here, not after the code is spent.
-    if os.path.isfile(path) and is_mount_point(path):
-        read_only = bool(os.statvfs(real_path(path)).f_flag & os.ST_RDONLY)
-        if read_only or not os.access(real_path(path), os.W_OK, effective_ids=effective):
-            raise FileProblem(f"cannot write {path}: it is a mount of its own (a bind mount?) and "
-                              + ("read-only" if read_only else "not writable")
-                              + "; awsmfa asked for no code and changed nothing",
-                              hint="mount it read-write")
+        return FileProblem(f"cannot write {shown}: folder {printable(folder)} is not writable (read-only?); "
+                           + nothing_done)
+    if folder == os.path.dirname(real) and not os.access(folder, os.R_OK, effective_ids=effective):
+        return FileProblem(f"cannot write {shown}: folder {printable(folder)} is not readable, and awsmfa "
+                           f"locks it while it writes; {nothing_done}")
+    if not os.path.isfile(real):
+        return None
+    mounted = is_mount_point(path)
+    if not (mounted or refuse_read_only):
+        return None
+    read_only_mount = mounted and bool(os.statvfs(real).f_flag & os.ST_RDONLY)
+    if not read_only_mount and os.access(real, os.W_OK, effective_ids=effective):
+        return None
+    if mounted:
+        return FileProblem(f"cannot write {shown}: it is a mount of its own (a bind mount?) and "
+                           + ("read-only" if read_only_mount else "not writable") + f"; {nothing_done}",
+                           hint="mount it read-write")
+    try:
+        mode = f" (mode {stat.S_IMODE(os.stat(real).st_mode):04o})"
+    except OSError:
+        mode = ""
+    return FileProblem(f"{shown} is read-only{mode}", hint=f"make it writable to let awsmfa edit it; {nothing_done}")
 
 
 def ensure_folder(path, mode=0o700, owner=None):

@@ -10,8 +10,6 @@ import dataclasses
 import difflib
 import os
 import shutil
-import stat
-import time
 
 from . import completer as completers
 from . import detect, fileio, loginshell, paths, rcfile, rootpolicy, shells
@@ -319,48 +317,7 @@ def check_clash(shell, changes, acct, rc_file=None):
 def _check_all(changes):
     for change in changes:
         if change.changed:
-            check_writable(change.target.path)
-
-
-def check_writable(path):
-    """Refuse now what the write would refuse later, so no shell is left half set up: the
-    folder of the real file (or the nearest one that exists: install creates the rest) must
-    be writable, and a file made read-only (chmod a-w) is left as its owner wants it.
-
-    A parallel uninstall may remove an (empty) folder of fish's while we look, and a parallel
-    install make it again: a problem counts only when it is still there on a second look."""
-    for attempt in range(5):
-        problem = _writable_problem(path)
-        if problem is None:
-            return
-        time.sleep(0.002 * (attempt + 1))
-    raise problem
-
-
-def _writable_problem(path):
-    real = os.path.realpath(path)
-    folder = os.path.dirname(real)
-    while not os.path.isdir(folder):
-        if os.path.lexists(folder):
-            return FileProblem(f"cannot write {printable(path)}: {printable(folder)} is not a folder",
-                               hint="awsmfa changed nothing")
-        folder = os.path.dirname(folder)
-    effective = os.access in os.supports_effective_ids
-    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=effective):
-        return FileProblem(f"cannot write {printable(path)}: folder {printable(folder)} is not writable (read-only?)",
-                           hint="awsmfa changed nothing")
-    if folder == os.path.dirname(real) and not os.access(folder, os.R_OK, effective_ids=effective):
-        # The lock is taken on the folder, which must be opened for reading.
-        return FileProblem(f"cannot write {printable(path)}: folder {printable(folder)} is not readable, and awsmfa "
-                           "locks it while it writes", hint="awsmfa changed nothing")
-    if os.path.exists(real) and not os.access(real, os.W_OK, effective_ids=effective):
-        try:
-            mode = f" (mode {stat.S_IMODE(os.stat(real).st_mode):04o})"
-        except OSError:
-            mode = ""
-        return FileProblem(f"{printable(path)} is read-only{mode}",
-                           hint="make it writable to let awsmfa edit it; awsmfa changed nothing")
-    return None
+            fileio.check_writable(change.target.path, refuse_read_only=True, nothing_done=fileio.CHANGED_NOTHING)
 
 
 def _sweep(changes):

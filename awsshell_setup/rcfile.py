@@ -157,4 +157,4 @@ def read_rc(path):
     """The file's text, or None when there is no file. Whatever cannot be an rc file we may
     edit (a dangling symlink, a folder, a FIFO or device, not UTF-8, huge, unreadable) is
     refused by the one bounded reader, before anything is written, with one line that names it."""
-    return fileio.read_text(path, absent=None, shown=printable(path), kind=STARTUP_FILE)
+    return fileio.read_text(path, absent=None, kind=STARTUP_FILE)
