@@ -60,14 +60,22 @@ def account(environ, getpwuid=pwd.getpwuid, euid=None):
     return Account(me.pw_name, home, euid, me.pw_gid, dict(environ, HOME=home), note=note, login_shell=me.pw_shell)
 
 
+def working_account(environ=None, given=None):
+    """The account a command works on, resolved once and passed down: `given` when the caller
+    has one (tests), else the one running awsmfa, found from `environ` (default: os.environ).
+    From then on its own environment (Account.environ) is the only one used."""
+    return given or account(dict(os.environ if environ is None else environ))
+
+
 def named_shells(names):
     """--shell values (repeatable, `all`) as Shell objects, in a stable order, each once."""
     wanted = set(shells.SUPPORTED) if "all" in names else set(names)
     return [shells.by_name(name) for name in shells.SUPPORTED if name in wanted]
 
 
-def running_shell(environ, acct, is_tty=None):
+def running_shell(acct, is_tty=None):
     """(Shell, how) for install when --shell is absent; refuses when it would be a guess."""
+    environ = acct.environ
     is_tty = os.isatty(0) if is_tty is None else is_tty
     if not is_tty:
         raise UsageError(f"no terminal to detect your shell from (cloud-init, scripts): {NAME_IT}")
@@ -84,9 +92,9 @@ def running_shell(environ, acct, is_tty=None):
     raise UsageError(f"your shell is {shown}, which awsmfa does not set up: {NAME_IT}")
 
 
-def choose_shells(names, environ, acct, is_tty=None):
+def choose_shells(names, acct, is_tty=None):
     """([Shell], how) from --shell, else detected."""
     if names:
         return named_shells(names), "--shell"
-    shell, how = running_shell(environ, acct, is_tty)
+    shell, how = running_shell(acct, is_tty)
     return [shell], how

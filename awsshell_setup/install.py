@@ -218,13 +218,14 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
     """Set up `mfa` and aws completion for the shells of the account running awsmfa; returns
     True when something changed.
 
+    environ: the environment the account is found from (default: os.environ); from then on,
+    the account's own (acct.environ) is the one environment used.
     account: a detect.Account to use instead of the one running awsmfa (tests).
     check_new_shells: ask the account's login shell whether it finds awsmfa (warns if not)."""
-    environ = dict(os.environ if environ is None else environ)
     check_rc_file_option(rc_file)
     check_completer_option(completer)
-    acct = account or detect.account(environ)
-    chosen, how = detect.choose_shells(shell_names, environ, acct, is_tty)
+    acct = detect.working_account(environ, account)
+    chosen, how = detect.choose_shells(shell_names, acct, is_tty)
     if rc_file and len(chosen) != 1:
         raise UsageError("--rc-file takes one shell: name it with --shell bash|zsh|fish")
     if acct.note:
@@ -234,7 +235,7 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
     # be read, an open block, a user's own mfa, a folder that cannot be written) is refused
     # before the completer check runs anything.
     _plan_checked(chosen, acct, rc_file, None)
-    comp = choose_completer(environ, acct.home, completer, completion)
+    comp = choose_completer(acct.environ, acct.home, completer, completion)
     say(comp.message)
     changes = _plan_checked(chosen, acct, rc_file, comp.path)
     changed = _carry_out(changes, comp.path, dry_run, confirm, say, show, removing=False, environ=acct.environ,
@@ -274,9 +275,8 @@ def new_shell_warning(acct):
 def uninstall(shell_names=(), environ=None, rc_file=None, dry_run=False, confirm=None, say=print, show=print,
               account=None):
     """Remove what install wrote, for the named shells or all of them; True when something changed."""
-    environ = dict(os.environ if environ is None else environ)
     check_rc_file_option(rc_file)
-    acct = account or detect.account(environ)
+    acct = detect.working_account(environ, account)
     if acct.note:
         say(acct.note)
     chosen = detect.named_shells(shell_names) if shell_names else detect.named_shells(["all"])
@@ -339,30 +339,29 @@ def _sweep(changes):
 
 def _carry_out(changes, completer_path, dry_run, confirm, say, show, removing, environ, done, after_hint):
     todo = [change for change in changes if change.changed]
-    env = environ
     if not todo:
         if not dry_run:
             _sweep(changes)
         for change in changes:
-            if change.describe(env) and not removing:
-                say(change.describe(env))
+            if change.describe(environ) and not removing:
+                say(change.describe(environ))
         say(done)
         return False
     if dry_run:
         for change in todo:
-            say("would " + change.describe(env))
-            show(unified_diff(change, env).rstrip("\n"))
+            say("would " + change.describe(environ))
+            show(unified_diff(change, environ).rstrip("\n"))
         say("dry run: nothing was written")
         return True
     if confirm is not None:
         for change in todo:
-            say("will " + change.describe(env))
+            say("will " + change.describe(environ))
         if not confirm():
             raise Cancelled("nothing was changed")
     apply(todo, completer_path, removing)
     _sweep(changes)
     for change in changes:
-        line = change.describe(env)
+        line = change.describe(environ)
         if line and (change.changed or not removing):
             say(_past(line) if change.changed else line)
     for hint in after_hint:

@@ -6,6 +6,7 @@ Most cases run the real command (`python -m awsshell_setup`) in a throwaway HOME
 completer that answers at once; the real aws_completer is exercised in the interactive tests
 and in test_install_finds_and_checks_the_real_completer.
 """
+import dataclasses
 import os
 import pwd
 import shutil
@@ -261,10 +262,11 @@ def test_unknown_shell_names_the_option(monkeypatch, home, env):
     monkeypatch.setattr(detect.pwd, "getpwuid", lambda uid: fake)
     acct = detect.account(env, getpwuid=lambda uid: fake)
     with pytest.raises(UsageError) as error:
-        detect.running_shell(dict(env, SHELL="/bin/tcsh"), acct, is_tty=True)
+        detect.running_shell(dataclasses.replace(acct, environ=dict(acct.environ, SHELL="/bin/tcsh")), is_tty=True)
     assert "tcsh" in str(error.value) and "--shell" in str(error.value)
     # Detection falls through: shellingham's unsupported answer, then $SHELL.
-    shell, how = detect.running_shell(dict(env, SHELL="/usr/bin/zsh"), acct, is_tty=True)
+    shell, how = detect.running_shell(dataclasses.replace(acct, environ=dict(acct.environ, SHELL="/usr/bin/zsh")),
+                                      is_tty=True)
     assert shell.name == "zsh" and "$SHELL" in how
 
 
