@@ -207,10 +207,9 @@ def _preload():
             pass
     from . import shells
 
-    templates = {shell.template: shells.load_template(shell.template)
-                 for shell in shells.SHELLS.values() if shell.template}
-    # shells.render() reads its template at each call; from now on it gets these copies.
-    shells.load_template = lambda filename: dict(templates[filename])
+    for shell in shells.SHELLS.values():
+        if shell.template:
+            shells.load_template(shell.template)  # read now, kept for the rest of the process
 
 
 def _skipped(module):

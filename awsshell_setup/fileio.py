@@ -325,11 +325,10 @@ def _writable_problem(path, refuse_read_only, nothing_done):
     return FileProblem(f"{shown} is read-only{mode}", hint=f"make it writable to let awsmfa edit it; {nothing_done}")
 
 
-def ensure_folder(path, mode=0o700, owner=None):
-    """Create the folder for `path` if needed (~/.aws is 0700 as the AWS CLI makes it).
-
-    owner: (uid, gid) for each folder created (root setting up another account's home).
-    """
+def ensure_folder(path, mode=0o700):
+    """Create the folder for `path` if needed (~/.aws is 0700 as the AWS CLI makes it). The
+    folders belong to whoever runs awsmfa: root working for an account runs as that account
+    (asaccount.py)."""
     folder = os.path.dirname(real_path(path))
     if not folder or os.path.isdir(folder):
         return
@@ -340,8 +339,6 @@ def ensure_folder(path, mode=0o700, owner=None):
     for folder in reversed(missing):
         try:
             os.mkdir(folder, mode)
-            if owner is not None:
-                os.chown(folder, *owner)
         except FileExistsError:
             continue  # another writer made it meanwhile
         except OSError as error:
@@ -365,12 +362,11 @@ def remove_file(path):
     _fsync_folder(os.path.dirname(target) or ".")
 
 
-def write_atomic(path, text, mode=None, owner=None):
+def write_atomic(path, text, mode=None):
     """Replace the real file behind `path` with `text` in one step. Call under locked(path).
 
     mode: the final permission bits; None keeps the existing file's, and gives a new file
           what the umask allows (0666 & ~umask), as an editor creating it would.
-    owner: (uid, gid) to give the file; None keeps the existing file's when we are root.
     """
     target = real_path(path)
     folder = os.path.dirname(target) or "."
@@ -383,8 +379,9 @@ def write_atomic(path, text, mode=None, owner=None):
     if old is not None and not stat.S_ISREG(old.st_mode):
         raise FileProblem(f"cannot write {path}: not a regular file")
     final_mode = mode if mode is not None else (stat.S_IMODE(old.st_mode) if old else 0o666 & ~current_umask())
-    if owner is None and old is not None and os.geteuid() == 0:
-        owner = (old.st_uid, old.st_gid)
+    # Root rewriting a file keeps its owner (the new file would be root's); anyone else can
+    # only own what they write.
+    owner = (old.st_uid, old.st_gid) if old is not None and os.geteuid() == 0 else None
     import tempfile  # only writers pay for it: the cached `env` path never writes
 
     try:

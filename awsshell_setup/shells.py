@@ -39,9 +39,20 @@ _SECTION = "#@ "
 COMPLETER_COMMENT = "# aws completion: "
 
 
+_templates = {}  # file name -> {section: text}, read once per process
+
+
 def load_template(filename):
     """{section name: text} of a template: a file of the top-level shell/ folder, installed (and
-    mapped in an editable install) as the package awsshell_setup.shell_templates."""
+    mapped in an editable install) as the package awsshell_setup.shell_templates. Read once and
+    kept: asaccount reads them all this way before it drops root, since the package may sit
+    where the account cannot read."""
+    if filename not in _templates:
+        _templates[filename] = _read_template(filename)
+    return dict(_templates[filename])
+
+
+def _read_template(filename):
     from . import shell_templates
 
     with open(os.path.join(os.path.dirname(shell_templates.__file__), filename), encoding="utf-8") as handle:
@@ -168,11 +179,11 @@ class Shell:
                              + self.NOT_FOR_SH_FILES)
         return Target(path, self.sections(completion), why="--rc-file")
 
-    def targets(self, home, environ, completion=True, probe=True):
+    def targets(self, home, environ, completion=True):
         """Every file install may write for this account; sections=() means 'nothing of ours
         belongs there' (a stale block is removed). Uninstall uses the same list, emptied.
-        probe: may run the shell to learn where its files are (not as root for another
-        account: that would run the account's own startup files as root)."""
+        It may run the shell to learn where its files are: as the account itself, since root
+        working for an account runs as that account (asaccount.py)."""
         raise NotImplementedError
 
 
@@ -254,7 +265,7 @@ class Bash(_BourneLike):
             return Target(path, self.sections(completion), wrap="profile", why="--rc-file; sh reads it too")
         return super().rc_file_target(path, completion)
 
-    def targets(self, home, environ, completion=True, probe=True):
+    def targets(self, home, environ, completion=True):
         from . import rcfile
 
         sections = self.sections(completion)
@@ -287,12 +298,12 @@ class Zsh(_BourneLike):
     # code fails (bashcompinit's functions would be defined in sh mode).
     NOT_FOR_SH_FILES = "which zsh reads there only as sh: put the block in ~/.zshrc"
 
-    def zdotdir(self, home, environ, probe=True):
+    def zdotdir(self, home, environ):
         """$ZDOTDIR, else the one ~/.zshenv sets (asked of zsh itself), else the home folder."""
         if environ.get("ZDOTDIR"):
             return environ["ZDOTDIR"]
         zshenv = os.path.join(home, ".zshenv")
-        if probe and os.path.isfile(zshenv):
+        if os.path.isfile(zshenv):
             from . import rcfile
             from .errors import AwsmfaError
 
@@ -313,8 +324,8 @@ class Zsh(_BourneLike):
                     pass
         return home
 
-    def targets(self, home, environ, completion=True, probe=True):
-        zdotdir = self.zdotdir(home, environ, probe=probe)
+    def targets(self, home, environ, completion=True):
+        zdotdir = self.zdotdir(home, environ)
         result = [Target(os.path.join(zdotdir, ".zshrc"), self.sections(completion), why="interactive zsh")]
         if os.path.realpath(zdotdir) != os.path.realpath(home):
             result.append(Target(os.path.join(home, ".zshrc")))  # a block from before ZDOTDIR was set
@@ -368,7 +379,7 @@ class Fish(Shell):
     def config_dir(self, home, environ):
         return os.path.join(environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"), "fish")
 
-    def targets(self, home, environ, completion=True, probe=True):
+    def targets(self, home, environ, completion=True):
         # Autoloaded files, whole and ours: fish reads them on first use, so nothing runs at
         # start, and completions/aws.fish shadows fish's bundled one (it runs `aws s3 ls`).
         folder = self.config_dir(home, environ)
