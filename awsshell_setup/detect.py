@@ -85,7 +85,7 @@ def running_shell(acct, is_tty=None):
              (environ.get("SHELL"), "from $SHELL={name}"),
              (acct.login_shell, "from your login shell {name} (passwd)"))
     for name, how in clues:
-        shell = shells.known_name(name)
+        shell = shells.supported_name(name)
         if shell:
             return shells.by_name(shell), how.format(shell=shell, name=name)
     shown = next((os.path.basename(name) for name, _ in clues if name), "unknown")

@@ -9,7 +9,6 @@ import contextlib
 import dataclasses
 import difflib
 import os
-import shutil
 
 from . import completer as completers
 from . import detect, fileio, loginshell, paths, rcfile, rootpolicy, shells
@@ -17,7 +16,8 @@ from .errors import Cancelled, FileProblem, UsageError
 from .paths import printable
 
 # Kept importable from here while status.py (and tests/test_status*.py) still take them from
-# install rather than from rcfile, their home.
+# install rather than from rcfile and loginshell, their homes.
+from .loginshell import awsmfa_on_path as _awsmfa_on_path  # noqa: F401
 from .rcfile import OWNED_HEADER, OWNED_MARK, block_text, find_blocks, is_owned, read_rc  # noqa: F401
 
 # --- plans ----------------------------------------------------------------------------------
@@ -180,18 +180,18 @@ def choose_completer(environ, home, given=None, enabled=True):
     if given:
         check_completer_option(given)
         found = completers.given(given, environ)
-        if found.answers:
-            return Completion(found.path, f"aws completion: {printable(found.path)} ({printable(found.how)}; it answers)")
-        return Completion(found.path, f"aws completion: {printable(found.path)} does not answer now "
-                                      f"({printable(found.problem)}); written as you asked", problem=True)
-    found, failed = completers.find(environ, home)
-    if found:
-        return Completion(found.path, f"aws completion: {printable(found.path)} ({printable(found.how)}; it answers)")
-    tried = printable("; ".join(f"{item.path}: {item.problem}" for item in failed))
-    return Completion(None, "aws completion: no working aws_completer found (looked in "
-                      + completers.looked_in(home) + (f"; {tried}" if tried else "")
-                      + "); the mfa function is set up without it: install the AWS CLI, then run "
-                        "`awsmfa install` again", problem=True)
+        if not found.answers:
+            return Completion(found.path, f"aws completion: {printable(found.path)} does not answer now "
+                                          f"({printable(found.problem)}); written as you asked", problem=True)
+    else:
+        found, failed = completers.find(environ, home)
+        if not found:
+            tried = printable("; ".join(f"{item.path}: {item.problem}" for item in failed))
+            return Completion(None, "aws completion: no working aws_completer found (looked in "
+                              + completers.looked_in(home) + (f"; {tried}" if tried else "")
+                              + "); the mfa function is set up without it: install the AWS CLI, then run "
+                                "`awsmfa install` again", problem=True)
+    return Completion(found.path, f"aws completion: {printable(found.path)} ({printable(found.how)}; it answers)")
 
 
 def check_rc_file_option(rc_file):
@@ -199,7 +199,7 @@ def check_rc_file_option(rc_file):
         raise UsageError("--rc-file: empty path (name the file, or leave the option out)")
 
 
-def _targets(shell, acct, rc_file, completion):
+def _targets_of(shell, acct, rc_file, completion):
     if rc_file:
         return [shell.rc_file_target(rc_file_path(rc_file), completion)]
     return shell.targets(acct.home, acct.environ, completion=completion)
@@ -207,10 +207,6 @@ def _targets(shell, acct, rc_file, completion):
 
 def rc_file_path(rc_file):
     return os.path.abspath(os.path.expanduser(rc_file))
-
-
-def _awsmfa_on_path(environ):
-    return shutil.which("awsmfa", path=environ.get("PATH", os.defpath))
 
 
 def install(shell_names=(), environ=None, rc_file=None, completer=None, completion=True, dry_run=False,
@@ -234,11 +230,12 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
     # First the files as they are, the function alone: what must be refused (a file that cannot
     # be read, an open block, a user's own mfa, a folder that cannot be written) is refused
     # before the completer check runs anything.
-    _plan_checked(chosen, acct, rc_file, None)
-    comp = choose_completer(acct.environ, acct.home, completer, completion)
-    say(comp.message)
-    changes = _plan_checked(chosen, acct, rc_file, comp.path)
-    changed = _carry_out(changes, comp.path, dry_run, confirm, say, show, removing=False, environ=acct.environ,
+    _plan_and_check(chosen, acct, rc_file, None)
+    aws_completion = choose_completer(acct.environ, acct.home, completer, completion)
+    say(aws_completion.message)
+    changes = _plan_and_check(chosen, acct, rc_file, aws_completion.path)
+    changed = _carry_out(changes, aws_completion.path, dry_run, confirm, say, show, removing=False,
+                         environ=acct.environ,
                          done=f"nothing to change: {', '.join(shell.name for shell in chosen)} already set up",
                          after_hint=["open a new shell to use `mfa` and Tab completion for aws"])
     if check_new_shells:
@@ -248,13 +245,13 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
     return changed
 
 
-def _plan_checked(chosen, acct, rc_file, completer_path):
+def _plan_and_check(chosen, acct, rc_file, completer_path):
     changes = []
     for shell in chosen:
-        shell_changes = plan(shell, _targets(shell, acct, rc_file, completer_path is not None), completer_path)
+        shell_changes = plan(shell, _targets_of(shell, acct, rc_file, completer_path is not None), completer_path)
         check_clash(shell, shell_changes, acct, rc_file)
         changes += shell_changes
-    _check_all(changes)
+    _check_writable(changes)
     return changes
 
 
@@ -267,7 +264,7 @@ def new_shell_warning(acct):
     if answer.answered:
         return (f"warning: awsmfa is not on PATH for a new login {answer.shell} of {acct.name}, and `mfa` calls it "
                 f"by name: {loginshell.advice(answer.shell)}")
-    here = "it is on PATH here" if _awsmfa_on_path(acct.environ) else "it is not on PATH here either"
+    here = "it is on PATH here" if loginshell.awsmfa_on_path(acct.environ) else "it is not on PATH here either"
     return (f"note: could not tell whether a new shell finds awsmfa ({answer.problem}); {here}, and `mfa` calls "
             f"it by name")
 
@@ -284,8 +281,8 @@ def uninstall(shell_names=(), environ=None, rc_file=None, dry_run=False, confirm
         chosen = chosen[:1]
     changes = []
     for shell in chosen:
-        changes += plan(shell, _targets(shell, acct, rc_file, True), None, removing=True)
-    _check_all(changes)
+        changes += plan(shell, _targets_of(shell, acct, rc_file, True), None, removing=True)
+    _check_writable(changes)
     return _carry_out(changes, None, dry_run, confirm, say, show, removing=True, environ=acct.environ,
                       done="nothing to remove: no awsmfa block or file found", after_hint=[
                           "open a new shell: the current one keeps mfa and the completion until it ends"])
@@ -314,7 +311,7 @@ def check_clash(shell, changes, acct, rc_file=None):
                               hint="rename or remove yours, then run `awsmfa install` again; awsmfa changed nothing")
 
 
-def _check_all(changes):
+def _check_writable(changes):
     for change in changes:
         if change.changed:
             fileio.check_writable(change.target.path, refuse_read_only=True, nothing_done=fileio.CHANGED_NOTHING)
@@ -363,13 +360,13 @@ def _carry_out(changes, completer_path, dry_run, confirm, say, show, removing, e
     for change in changes:
         line = change.describe(environ)
         if line and (change.changed or not removing):
-            say(_past(line) if change.changed else line)
+            say(_in_past_tense(line) if change.changed else line)
     for hint in after_hint:
         say(hint)
     return True
 
 
-def _past(line):
+def _in_past_tense(line):
     for verb, done in (("create ", "created "), ("delete ", "deleted "), ("rewrite ", "rewrote "),
                        ("update ", "updated "), ("add ", "added "), ("remove ", "removed ")):
         if line.startswith(verb):
@@ -382,7 +379,8 @@ def init(shell_name, environ=None, completer=None, completion=True, say=print):
     environ = dict(os.environ if environ is None else environ)
     check_completer_option(completer)
     shell = shells.by_name(shell_name)
-    comp = choose_completer(environ, paths.home_dir(environ), completer, completion)
-    if comp.problem:
-        say(comp.message)
-    return rcfile.block_text(shell.render(shell.sections(comp.path is not None), comp.path))
+    aws_completion = choose_completer(environ, paths.home_dir(environ), completer, completion)
+    if aws_completion.problem:
+        say(aws_completion.message)
+    sections = shell.sections(aws_completion.path is not None)
+    return rcfile.block_text(shell.render(sections, aws_completion.path))

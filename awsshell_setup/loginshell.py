@@ -142,6 +142,13 @@ def login_path(uid):
     return _DEFAULT_SUPATH if uid == 0 else _DEFAULT_PATH
 
 
+def awsmfa_on_path(environ):
+    """Where awsmfa is on the PATH of `environ` (this process's, not a new shell's), or None."""
+    import shutil
+
+    return shutil.which("awsmfa", path=environ.get("PATH", os.defpath))
+
+
 def advice(shell):
     """What to do when a new shell does not find awsmfa, in a few words."""
     where = {"zsh": "~/.zprofile", "fish": "config.fish (fish_add_path)"}.get(shell, "~/.profile")

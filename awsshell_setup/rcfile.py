@@ -116,7 +116,7 @@ def without_blocks(text, path):
     return text, (created and text == "")
 
 
-def user_lines(text):
+def lines_outside_blocks(text):
     """(line number, line) of each line outside our blocks: what the user wrote. Tolerant
     (never refuses): for looking at the user's text, not for editing it."""
     inside = False

@@ -156,7 +156,7 @@ class Shell:
 
         if not self.OWN_MFA:
             return None
-        for number, line in rcfile.user_lines(text):
+        for number, line in rcfile.lines_outside_blocks(text):
             if re.search(self.OWN_MFA, _uncommented(line)):
                 return number, line.rstrip("\r\n")
         return None
@@ -175,8 +175,8 @@ class Shell:
             from .errors import UsageError
             from .paths import printable
 
-            raise UsageError(f"--rc-file {printable(path)}: sh and dash read that file and would stop at {self.name} code, "
-                             + self.NOT_FOR_SH_FILES)
+            raise UsageError(f"--rc-file {printable(path)}: sh and dash read that file and would stop at "
+                             f"{self.name} code, " + self.NOT_FOR_SH_FILES)
         return Target(path, self.sections(completion), why="--rc-file")
 
     def targets(self, home, environ, completion=True):
@@ -222,7 +222,7 @@ def _sources_bashrc(text):
 
     from . import rcfile  # our block is not the user's text: a completer path in it must not count
 
-    return any(re.search(_SOURCES_BASHRC, line) for _, line in rcfile.user_lines(text)
+    return any(re.search(_SOURCES_BASHRC, line) for _, line in rcfile.lines_outside_blocks(text)
                if not line.lstrip(" \t").startswith("#"))
 
 
@@ -405,7 +405,7 @@ def by_name(name):
     return SHELLS[name]
 
 
-def known_name(candidate):
+def supported_name(candidate):
     """'bash', 'zsh' or 'fish' for a path or process name of one of them ('-bash' too), else None."""
     base = os.path.basename(candidate or "").lower().lstrip("-")
     return base if base in SUPPORTED else None
@@ -421,7 +421,7 @@ _POSIX_NAMES = frozenset({"sh", "dash", "ash", "hush", "ksh", "ksh93", "mksh", "
 def code_shell_name(candidate):
     """The shell whose code a process or path named `candidate` evaluates: 'bash', 'zsh',
     'fish', or 'sh' for any POSIX shell; None when it is no shell we print code for."""
-    known = known_name(candidate)
+    known = supported_name(candidate)
     if known:
         return known
     base = os.path.basename(candidate or "").lower().lstrip("-")
@@ -482,6 +482,6 @@ def detect_running_shell(environ):
     found = code_shell_name(running_shell_name())
     if found:
         return SHELLS[found], "detected"
-    if known_name(environ.get("SHELL")):
-        return SHELLS[known_name(environ.get("SHELL"))], "$SHELL"
+    if supported_name(environ.get("SHELL")):
+        return SHELLS[supported_name(environ.get("SHELL"))], "$SHELL"
     return SHELLS["sh"], "fallback"
