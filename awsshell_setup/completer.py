@@ -3,9 +3,9 @@
 aws_completer reads only COMP_LINE and COMP_POINT and prints the candidates, one a line; the
 same program serves bash, zsh (through bashcompinit) and fish (through our small function).
 
-Where it is (DESIGN.md section 4): PATH, then next to `aws`, then the places the AWS CLI v1
-and v2 installers, Amazon Linux, Homebrew and pip --user put it. The path is kept as found,
-symlink and all: the v2 installer's /usr/local/bin/aws_completer points into a versioned folder
+Where it is: PATH, then next to `aws`, then the places the AWS CLI v1 and v2 installers,
+Amazon Linux, Homebrew and pip --user put it (KNOWN_FOLDERS). The path is kept as found, symlink
+and all: the v2 installer's /usr/local/bin/aws_completer points into a versioned folder
 that changes on every update, so resolving it would break completion at the next update.
 
 A version manager's shim (pyenv, asdf: a small shell script that execs `pyenv exec PROGRAM`)
@@ -25,7 +25,7 @@ import subprocess
 from . import rootpolicy
 
 NAME = "aws_completer"
-# In the order of DESIGN.md section 4, after PATH and the folder of `aws`.
+# Searched in this order, after PATH and the folder of `aws`.
 KNOWN_FOLDERS = ("/usr/bin", "/usr/local/bin", "/usr/local/aws-cli/v2/current/bin", "/usr/local/aws-cli",
                  "/opt/homebrew/bin", "~/.local/bin")
 # awscli v1 takes 0.35-0.9 s to answer (it imports botocore); a cold disk more.

@@ -1,6 +1,6 @@
 # Template for bash: awsshell_setup.shells.render() keeps the `#@ SECTION` parts it is asked
 # for and fills in {{name}}; these first lines are for maintainers and are never rendered.
-# Rules behind each form (DESIGN.md section 4): no process started at shell start;
+# Rules behind each form: no process started at shell start (docs/ARCHITECTURE.md §4);
 # `function mfa {` because a user's `alias mfa` makes `mfa() {` a parse error; `local out`
 # declared first because `local out="$(...)"` returns local's status and hides a failure;
 # `|| return` so a failed awsmfa exports nothing, not even partial output; works under `set -u`.

@@ -7,8 +7,8 @@ the markers mid-line or indented, a lone end marker, blocks an "older version" w
 content (indented markers, CRLF, no final newline), two such blocks, and blocks left open.
 Completer paths carry spaces, quotes, `$(...)`, backticks and the same odd characters.
 
-The model below is the test's own, written from the rules (DESIGN.md section 3-4), not from
-install.py: a marker is a line that, apart from spaces, tabs and a CR, is exactly the marker;
+The model below is the test's own, written from the rules (docs/ARCHITECTURE.md §4), not from
+rcfile.py: a marker is a line that, apart from spaces, tabs and a CR, is exactly the marker;
 only "\\n" ends a line; an end marker with no block open is the user's text.
 
 For every file and every kind of target (bash's ~/.bashrc, the wrapped ~/.profile, zsh, a
