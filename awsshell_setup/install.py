@@ -20,6 +20,7 @@ from .paths import printable
 from .loginshell import awsmfa_on_path as _awsmfa_on_path  # noqa: F401
 from .rcfile import OWNED_HEADER, OWNED_MARK, block_text, find_blocks, is_owned, read_rc  # noqa: F401
 
+
 # --- plans ----------------------------------------------------------------------------------
 
 @dataclasses.dataclass

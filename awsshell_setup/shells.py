@@ -12,6 +12,7 @@ import os
 
 # `re` and `shlex` are imported where needed, not here: together with what they pull in they
 # are a fifth of the cached `env` path, whose values (base64 keys, ISO times) never need them.
+# So is `rcfile` (and the dataclasses it uses): only the installer's methods read rc files.
 _LETTERS_DIGITS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"  # `string` imports re
 _PLAIN = frozenset(_LETTERS_DIGITS + "_@%+=:,./-")  # shlex.quote's safe set
 _NAME_CHARS = frozenset(_LETTERS_DIGITS + "_")
