@@ -14,7 +14,7 @@ appending the user's own lines to ~/.bashrc and ~/.profile through the same lock
   at once, with the appender: the same checks.
 
 Figures (processes x rounds, runs, lines appended, samples, losses) are printed in the test
-summary. AWSMFA_SOAK=1 runs ten times the rounds.
+summary. `--soak` runs ten times the rounds.
 """
 import collections
 import multiprocessing
@@ -26,15 +26,15 @@ import time
 
 from awsshell_setup import detect, fileio, install, rcfile
 
+import tiers
 from shellkit import BIN, SKEL_BASHRC, base_env, fake_completer
 from test_reliability_rc_props import model_blocks, model_outside  # the tests' own reading of markers
 
 FIGURES = collections.OrderedDict()  # printed by conftest.pytest_terminal_summary
-SOAK = os.environ.get("AWSMFA_SOAK") == "1"
 PROCESSES = 8
-ROUNDS = 250 if SOAK else 25
+ROUNDS = tiers.rounds(25)
 CLI_PROCESSES = 4
-CLI_ROUNDS = 30 if SOAK else 3
+CLI_ROUNDS = tiers.rounds(3)
 PROFILE = "# ~/.profile of my own: it does not source ~/.bashrc\nexport PATH=\"$HOME/bin:$PATH\"\n"
 
 

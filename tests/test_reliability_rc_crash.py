@@ -12,7 +12,7 @@ SIGKILL after a random delay, then looks:
 * then the next run, install or uninstall drawn at random (often one with nothing to change),
   leaves no temporary file anywhere and the files in the state it was asked for.
 The real console script is killed too, a few dozen times, at random points of its run.
-Counts are printed in the test summary; AWSMFA_SOAK=1 kills ten times as often.
+Counts are printed in the test summary; `--soak` kills ten times as often.
 """
 import collections
 import os
@@ -26,12 +26,12 @@ from unittest import mock
 from awsshell_setup import completer as completers
 from awsshell_setup import detect, fileio, install
 
+import tiers
 from shellkit import BIN, base_env, fake_completer
 
 FIGURES = collections.OrderedDict()  # printed by conftest.pytest_terminal_summary
-SOAK = os.environ.get("AWSMFA_SOAK") == "1"
-KILLS = 3000 if SOAK else 300
-CLI_KILLS = 300 if SOAK else 30
+KILLS = tiers.rounds(300)
+CLI_KILLS = tiers.rounds(30)
 SHELLS = ["bash", "fish"]
 FILES = (".bashrc", ".profile", ".config/fish/functions/mfa.fish", ".config/fish/completions/aws.fish")
 

@@ -25,7 +25,7 @@ The same is then checked on disk through install.install()/uninstall() on genera
 XDG_CONFIG_HOME, fish files of ours and of the user's).
 
 The number of examples is counted and printed in the test summary (conftest.py).
-AWSMFA_SOAK=1 runs ten times as many.
+`--soak` runs ten times as many (the Hypothesis profile of tests/tiers.py).
 """
 import collections
 import contextlib
@@ -35,7 +35,7 @@ import tempfile
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from awsshell_setup import completer as completers
@@ -43,9 +43,6 @@ from awsshell_setup import detect, install, rcfile, shells
 from awsshell_setup.errors import FileProblem
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
-SCALE = 10 if os.environ.get("AWSMFA_SOAK") == "1" else 1
-SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                                      HealthCheck.data_too_large])
 
 BEGIN, END = rcfile.BEGIN, rcfile.END
 # str.splitlines() ends a line at each of these; bash, zsh, fish and sh only at "\n".
@@ -265,7 +262,6 @@ def check_install_round_trip(kind, before, user, completer, other_completer, pre
     return bool(old), len(old or [])
 
 
-@settings(max_examples=1500 * SCALE, **SETTINGS)
 @given(kind=st.sampled_from(sorted(KINDS)), file=rc_texts(), completer=completer_paths, other=completer_paths,
        prefix=st.one_of(st.none(), rc_items(blocks=False, max_items=3)), suffix=rc_items(blocks=False, max_items=3))
 def test_install_then_uninstall_keeps_every_byte_outside_the_block(kind, file, completer, other, prefix, suffix):
@@ -286,7 +282,6 @@ def test_install_then_uninstall_keeps_every_byte_outside_the_block(kind, file, c
         FIGURES["  of which had CRLF line endings"] += 1
 
 
-@settings(max_examples=500 * SCALE, **SETTINGS)
 @given(kind=st.sampled_from(sorted(KINDS)), text=malformed_texts(), completer=completer_paths)
 def test_a_block_that_never_ends_or_opens_twice_is_refused(kind, text, completer):
     assume(completer is None or ("\n" not in completer and "\r" not in completer))
@@ -320,7 +315,6 @@ def fish_files(draw, theirs=2):
     return first + draw(st.sampled_from(["\n", "\r\n", ""])) + body, False
 
 
-@settings(max_examples=600 * SCALE, **SETTINGS)
 @given(found=fish_files(), section=st.sampled_from(["function", "completion"]), completer=completer_paths)
 def test_fish_files_without_the_header_are_never_overwritten(found, section, completer):
     assume(completer is None or ("\n" not in completer and "\r" not in completer))
@@ -440,7 +434,6 @@ def run(function, home, case, **extra):
                         **extra), said
 
 
-@settings(max_examples=500 * SCALE, **SETTINGS)
 @given(case=homes())
 def test_on_disk_homes_install_twice_then_uninstall(case):
     with tempfile.TemporaryDirectory(prefix="awsmfa-rc-props-") as home:
@@ -528,7 +521,6 @@ def check_uninstalled(case, original, after):
 
 # --- what status, init and the completer comment read back -----------------------------------
 
-@settings(max_examples=400 * SCALE, **SETTINGS)
 @given(completer=completer_paths.filter(lambda path: path is not None and "\n" not in path and "\r" not in path),
        kind=st.sampled_from(sorted(KINDS)))
 def test_status_reads_back_the_completer_it_wrote(completer, kind):
