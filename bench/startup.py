@@ -11,7 +11,7 @@ moment hits both alike; the figures are medians of whole-process wall time.
 
     from startup import measure_startup  # bench/benchmark.py --startup calls main()
 
-The goal (issue 3): under 3 ms added for bash and fish, and for zsh when the user's own rc
+The goal: under 3 ms added for bash and fish, and for zsh when the user's own rc
 already runs compinit. Without that, the block runs compinit itself (zsh completion needs it),
 which is most of zsh's cost; that case is reported too.
 """

@@ -3,7 +3,7 @@
 * ``local_aws``   a started :class:`LocalAWS`, reset before each test (clean moto state, no
                   sessions or used codes, ``clock_offset`` 0). One HTTP server serves the
                   whole test session: moto's state is process-global anyway.
-* ``seed_user``   the seed scenario (DESIGN.md section 1) freshly provisioned on it.
+* ``seed_user``   the seed scenario (an IAM user whose policy demands MFA to stop instances; see the README) freshly provisioned on it.
 * ``aws_cli``     runs the real ``aws`` command against it, with the seed user's files and an
                   environment scrubbed of the caller's ``AWS_*`` variables and ``~/.aws``.
 
