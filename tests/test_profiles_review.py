@@ -22,8 +22,8 @@ from awsshell_setup.errors import FileProblem
 from awsshell_setup.localaws.mfa import STEP_SECONDS
 from awsshell_setup.profiles import AwsFiles, Credentials, SourceProfile, write_session
 from test_env_offline import CLOSED, CONFIG, LONG_TERM
-import test_hostile_input as hostile  # its FIGURES count these cases too (one printout, not two)
-from test_hostile_input import assert_refused, snapshot
+import test_credentials_hostile as hostile  # its FIGURES count these cases too (one printout, not two)
+from test_credentials_hostile import assert_refused, snapshot
 
 STORED_KEY = "ASIASTOREDUNTRUSTED"
 

@@ -236,7 +236,7 @@ def test_logout_removes_the_role_session_and_the_renewing_profile_only(user):
 def test_a_read_only_config_file_gets_the_role_session_keys_and_a_warning(user, tmp_path):
     """A config file that cannot take the self-renewing profile (read-only, as a dotfile
     manager may make it): the role session is served all the same, as keys, with one warning."""
-    from test_hostile_input import unprivileged  # root without CAP_DAC_OVERRIDE: permission bits bind
+    from test_credentials_hostile import unprivileged  # root without CAP_DAC_OVERRIDE: permission bits bind
 
     user.write_credentials(BASE + mfa_session(6 * 3600) + role_session(1800))
     folder = tmp_path / "dotfiles"

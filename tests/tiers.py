@@ -42,7 +42,7 @@ def rounds(normal):
 # Together they run in under 30 s on a 2-core machine, serially.
 FAST = {
     "test_architecture", "test_inifile", "test_cli_usage", "test_env_offline", "test_install",
-    "test_install_completer", "test_profiles_botocore", "test_reliability_rc_fileio", "test_roles_offline",
+    "test_install_completer", "test_profiles_botocore", "test_fileio_lock", "test_roles_offline",
     "test_roles_sessions", "test_shells_detection", "test_shells_fish_config_cli", "test_shells_login_files",
     "test_shells_templates", "test_status", "test_sts_config_refusals",
 }
@@ -51,7 +51,7 @@ FAST = {
 SHELLS = {
     "test_readme", "test_roles_e2e", "test_seed_e2e", "test_session_aws_profile", "test_shells_detection",
     "test_shells_fish_config_cli", "test_shells_interactive", "test_shells_login_files", "test_shells_templates",
-    "test_tokencode_interactive", "test_reliability_rc_hostile",
+    "test_tokencode_interactive", "test_rc_hostile",
 }
 
 

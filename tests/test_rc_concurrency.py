@@ -28,7 +28,7 @@ from awsshell_setup import detect, fileio, install, rcfile
 
 import tiers
 from shellkit import BIN, SKEL_BASHRC, base_env, fake_completer
-from test_reliability_rc_props import model_blocks, model_outside  # the tests' own reading of markers
+from test_rc_props import model_blocks, model_outside  # the tests' own reading of markers
 
 FIGURES = collections.OrderedDict()  # printed by conftest.pytest_terminal_summary
 PROCESSES = 8
