@@ -77,3 +77,80 @@ def test_the_completer_the_bash_completion_file_names(tmp_path):
     other.write_text("_aws() { :; }\ncomplete -F _aws aws\n")
     assert completer.named_by_bash_completion(str(other)) is None
     assert completer.named_by_bash_completion(str(tmp_path / "absent")) is None
+
+
+# --- install and Tab in real shells ---------------------------------------------------------
+
+CLIS = {
+    # name: (PATH of the shell and of install, the completer install must find)
+    "debian-v2": (SYSTEM_PATH, DEBIAN_COMPLETER),
+    "pypi-v1": (os.path.dirname(V1_COMPLETER) + ":" + SYSTEM_PATH, V1_COMPLETER),
+}
+
+
+def _require(cli):
+    if cli == "debian-v2":
+        require_debian_v2()
+        require_bash_completion()
+    else:
+        require_v1()
+
+
+def _install(tmp_path, cli, shell_name):
+    _require(cli)
+    home = new_home(tmp_path)  # Debian's ~/.bashrc: it loads bash-completion
+    env = base_env(home)
+    env["PATH"] = CLIS[cli][0]
+    out = awsmfa("install", "--shell", shell_name, "--yes", env=env)
+    return home, env, out
+
+
+def _complete(session, partial="aws ec2 stop-ins"):
+    session.child.send(partial + "\t")
+    session.child.expect_exact("tances")
+    # Ctrl-A, then `printf %s_ `: the completed words joined by `_`, which the echo never shows.
+    session.child.send("\x01printf %s_ \r")
+    session.child.expect_exact(COMPLETED)
+    session.wait_prompt()
+
+
+@pytest.mark.parametrize("cli", sorted(CLIS))
+@pytest.mark.parametrize("shell_name", ["bash", "zsh", "fish"])
+def test_tab_completes_with_each_cli(tmp_path, cli, shell_name):
+    home, env, out = _install(tmp_path, cli, shell_name)
+    assert f"aws completion: {CLIS[cli][1]} (" in out.stdout + out.stderr, out.stderr
+    with Interactive(shell_name, env) as session:
+        _complete(session)
+
+
+def test_bash_gets_no_second_complete_line_for_debians_completer(tmp_path):
+    home, env, out = _install(tmp_path, "debian-v2", "bash")
+    said = out.stdout + out.stderr
+    assert f"aws completion for bash: already provided by {BASH_COMPLETION_AWS}\n" in said, said
+    bashrc = (home / ".bashrc").read_text()
+    block = bashrc[bashrc.index("# >>> awsmfa"):]
+    assert "complete -C" not in block and "function mfa" in block
+    assert f"# aws completion: {DEBIAN_COMPLETER}\n" in block
+    # status sees the block as current, with the completer that bash-completion runs.
+    status = awsmfa("status", "--shell", "bash", env=env, check=False)
+    assert f"current, with aws completion" in status.stdout, status.stdout
+    assert f"completer: {DEBIAN_COMPLETER}: answers" in status.stdout, status.stdout
+    assert "without aws completion" not in status.stdout and "differs" not in status.stdout, status.stdout
+    # A second install changes nothing.
+    again = awsmfa("install", "--shell", "bash", "--yes", env=env)
+    assert "nothing to change" in again.stdout + again.stderr
+
+
+@pytest.mark.parametrize("shell_name", ["zsh", "fish"])
+def test_zsh_and_fish_still_get_debians_completer(tmp_path, shell_name):
+    home, env, out = _install(tmp_path, "debian-v2", shell_name)
+    assert "already provided" not in out.stdout + out.stderr
+    written = (home / ".zshrc") if shell_name == "zsh" else (home / ".config/fish/completions/aws.fish")
+    assert DEBIAN_COMPLETER in written.read_text()
+
+
+def test_bash_with_the_v1_completer_writes_its_own_line(tmp_path):
+    """Another completer than the one bash-completion names: bash runs ours, like zsh and fish."""
+    home, env, out = _install(tmp_path, "pypi-v1", "bash")
+    assert "already provided" not in out.stdout + out.stderr
+    assert f"complete -C {V1_COMPLETER} aws" in (home / ".bashrc").read_text()
