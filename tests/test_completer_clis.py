@@ -154,3 +154,38 @@ def test_bash_with_the_v1_completer_writes_its_own_line(tmp_path):
     home, env, out = _install(tmp_path, "pypi-v1", "bash")
     assert "already provided" not in out.stdout + out.stderr
     assert f"complete -C {V1_COMPLETER} aws" in (home / ".bashrc").read_text()
+
+
+# --- the seed scenario with Debian's AWS CLI v2 as the client -------------------------------
+
+def _debian_aws(user, endpoint_url, *args):
+    """Debian's /usr/bin/aws against the local AWS. AWS CLI v2 reads AWS_ENDPOINT_URL (and a
+    profile's endpoint_url) only from 2.13; bookworm's is 2.9, so the endpoint goes on the
+    command line, as it does for any AWS CLI."""
+    env = user.environ()
+    env.pop("AWS_ENDPOINT_URL", None)  # would be ignored by 2.9 anyway: the option is what counts
+    return subprocess.run([DEBIAN_AWS, "--endpoint-url", endpoint_url, *args], env=env, capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def test_seed_scenario_with_debians_v2_as_the_client(tmp_path, local_aws, seed_user):
+    from awsenv import AwsUser, seed_user_files
+
+    require_debian_v2()
+    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
+    seed_user_files(user, seed_user)
+    described = _debian_aws(user, local_aws.endpoint_url, "ec2", "describe-instances", "--output", "json")
+    assert described.returncode == 0, described.stderr
+    assert seed_user.instance_id in described.stdout
+    stop = ("ec2", "stop-instances", "--instance-ids", seed_user.instance_id, "--output", "text")
+    denied = _debian_aws(user, local_aws.endpoint_url, *stop)
+    assert denied.returncode != 0 and "UnauthorizedOperation" in denied.stderr, denied.stderr
+
+    result = user.awsmfa("login", "--token-code", local_aws.fresh_code(seed_user.serial_number))
+    assert result.returncode == 0, result.stderr
+    allowed = _debian_aws(user, local_aws.endpoint_url, *stop, "--profile", "mfa")
+    assert allowed.returncode == 0, allowed.stderr
+    assert seed_user.instance_id in allowed.stdout
+    who = _debian_aws(user, local_aws.endpoint_url, "sts", "get-caller-identity", "--profile", "mfa",
+                      "--query", "Arn", "--output", "text")
+    assert who.returncode == 0 and who.stdout.strip() == seed_user.user_arn, who.stdout + who.stderr
