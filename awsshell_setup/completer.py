@@ -3,8 +3,9 @@
 aws_completer reads only COMP_LINE and COMP_POINT and prints the candidates, one a line; the
 same program serves bash, zsh (through bashcompinit) and fish (through our small function).
 
-Where it is: PATH, then next to `aws`, then the places the AWS CLI v1 and v2 installers,
-Amazon Linux, Homebrew and pip --user put it (KNOWN_FOLDERS). The path is kept as found, symlink
+Where it is: PATH, then next to `aws`, then the one the system's bash-completion file for aws
+names (Debian's `awscli` package: /usr/libexec/aws_completer, off PATH), then the places the AWS
+CLI v1 and v2 installers, Amazon Linux, Debian, Homebrew and pip --user put it (KNOWN_FOLDERS). The path is kept as found, symlink
 and all: the v2 installer's /usr/local/bin/aws_completer points into a versioned folder
 that changes on every update, so resolving it would break completion at the next update.
 
@@ -27,7 +28,12 @@ from . import rootpolicy
 NAME = "aws_completer"
 # Searched in this order, after PATH and the folder of `aws`.
 KNOWN_FOLDERS = ("/usr/bin", "/usr/local/bin", "/usr/local/aws-cli/v2/current/bin", "/usr/local/aws-cli",
-                 "/opt/homebrew/bin", "~/.local/bin")
+                 "/usr/libexec", "/opt/homebrew/bin", "~/.local/bin")
+# The system's bash-completion file for aws (Debian's awscli ships one: `complete -C
+# /usr/libexec/aws_completer aws`), and the bash-completion framework that loads it on the
+# first Tab after `aws`: without the framework the file is never read.
+BASH_COMPLETION_FILE = "/usr/share/bash-completion/completions/aws"
+BASH_COMPLETION_FRAMEWORK = "/usr/share/bash-completion/bash_completion"
 # awscli v1 takes 0.35-0.9 s to answer (it imports botocore); a cold disk more.
 CHECK_TIMEOUT_SECONDS = 20
 _SHIM = re.compile(r'exec\s+"?(?P<manager>/[^"\s]+)"?\s+exec\s+"?(\$program|\$\{program\}|aws_completer)"?')
@@ -62,10 +68,40 @@ def candidates(environ, home):
     if aws:
         add(os.path.join(os.path.dirname(aws), NAME), f"next to {aws}")
         add(os.path.join(os.path.dirname(os.path.realpath(aws)), NAME), f"next to {os.path.realpath(aws)}")
+    add(named_by_bash_completion(BASH_COMPLETION_FILE), f"named by {BASH_COMPLETION_FILE}")
     for folder in KNOWN_FOLDERS:
         folder = os.path.join(home, folder[2:]) if folder.startswith("~/") else folder
         add(os.path.join(folder, NAME), f"in {folder}")
     return result
+
+
+def named_by_bash_completion(path):
+    """The program a bash-completion file's `complete ... -C PROGRAM aws` line runs, or None."""
+    import shlex
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(65536)
+    except OSError:
+        return None
+    for line in text.splitlines():
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:
+            continue
+        if len(words) >= 4 and words[0] == "complete" and words[-1] == "aws" and "-C" in words[1:-2]:
+            program = words[words.index("-C") + 1]
+            return program if program.startswith("/") else None
+    return None
+
+
+def provided_for_bash(path):
+    """The system's bash-completion file when it already completes aws with `path` for bash
+    (and the framework that loads it is installed), else None: bash then needs no line of ours."""
+    if not path or not os.path.isfile(BASH_COMPLETION_FRAMEWORK):
+        return None
+    named = named_by_bash_completion(BASH_COMPLETION_FILE)
+    return BASH_COMPLETION_FILE if named and named == path else None
 
 
 def _behind_shim(path, environ):
@@ -149,4 +185,4 @@ def given(path, environ):
 
 
 def looked_in(home):
-    return "PATH, next to aws, " + ", ".join(KNOWN_FOLDERS)
+    return f"PATH, next to aws, the one {BASH_COMPLETION_FILE} names, " + ", ".join(KNOWN_FOLDERS)

@@ -128,6 +128,10 @@ class Shell:
         """The template sections of a full block (init, --rc-file, marker blocks)."""
         return ("about", "function") + (("completion",) if completion else ())
 
+    def completion_provider(self, completer):
+        """The system file that already completes aws with `completer` in this shell, or None."""
+        return None
+
     def render(self, sections, completer=None, wrap=None):
         """The shell code of these template sections, the completer filled in."""
         template = load_template(self.template)
@@ -136,6 +140,10 @@ class Shell:
             if "\n" in completer or "\r" in completer:
                 raise ValueError("a completer path with a line break")
             values = {"completer": self.completer_word(completer), "completer_path": completer}
+            provider = self.completion_provider(completer) if "completion" in sections else None
+            if provider:
+                sections = tuple("completion_provided" if name == "completion" else name for name in sections)
+                values["provider"] = provider
         if not wrap:
             return "".join(fill(template[name], values) for name in sections)
         # The comments stay readable outside; the code goes inside the wrapper's string.
@@ -256,6 +264,13 @@ class Bash(_BourneLike):
     name = "bash"
     template = "bash.bash"
     LOGIN_FILES = (".bash_profile", ".bash_login", ".profile")
+
+    def completion_provider(self, completer):
+        # Debian's awscli ships a bash-completion file naming its completer; the same program
+        # named again in the block would only repeat what bash-completion does.
+        from . import completer as completers
+
+        return completers.provided_for_bash(completer)
 
     def clash_files(self, home, environ):
         return [os.path.join(home, ".bash_aliases")]  # Debian's and Ubuntu's ~/.bashrc source it

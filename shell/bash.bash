@@ -8,6 +8,9 @@
 # breaks when a pyenv/venv/pipx install moves or is upgraded, and as root with --user it
 # would name a copy the account may not run. `command` skips aliases/functions named awsmfa.
 # status and install check that awsmfa is on PATH.
+# completion_provided replaces completion when the system's bash-completion file completes aws
+# with the same completer: a `complete -C` of ours would only repeat it. Its first line names
+# the completer as completion's does, so status re-renders the block and checks that program.
 #@ about
 # `awsmfa install` wrote this block; `awsmfa uninstall` removes it. It starts no process:
 # `mfa` runs awsmfa only when you call it. For a dotfile repo: awsmfa init bash >> ~/.bashrc
@@ -30,6 +33,9 @@ function mfa {
 #@ completion
 # aws completion: {{completer_path}}
 complete -C {{completer}} aws
+#@ completion_provided
+# aws completion: {{completer_path}}
+# bash: already provided by {{provider}}, which bash-completion loads on the first Tab after aws
 #@ profile
 # sh and dash read ~/.profile too: the bash code is a string only bash evaluates.
 if [ -n "${BASH_VERSION-}" ]; then

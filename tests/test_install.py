@@ -12,6 +12,7 @@ import pwd
 import shutil
 import stat
 import subprocess
+import sys
 
 import pytest
 
@@ -317,7 +318,15 @@ def test_no_completer_installs_the_function_and_says_how_to_finish(home, env):
     bare = dict(env, PATH="/usr/bin:/bin")  # no aws, no aws_completer
     if shutil.which("aws_completer", path="/usr/bin:/bin:/usr/local/bin"):
         pytest.fail("an aws_completer in /usr/bin or /usr/local/bin hides this case", pytrace=False)
-    result = awsmfa("install", "--shell", "bash", "--shell", "fish", "--yes", env=bare)
+    # Debian's awscli puts its completer off PATH, in /usr/libexec: hidden here, in a mount
+    # namespace of this run alone, under /dev/null (not a file, so not a completer).
+    hide = ("for path in /usr/libexec/aws_completer; do [ -e $path ] && mount --bind /dev/null $path; done; "
+            'exec "$@"')
+    result = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", hide, "sh",
+                             sys.executable, "-m", "awsshell_setup", "install", "--shell", "bash", "--shell", "fish",
+                             "--yes"], env=bare, capture_output=True, text=True, timeout=120,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
     assert "no working aws_completer found" in result.stderr and "awsmfa install` again" in result.stderr
     text = (home / ".bashrc").read_text()
     assert "function mfa {" in text and "complete -C" not in text

@@ -57,8 +57,8 @@ def test_a_completer_that_does_not_answer_is_passed_over(tmp_path):
     good = _exe(home / ".local" / "bin" / "aws_completer", FAKE)
     env = {"PATH": f"{tmp_path / 'a'}:/usr/bin:/bin", "HOME": str(home)}
     found, failed = completer.find(env, str(home))
-    if found.path != good:  # a real completer in /usr/bin or /usr/local/bin would come first
-        assert os.path.dirname(found.path) in ("/usr/bin", "/usr/local/bin")
+    if found.path != good:  # a real completer of the system's (/usr/bin, Debian's /usr/libexec) comes first
+        assert os.path.dirname(found.path) in ("/usr/bin", "/usr/local/bin", "/usr/libexec")
     assert failed[0].path == broken and "command not found" in failed[0].problem
 
 
