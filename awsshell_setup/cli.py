@@ -73,7 +73,17 @@ def session_options(command):
                      help="MFA device ARN. Default: mfa_serial in the config file, else aws_mfa_device "
                           "in the credentials file, else the one device iam:ListMFADevices finds."),
         click.option("--token-code", metavar="CODE", callback=_token,
-                     help="The six-digit code from the MFA device. Default: asked on the terminal."),
+                     help="The six-digit code from the MFA device (wins over any token command). "
+                          "Default: from a token command, else asked on the terminal."),
+        click.option("--token-command", metavar="COMMAND",
+                     help="A command that prints the code, e.g. 'ykman oath accounts code --single NAME' or "
+                          "'oathtool --totp -b SEED'; run only when a new session needs a code, for at most 60 s "
+                          "($AWSMFA_TOKEN_COMMAND_TIMEOUT), its stderr on the terminal. Split into words as sh "
+                          "splits them and run without a shell, unless it uses other shell syntax "
+                          "(| & ; < > ( ) $ ` * ? [ ] ~ # ! { }, a line break, or NAME=VALUE first): then "
+                          "/bin/sh -c. Default: $AWSMFA_TOKEN_COMMAND, else mfa_process in the profile's "
+                          "section of ~/.aws/config (aws-vault's key; a role's, else its source's), else ask "
+                          "on the terminal; '' asks on the terminal."),
         click.option("--duration-seconds", type=int, default=session.DEFAULT_DURATION, show_default=True,
                      callback=_duration, metavar="N",
                      help="MFA session length, 900 to 129600 seconds (a role session's length is "
@@ -96,7 +106,8 @@ def _request(options, renewing_profile):
     return session.Request(profile=options["profile"], update_profile=options["update_profile"],
                            serial_number=options["serial_number"], token_code=options["token_code"],
                            duration_seconds=options["duration_seconds"], force=options["force"],
-                           role_mfa=options["role_mfa"], renewing_profile=renewing_profile)
+                           role_mfa=options["role_mfa"], renewing_profile=renewing_profile,
+                           token_command=options["token_command"])
 
 
 @click.group(cls=AwsmfaGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,8 +134,9 @@ def cli():
 def env(shell_name, as_json, quiet, **options):
     """Print shell code exporting an MFA session: eval "$(awsmfa env)".
 
-    Reuses the stored session while it is valid (no prompt, no AWS call); otherwise asks for the
-    MFA code on the terminal, calls STS GetSessionToken and writes the session profile. Exports
+    Reuses the stored session while it is valid (no prompt, no AWS call); otherwise gets the MFA
+    code (--token-code, a token command, or asked on the terminal), calls STS GetSessionToken
+    and writes the session profile. Exports
     AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
     AWS_CREDENTIAL_EXPIRATION. On failure prints nothing on stdout and exits non-zero.
 

@@ -129,6 +129,12 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
     if signer is not None:
         log("reusing MFA session [%s] of [%s]: no code", mfa_name, chain.source)
         return step.assume_and_store(signer, {})
+    from . import codesource
+
+    # Where the code will come from, checked now: the nearest mfa_process down the chain, as
+    # for mfa_serial (aws-vault lets a role inherit its source's).
+    codes = codesource.choose(request, environ, codesource.mfa_process(
+        files, [hop.profile for hop in reversed(chain.hops)] + [chain.source]))
     serial, serial_how = _mfa_device(request, chain, source, aws)
     log("MFA device %s (%s)", serial, serial_how)
     # A code is needed: one awsmfa at a time asks (session.prompt_turn), and the calls and
@@ -145,7 +151,7 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
         if signer is not None:
             log("another awsmfa stored the MFA session [%s] while this one waited", mfa_name)
             return step.assume_and_store(signer, {})
-        code = _code(request, serial, ask_code)
+        code = codes.code(serial, ask_code)  # the flag's, a command's, or typed at the prompt
         if shared:
             signer = aws.get_session_token(serial, code, request.duration_seconds)
             step.store(mfa_name, signer, source, request.duration_seconds)
@@ -210,14 +216,6 @@ def _reusable_mfa_session(files, mfa_name, source):
     credentials, duration = found
     left = (credentials.expiration - timeutil.now()).total_seconds()
     return credentials if left > session.reuse_margin(duration) else None
-
-
-def _code(request, serial, ask_code):
-    if request.token_code is not None:
-        return request.token_code
-    from .tokencode import prompt_for_code
-
-    return (ask_code or prompt_for_code)(serial)
 
 
 def _mfa_device(request, chain, source, aws):

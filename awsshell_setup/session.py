@@ -41,9 +41,11 @@ class Request:
 
     def __init__(self, profile=None, update_profile=None, serial_number=None, token_code=None,
                  duration_seconds=DEFAULT_DURATION, force=False, credential_process=False, role_mfa=None,
-                 renewing_profile=False):
+                 renewing_profile=False, token_command=None):
         self.profile, self.update_profile, self.serial_number = profile, update_profile, serial_number
         self.token_code, self.duration_seconds, self.force = token_code, duration_seconds, force
+        # --token-command (None: not given; '': ask on the terminal): codesource.py.
+        self.token_command = token_command
         # For an SDK that refreshes on its own schedule (`env --json`): see reuse_margin.
         self.credential_process = credential_process
         # Roles only: how the role gets its MFA (--role-mfa), and whether the caller needs the
@@ -200,6 +202,9 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     log("source profile [%s] (%s); session profile [%s]", source_name, source_how, session_name)
     # A code spent on a session that cannot be stored is a code wasted: check before asking.
     fileio.check_writable(files.credentials_path)
+    from . import codesource
+
+    codes = codesource.choose(request, environ, codesource.mfa_process(files, [source_name]))
 
     from .sts import AwsClients  # botocore: only now that a call is certain
 
@@ -210,7 +215,8 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
             if reused is not None:
                 log("another awsmfa stored a session in [%s] while this one waited", reused.session_profile)
                 return reused
-        return _new_session(request, environ, files, aws, source, source_how, session_name, ask_code, keep_unstored)
+        return _new_session(request, environ, files, aws, source, source_how, session_name, codes, ask_code,
+                            keep_unstored)
 
 
 def prompt_turn(files, environ):
@@ -235,16 +241,12 @@ def _say(line):
     sys.stderr.flush()
 
 
-def _new_session(request, environ, files, aws, source, source_how, session_name, ask_code, keep_unstored):
-    """Ask for the code, call STS, store the session. Called holding the turn to prompt."""
+def _new_session(request, environ, files, aws, source, source_how, session_name, codes, ask_code, keep_unstored):
+    """Get the code (codes: codesource.CodeSource), call STS, store the session. Called holding
+    the turn to prompt."""
     serial, serial_how = mfa_device(request, source, aws)
     log("MFA device %s (%s)", serial, serial_how)
-    if request.token_code is None:
-        from .tokencode import prompt_for_code
-
-        code = (ask_code or prompt_for_code)(serial)
-    else:
-        code = request.token_code
+    code = codes.code(serial, ask_code)
     credentials = aws.get_session_token(serial, code, request.duration_seconds)
 
     from .profiles import write_session
