@@ -120,6 +120,7 @@ def cli():
     Typical use:
       eval "$(awsmfa env)"     ask for the MFA code, export the session into this shell
       awsmfa login             write the session to the [mfa] profile only
+      awsmfa exec -- terraform plan   run one command with the session in its environment
       aws ec2 stop-instances --instance-ids i-... --profile mfa
     """
 
@@ -160,14 +161,44 @@ def env(shell_name, as_json, quiet, **options):
             log("printing code for %s (%s)", shell.name, how)
         text = render.shell_code(outcome, shell)
     _report(outcome, quiet or as_json)
+    _warn(outcome, as_json, "exported")
+    click.echo(text, nl=False)
+
+
+def _warn(outcome, as_json, verb):
     if render.unstored_warning(outcome):  # even with --quiet/--json: the code is spent
         click.echo("awsmfa: " + render.unstored_warning(outcome), err=True)
     elif outcome.renewing_problem and not as_json:
         until = outcome.credentials.expiration.strftime("%H:%M UTC")
-        click.echo(f"awsmfa: warning: {outcome.renewing_problem}: exported the role session's keys instead, "
+        click.echo(f"awsmfa: warning: {outcome.renewing_problem}: {verb} the role session's keys instead, "
                    f"good until {until}; run mfa again then (no code needed until "
                    f"{outcome.code_due.strftime('%H:%M UTC')})", err=True)
-    click.echo(text, nl=False)
+
+
+@cli.command("exec", context_settings={"allow_interspersed_args": False})
+@session_options
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED, metavar="[--] COMMAND [ARGS]...")
+@debug_option
+def exec_command(quiet, command, **options):
+    """Run COMMAND with an MFA session in its environment only.
+
+    \b
+      awsmfa exec -- terraform plan
+      awsmfa exec --profile ops -q -- aws ec2 describe-instances
+
+    The session is found or made as for `env` (same options, same prompt or token command), and
+    COMMAND gets the variables `env` would export (for a role profile: AWS_PROFILE=PROFILE-mfa-auto
+    and no keys). awsmfa then becomes COMMAND (same process: signals reach it, its exit status
+    is awsmfa's, stdout is its own); the summary goes to stderr (-q: none). Everything after
+    COMMAND is its own. A COMMAND not found exits 127 before any code is asked; not executable, 126.
+    """
+    from . import execcmd
+
+    path = execcmd.find(command[0], os.environ)  # before the session: a typo costs no code
+    outcome = session.obtain(_request(options, renewing_profile=True), keep_unstored=True)
+    _report(outcome, quiet)
+    _warn(outcome, False, "gave the command")
+    execcmd.replace_process(path, list(command), execcmd.environment(outcome, os.environ))
 
 
 @cli.command()

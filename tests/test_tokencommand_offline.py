@@ -130,7 +130,7 @@ def test_a_cached_session_runs_no_command_on_either_path(user, commands):
     user.write_config(CONFIG + f"mfa_process = {commands.make('process')}\n")
     env = {"AWSMFA_TOKEN_COMMAND": commands.make("variable")}
     for args in (["env", "--shell", "bash"], ["env", "--json"], ["env", "--token-command", commands.make("flag")],
-                 ["env", "--debug"], ["login"]):
+                 ["env", "--debug"], ["login"], ["exec", "--", "true"]):
         result = no_terminal(user, *args, env=env)
         assert result.returncode == 0, (args, result.stderr)
     assert commands.ran() == []
