@@ -226,6 +226,26 @@ def login(quiet, **options):
 
 
 @cli.command()
+@click.option("--shell", "shell_name", type=click.Choice([*shells.SUPPORTED, "sh"]),
+              help="Shell to print code for. Default: the shell running awsmfa, else POSIX.")
+@debug_option
+def unset(shell_name):
+    """Print shell code removing what `env` exported: eval "$(awsmfa unset)".
+
+    Removes AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
+    AWS_CREDENTIAL_EXPIRATION from the shell that evaluates it (for fish: awsmfa unset | source);
+    other variables stay. Reads and changes no file: the stored session stays for the next `mfa`
+    (`awsmfa logout` removes it).
+    """
+    if shell_name:
+        shell = shells.by_name(shell_name)
+    else:
+        shell, how = shells.detect_running_shell(os.environ)
+        log("printing code for %s (%s)", shell.name, how)
+    click.echo(render.unset_code(shell, render.EXPORTED_VARIABLES), nl=False)
+
+
+@cli.command()
 @click.option("--profile", metavar="NAME", help="Source profile whose session to remove (as for env/login).")
 @click.option("--update-profile", metavar="NAME", help="Session profile to remove (as for env/login).")
 @debug_option
@@ -234,9 +254,8 @@ def logout(profile, update_profile):
 
     Only that section of the credentials file goes, byte for byte as it came; a profile awsmfa
     did not write is never removed. For a role profile its config profile PROFILE-mfa-auto goes
-    too; the MFA session of its source stays (logout --profile SOURCE removes it). Variables already exported in a shell stay: in that shell
-    run `unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
-    AWS_CREDENTIAL_EXPIRATION`.
+    too; the MFA session of its source stays (logout --profile SOURCE removes it). Variables
+    already exported in a shell stay: there, run `mfa --unset` or eval "$(awsmfa unset)".
     """
     name, removed = session.forget(profile, update_profile)
     if removed:

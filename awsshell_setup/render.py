@@ -5,6 +5,8 @@ from . import timeutil
 # Keys an earlier `mfa` (or another tool) may have exported: for a role they must go, since
 # botocore and every SDK take exported keys before AWS_PROFILE.
 KEY_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# Every variable `env` may export (a role exports the first and last): what `unset` removes.
+EXPORTED_VARIABLES = ("AWS_PROFILE",) + KEY_VARIABLES + ("AWS_CREDENTIAL_EXPIRATION",)
 
 
 # AWS_CREDENTIAL_EXPIRATION: the name AWS CLI v2 and aws-vault use for the session's end.
