@@ -6,6 +6,7 @@ sent to it reach the command; its exit status is the command's; standard output 
 command's alone. The command's environment holds what `env` would export into a shell.
 """
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -21,7 +22,7 @@ CLOSED = "http://127.0.0.1:9"
 LONG_TERM = "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n"
 CONFIG = "[default]\nregion = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/trainee\n"
 NAMES = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION")
-PRINT_AWS = "import os; print(sorted((k, v) for k, v in os.environ.items() if k.startswith('AWS_')))"
+PRINT_AWS = "import json, os; print(json.dumps({k: v for k, v in os.environ.items() if k.startswith('AWS_')}))"
 OPS_ARN = "arn:aws:iam::111111111111:role/ops"
 
 
@@ -50,7 +51,7 @@ def no_terminal(user, *args, env=None, input=None):
 
 
 def aws_variables(text):
-    return dict(eval(text))  # noqa: S307 - our own repr of a list of pairs, printed just above
+    return json.loads(text)
 
 
 def test_the_exit_status_is_the_commands(user):
