@@ -190,7 +190,8 @@ def _code_in(source, status, output):
     if status < 0:
         raise _failed(source, f"was killed by signal {-status}")
     if status == 127 and source.argv[:2] == [SHELL, "-c"]:
-        raise _failed(source, "failed: sh found no such command (exit status 127)", hint="install it, or fix the command")
+        raise _failed(source, "failed: sh found no such command (exit status 127)",
+                      hint="install it, or fix the command")
     if status != 0:
         raise _failed(source, f"failed with exit status {status}")
     from .tokencode import validate
