@@ -73,7 +73,17 @@ def session_options(command):
                      help="MFA device ARN. Default: mfa_serial in the config file, else aws_mfa_device "
                           "in the credentials file, else the one device iam:ListMFADevices finds."),
         click.option("--token-code", metavar="CODE", callback=_token,
-                     help="The six-digit code from the MFA device. Default: asked on the terminal."),
+                     help="The six-digit code from the MFA device (wins over any token command). "
+                          "Default: from a token command, else asked on the terminal."),
+        click.option("--token-command", metavar="COMMAND",
+                     help="A command that prints the code, e.g. 'ykman oath accounts code --single NAME' or "
+                          "'oathtool --totp -b SEED'; run only when a new session needs a code, for at most 60 s "
+                          "($AWSMFA_TOKEN_COMMAND_TIMEOUT), its stderr on the terminal. Split into words as sh "
+                          "splits them and run without a shell, unless it uses other shell syntax "
+                          "(| & ; < > ( ) $ ` * ? [ ] ~ # ! { }, a line break, or NAME=VALUE first): then "
+                          "/bin/sh -c. Default: $AWSMFA_TOKEN_COMMAND, else mfa_process in the profile's "
+                          "section of ~/.aws/config (aws-vault's key; a role's, else its source's), else ask "
+                          "on the terminal; '' asks on the terminal."),
         click.option("--duration-seconds", type=int, default=session.DEFAULT_DURATION, show_default=True,
                      callback=_duration, metavar="N",
                      help="MFA session length, 900 to 129600 seconds (a role session's length is "
@@ -96,7 +106,8 @@ def _request(options, renewing_profile):
     return session.Request(profile=options["profile"], update_profile=options["update_profile"],
                            serial_number=options["serial_number"], token_code=options["token_code"],
                            duration_seconds=options["duration_seconds"], force=options["force"],
-                           role_mfa=options["role_mfa"], renewing_profile=renewing_profile)
+                           role_mfa=options["role_mfa"], renewing_profile=renewing_profile,
+                           token_command=options["token_command"])
 
 
 @click.group(cls=AwsmfaGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,6 +120,7 @@ def cli():
     Typical use:
       eval "$(awsmfa env)"     ask for the MFA code, export the session into this shell
       awsmfa login             write the session to the [mfa] profile only
+      awsmfa exec -- terraform plan   run one command with the session in its environment
       aws ec2 stop-instances --instance-ids i-... --profile mfa
     """
 
@@ -123,8 +135,9 @@ def cli():
 def env(shell_name, as_json, quiet, **options):
     """Print shell code exporting an MFA session: eval "$(awsmfa env)".
 
-    Reuses the stored session while it is valid (no prompt, no AWS call); otherwise asks for the
-    MFA code on the terminal, calls STS GetSessionToken and writes the session profile. Exports
+    Reuses the stored session while it is valid (no prompt, no AWS call); otherwise gets the MFA
+    code (--token-code, a token command, or asked on the terminal), calls STS GetSessionToken
+    and writes the session profile. Exports
     AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
     AWS_CREDENTIAL_EXPIRATION. On failure prints nothing on stdout and exits non-zero.
 
@@ -148,14 +161,44 @@ def env(shell_name, as_json, quiet, **options):
             log("printing code for %s (%s)", shell.name, how)
         text = render.shell_code(outcome, shell)
     _report(outcome, quiet or as_json)
+    _warn(outcome, as_json, "exported")
+    click.echo(text, nl=False)
+
+
+def _warn(outcome, as_json, verb):
     if render.unstored_warning(outcome):  # even with --quiet/--json: the code is spent
         click.echo("awsmfa: " + render.unstored_warning(outcome), err=True)
     elif outcome.renewing_problem and not as_json:
         until = outcome.credentials.expiration.strftime("%H:%M UTC")
-        click.echo(f"awsmfa: warning: {outcome.renewing_problem}: exported the role session's keys instead, "
+        click.echo(f"awsmfa: warning: {outcome.renewing_problem}: {verb} the role session's keys instead, "
                    f"good until {until}; run mfa again then (no code needed until "
                    f"{outcome.code_due.strftime('%H:%M UTC')})", err=True)
-    click.echo(text, nl=False)
+
+
+@cli.command("exec", context_settings={"allow_interspersed_args": False})
+@session_options
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED, metavar="[--] COMMAND [ARGS]...")
+@debug_option
+def exec_command(quiet, command, **options):
+    """Run COMMAND with an MFA session in its environment only.
+
+    \b
+      awsmfa exec -- terraform plan
+      awsmfa exec --profile ops -q -- aws ec2 describe-instances
+
+    The session is found or made as for `env` (same options, same prompt or token command), and
+    COMMAND gets the variables `env` would export (for a role profile: AWS_PROFILE=PROFILE-mfa-auto
+    and no keys). awsmfa then becomes COMMAND (same process: signals reach it, its exit status
+    is awsmfa's, stdout is its own); the summary goes to stderr (-q: none). Everything after
+    COMMAND is its own. A COMMAND not found exits 127 before any code is asked; not executable, 126.
+    """
+    from . import execcmd
+
+    path = execcmd.find(command[0], os.environ)  # before the session: a typo costs no code
+    outcome = session.obtain(_request(options, renewing_profile=True), keep_unstored=True)
+    _report(outcome, quiet)
+    _warn(outcome, False, "gave the command")
+    execcmd.replace_process(path, list(command), execcmd.environment(outcome, os.environ))
 
 
 @cli.command()
@@ -183,6 +226,26 @@ def login(quiet, **options):
 
 
 @cli.command()
+@click.option("--shell", "shell_name", type=click.Choice([*shells.SUPPORTED, "sh"]),
+              help="Shell to print code for. Default: the shell running awsmfa, else POSIX.")
+@debug_option
+def unset(shell_name):
+    """Print shell code removing what `env` exported: eval "$(awsmfa unset)".
+
+    Removes AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
+    AWS_CREDENTIAL_EXPIRATION from the shell that evaluates it (for fish: awsmfa unset | source);
+    other variables stay. Reads and changes no file: the stored session stays for the next `mfa`
+    (`awsmfa logout` removes it).
+    """
+    if shell_name:
+        shell = shells.by_name(shell_name)
+    else:
+        shell, how = shells.detect_running_shell(os.environ)
+        log("printing code for %s (%s)", shell.name, how)
+    click.echo(render.unset_code(shell, render.EXPORTED_VARIABLES), nl=False)
+
+
+@cli.command()
 @click.option("--profile", metavar="NAME", help="Source profile whose session to remove (as for env/login).")
 @click.option("--update-profile", metavar="NAME", help="Session profile to remove (as for env/login).")
 @debug_option
@@ -191,9 +254,8 @@ def logout(profile, update_profile):
 
     Only that section of the credentials file goes, byte for byte as it came; a profile awsmfa
     did not write is never removed. For a role profile its config profile PROFILE-mfa-auto goes
-    too; the MFA session of its source stays (logout --profile SOURCE removes it). Variables already exported in a shell stay: in that shell
-    run `unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
-    AWS_CREDENTIAL_EXPIRATION`.
+    too; the MFA session of its source stays (logout --profile SOURCE removes it). Variables
+    already exported in a shell stay: there, run `mfa --unset` or eval "$(awsmfa unset)".
     """
     name, removed = session.forget(profile, update_profile)
     if removed:

@@ -14,7 +14,9 @@ import sys
 
 _VALUE_OPTIONS = {"--profile": "profile", "--update-profile": "update_profile", "--shell": "shell",
                   "--duration-seconds": "duration", "--serial-number": None, "--token-code": "token_code",
-                  "--role-mfa": "role_mfa"}
+                  "--role-mfa": "role_mfa",
+                  # Run only when a new session needs a code: never here, not even split.
+                  "--token-command": None}
 _FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet"}
 
 

@@ -14,19 +14,25 @@ from .inifile import IniDocument, check_section_name
 
 SOURCE_KEY = "awsmfa_source_profile"
 EXPIRATION_KEY = "awsmfa_expiration"
+# The session's end again under the name prompts read from the credentials file: starship's aws
+# module takes `expiration` (then saml2aws's `x_security_token_expires`) of the AWS_PROFILE
+# section as RFC 3339 (starship src/modules/aws.rs), as aws-mfa wrote it. Written, never read:
+# awsmfa trusts only EXPIRATION_KEY, so a session written before this key existed still works.
+STANDARD_EXPIRATION_KEY = "expiration"
 DURATION_KEY = "awsmfa_duration_seconds"
 KEY_ID, SECRET, TOKEN = "aws_access_key_id", "aws_secret_access_key", "aws_session_token"
 # A role session (rolesessions.py) also names its role, how it was made, and the MFA session
 # it came from: a session for another role ARN, or a plain one, is never served for a role.
 ROLE_ARN_KEY, ROLE_MFA_KEY, MFA_PROFILE_KEY = "awsmfa_role_arn", "awsmfa_role_mfa", "awsmfa_mfa_profile"
 ROLE_SESSION_KEYS = (ROLE_ARN_KEY, ROLE_MFA_KEY, MFA_PROFILE_KEY)
-SESSION_KEYS = (KEY_ID, SECRET, TOKEN, "region", SOURCE_KEY, EXPIRATION_KEY, DURATION_KEY) + ROLE_SESSION_KEYS
+SESSION_KEYS = (KEY_ID, SECRET, TOKEN, "region", SOURCE_KEY, EXPIRATION_KEY, DURATION_KEY,
+                STANDARD_EXPIRATION_KEY) + ROLE_SESSION_KEYS
 # The keys with which botocore's credential providers take a profile's credentials from the
 # config file or from elsewhere: keys, a role, web identity, a process, SSO, a console login.
 CONFIG_CREDENTIAL_KEYS = (KEY_ID, SECRET, TOKEN, "aws_security_token", "role_arn", "source_profile",
                           "credential_source", "web_identity_token_file", "credential_process", "sso_session",
                           "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "login_session")
-# Room a session section may take, checked before the prompt: header and seven keys with a
+# Room a session section may take, checked before the prompt: header and about a dozen keys with a
 # session token of several KB (STS tokens run to about 1 KB; AWS promises no ceiling). The
 # write itself checks the exact size again.
 SESSION_ROOM_BYTES = 8 * 1024
@@ -266,6 +272,7 @@ def session_items(credentials, source, duration, extra=None):
     items[SOURCE_KEY] = source.name
     items[EXPIRATION_KEY] = timeutil.format_utc(credentials.expiration)
     items[DURATION_KEY] = str(duration)
+    items[STANDARD_EXPIRATION_KEY] = items[EXPIRATION_KEY]
     items.update(extra or {})
     return items
 

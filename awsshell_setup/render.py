@@ -5,6 +5,8 @@ from . import timeutil
 # Keys an earlier `mfa` (or another tool) may have exported: for a role they must go, since
 # botocore and every SDK take exported keys before AWS_PROFILE.
 KEY_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# Every variable `env` may export (a role exports the first and last): what `unset` removes.
+EXPORTED_VARIABLES = ("AWS_PROFILE",) + KEY_VARIABLES + ("AWS_CREDENTIAL_EXPIRATION",)
 
 
 # AWS_CREDENTIAL_EXPIRATION: the name AWS CLI v2 and aws-vault use for the session's end.
@@ -25,15 +27,35 @@ def variables(outcome):
     ]
 
 
+def changes(outcome):
+    """(names to remove, (name, value) pairs to set): what `env` does to a shell, and `exec` to
+    the command's environment. A role removes the keys an earlier `mfa` exported (they would
+    win over AWS_PROFILE)."""
+    return (KEY_VARIABLES if outcome.renewing_profile else ()), variables(outcome)
+
+
 def shell_code(outcome, shell):
-    code = shell.exports(variables(outcome))
-    if not outcome.renewing_profile:
-        return code
-    # First the unset, last an assignment: fish's `set -e` of a variable that is not set fails
-    # (status 4), and `mfa` returns the status of the last line it sources.
-    names = " ".join(KEY_VARIABLES)
-    unset = "".join(f"set -e {name};\n" for name in KEY_VARIABLES) if shell.name == "fish" else f"unset {names}\n"
-    return unset + code
+    removed, assigned = changes(outcome)
+    # First the unset, last an assignment: `mfa` returns the status of the last line it sources.
+    return (unset_code(shell, removed) if removed else "") + shell.exports(assigned)
+
+
+def unset_code(shell, names):
+    """Shell code removing the exported variables `names`; its status is 0 whether or not they
+    were set.
+
+    TEMPORARY: this belongs in shells.py as a method `Shell.unsets(names)` (PosixShell:
+    `unset A B`; Fish: `set -e -g A B; or true`), where each shell's syntax lives; the lead
+    moves it there and this becomes `shell.unsets(names)`."""
+    from .shells import Fish
+
+    for name in names:
+        if not (name.isascii() and name.replace("_", "a").isalnum()) or name[0].isdigit():
+            raise ValueError(f"not a variable name: {name!r}")
+    if isinstance(shell, Fish):
+        # -g: `env` exports with `set -gx`. `set -e` fails (status 4) when one is not set.
+        return "set -e -g " + " ".join(names) + "; or true\n"
+    return "unset " + " ".join(names) + "\n"
 
 
 def credential_process_json(outcome):

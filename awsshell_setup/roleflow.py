@@ -9,7 +9,7 @@ in `per-role` mode the first role is assumed with the long-term keys and the cod
 
 `cached` is on the fast path of `awsmfa env`: no botocore, no re, no json here.
 """
-from . import fileio, roles, rolesessions, timeutil
+from . import fileio, roles, rolesessions, sessionrules, timeutil
 from .debug import log
 from .errors import AwsmfaError, FileProblem, ProfileProblem
 from .inifile import check_section_name
@@ -30,18 +30,16 @@ def cached(files, request, chain, source_how, with_renewing_profile):
     with_renewing_profile: the caller prints shell code that names the self-renewing config
     profile, so that profile must already be there as awsmfa would write it (else the full
     path writes it)."""
-    from . import session
-
     if request.force:
         return None
-    session_name = session.session_name_for(files, request, chain.profile)
+    session_name = sessionrules.session_name_for(files, request, chain.profile)
     found = files.cached_session(session_name, chain.profile, role_arn=chain.role_arn)
     if found is None:
         log("no reusable role session in [%s] for [%s]", session_name, chain.profile)
         return None
     credentials, duration = found
     left = (credentials.expiration - timeutil.now()).total_seconds()
-    if left <= session.reuse_margin(duration, request.credential_process):
+    if left <= sessionrules.reuse_margin(duration, request.credential_process):
         log("role session in [%s] has %d s left, under the reuse margin: renewing", session_name, left)
         return None
     outcome = _outcome(files, request, chain, session_name, credentials, True, source_how)
@@ -98,16 +96,14 @@ def _renewing_items(request, chain):
 
 
 def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing, keep_unstored):
-    from . import session
-
     mode = roles.role_mfa_mode(request.role_mfa, chain)
-    session_name = check_section_name(session.session_name_for(files, request, chain.profile), "session profile")
+    session_name = check_section_name(sessionrules.session_name_for(files, request, chain.profile), "session profile")
     files.check_session_target(session_name, chain.profile)
     if write_renewing:
         _renewing_items(request, chain)  # refuses names a credential_process line would have to quote
         rolesessions.check_renewing_target(files, rolesessions.renewing_profile_for(session_name), chain.profile)
     source = files.source_profile(chain.source)
-    mfa_name = session.session_profile_for(chain.source)
+    mfa_name = sessionrules.session_profile_for(chain.source)
     if mode == roles.ROLE_MFA_SHARED:
         if mfa_name == session_name:
             raise ProfileProblem(f"the role session of [{chain.profile}] and the MFA session of [{chain.source}] "
@@ -129,12 +125,18 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
     if signer is not None:
         log("reusing MFA session [%s] of [%s]: no code", mfa_name, chain.source)
         return step.assume_and_store(signer, {})
+    from . import codesource
+
+    # Where the code will come from, checked now: the nearest mfa_process down the chain, as
+    # for mfa_serial (aws-vault lets a role inherit its source's).
+    codes = codesource.choose(request, environ, codesource.mfa_process(
+        files, [hop.profile for hop in reversed(chain.hops)] + [chain.source]))
     serial, serial_how = _mfa_device(request, chain, source, aws)
     log("MFA device %s (%s)", serial, serial_how)
-    # A code is needed: one awsmfa at a time asks (session.prompt_turn), and the calls and
+    # A code is needed: one awsmfa at a time asks (sessionrules.prompt_turn), and the calls and
     # writes it makes with the code happen in that turn too, so a caller that waited finds
     # what the one before it stored instead of asking again.
-    with session.prompt_turn(files, environ):
+    with sessionrules.prompt_turn(files, environ):
         fresh = AwsFiles(environ)
         if not request.force:
             again = cached(fresh, request, chain, source_how, with_renewing_profile=False)
@@ -145,7 +147,7 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
         if signer is not None:
             log("another awsmfa stored the MFA session [%s] while this one waited", mfa_name)
             return step.assume_and_store(signer, {})
-        code = _code(request, serial, ask_code)
+        code = codes.code(serial, ask_code)  # the flag's, a command's, or typed at the prompt
         if shared:
             signer = aws.get_session_token(serial, code, request.duration_seconds)
             step.store(mfa_name, signer, source, request.duration_seconds)
@@ -202,22 +204,12 @@ class _Step:
 def _reusable_mfa_session(files, mfa_name, source):
     """The source's MFA session when it may be reused (session.cached's rule), else None. Read
     directly: the source may be the role itself (a role holding its own keys)."""
-    from . import session
-
     found = files.cached_session(mfa_name, source)
     if found is None:
         return None
     credentials, duration = found
     left = (credentials.expiration - timeutil.now()).total_seconds()
-    return credentials if left > session.reuse_margin(duration) else None
-
-
-def _code(request, serial, ask_code):
-    if request.token_code is not None:
-        return request.token_code
-    from .tokencode import prompt_for_code
-
-    return (ask_code or prompt_for_code)(serial)
+    return credentials if left > sessionrules.reuse_margin(duration) else None
 
 
 def _mfa_device(request, chain, source, aws):
@@ -227,22 +219,18 @@ def _mfa_device(request, chain, source, aws):
         return request.serial_number, "--serial-number"
     if chain.mfa_serial:
         return chain.mfa_serial, f"mfa_serial of profile [{chain.mfa_serial_profile}]"
-    from . import session
-
-    return session.mfa_device(request, source, aws)
+    return sessionrules.mfa_device(request, source, aws)
 
 
 def _outcome(files, request, chain, session_name, credentials, reused, source_how, mode=None, mfa_expiration=None):
     """An Outcome for a role session, with what the shell code and the summary need."""
-    from . import session
-
     mode = mode or roles.role_mfa_mode(request.role_mfa, chain)
-    mfa_name = session.session_profile_for(chain.source)
+    mfa_name = sessionrules.session_profile_for(chain.source)
     if mode == roles.ROLE_MFA_SHARED and mfa_expiration is None:
         found = files.cached_session(mfa_name, chain.source)
         if found is not None and found[0].expiration > timeutil.now():
             mfa_expiration = found[0].expiration
-    outcome = session.Outcome(credentials, chain.profile, session_name, reused, files.credentials_path, source_how)
+    outcome = sessionrules.Outcome(credentials, chain.profile, session_name, reused, files.credentials_path, source_how)
     outcome.role_arn = chain.role_arn
     outcome.renewing_profile = rolesessions.renewing_profile_for(session_name)
     outcome.mfa_profile = mfa_name if mode == roles.ROLE_MFA_SHARED else None

@@ -11,29 +11,15 @@ import os
 
 from . import fileio, roles, timeutil
 from .debug import log
-from .errors import AwsmfaError, FileProblem, ProfileNotFound, ProfileProblem, UsageError
+from .errors import AwsmfaError, FileProblem, ProfileNotFound, UsageError
 from .inifile import check_section_name
 from .profiles import AwsFiles
+# The shared rules, also this module's names for its callers (session.Outcome, session.reuse_margin...).
+from .sessionrules import (DEFAULT_DURATION, DEFAULT_SOURCE, PROMPT_WAIT_SECONDS, REUSE_MARGIN_FRACTION,  # noqa: F401
+                           REUSE_MARGIN_SECONDS, SDK_REFRESH_MARGIN_SECONDS, Outcome, mfa_device, prompt_turn,
+                           reuse_margin, session_name_for, session_profile_for)
 
-
-DEFAULT_SOURCE = "default"
-DEFAULT_DURATION = 43200
-MIN_DURATION, MAX_DURATION = 900, 129600
-# Reuse a stored session while this much is left: aws-vault's 5 minutes, but never more than a
-# tenth of the session, or 900 s sessions would be useless (the AWS CLI's 15 min: aws-cli #5880).
-REUSE_MARGIN_SECONDS = 300
-REUSE_MARGIN_FRACTION = 0.1
-# For `env --json` (credential_process): botocore runs the process again before every request
-# once the credentials it holds have under 15 minutes left (RefreshableCredentials' advisory
-# refresh timeout; 10 minutes is its mandatory one). Renew before that, with a minute to spare,
-# so the SDK gets a session it keeps: one run per session, not one per call. Only when the
-# session is long enough (twice that margin) for a renewal to buy real quiet: a 900 s session
-# is due for botocore from the start, and renewing it on every call would ask for a code on
-# every call. Such short sessions are answered from the cache, without a prompt, until the
-# ordinary margin.
-SDK_REFRESH_MARGIN_SECONDS = 15 * 60 + 60
-# How long a caller waits while another awsmfa asks for a code (AWSMFA_PROMPT_WAIT overrides).
-PROMPT_WAIT_SECONDS = 300
+MIN_DURATION, MAX_DURATION = 900, 129600  # what GetSessionToken's DurationSeconds accepts
 
 
 class Request:
@@ -41,36 +27,16 @@ class Request:
 
     def __init__(self, profile=None, update_profile=None, serial_number=None, token_code=None,
                  duration_seconds=DEFAULT_DURATION, force=False, credential_process=False, role_mfa=None,
-                 renewing_profile=False):
+                 renewing_profile=False, token_command=None):
         self.profile, self.update_profile, self.serial_number = profile, update_profile, serial_number
         self.token_code, self.duration_seconds, self.force = token_code, duration_seconds, force
+        # --token-command (None: not given; '': ask on the terminal): codesource.py.
+        self.token_command = token_command
         # For an SDK that refreshes on its own schedule (`env --json`): see reuse_margin.
         self.credential_process = credential_process
         # Roles only: how the role gets its MFA (--role-mfa), and whether the caller needs the
         # self-renewing config profile (shell code and login name it; `env --json` is it).
         self.role_mfa, self.renewing_profile = role_mfa, renewing_profile
-
-
-class Outcome:
-    """A usable session and where it came from. `unstored`: why a new session could not be
-    written to the credentials file (None when it was, or was reused from there)."""
-
-    def __init__(self, credentials, source, session_profile, reused, credentials_path, source_how="",
-                 serial=None, serial_how=None, unstored=None):
-        self.credentials, self.source, self.session_profile = credentials, source, session_profile
-        self.reused, self.credentials_path, self.source_how = reused, credentials_path, source_how
-        self.serial, self.serial_how, self.unstored = serial, serial_how, unstored
-        # A role session's (roleflow._outcome): its role, the config profile that renews it,
-        # the MFA session it is renewed from, and when a code is next needed.
-        self.role_arn = self.renewing_profile = self.mfa_profile = self.mfa_expiration = None
-        self.renewing_problem = None  # why the self-renewing profile could not be written
-        self.code_due = credentials.expiration
-
-
-def session_profile_for(source):
-    """`mfa` for the default profile (the seed's name); `NAME-mfa` otherwise, so two accounts
-    never overwrite each other's session."""
-    return "mfa" if source == DEFAULT_SOURCE else f"{source}-mfa"
 
 
 def choose_source(files, flag):
@@ -115,34 +81,10 @@ def _source_named_by(session_name):
     return None
 
 
-def session_name_for(files, request, source):
-    """The session profile: --update-profile; else the awsmfa session profile AWS_PROFILE
-    names, when it is the source's (an `mfa` renewing its own session keeps its name); else
-    `mfa` or SOURCE-mfa."""
-    if request.update_profile:
-        return request.update_profile
-    ambient = (files.environ.get("AWS_PROFILE") or "").strip()
-    if not request.profile and ambient and files.session_source(ambient) == source:
-        from .rolesessions import AUTO_SUFFIX
-
-        if files.credentials.section(ambient) is None and ambient.endswith(AUTO_SUFFIX):
-            return ambient[:-len(AUTO_SUFFIX)]  # a role's self-renewing profile: its session's name
-        return ambient
-    return session_profile_for(source)
-
-
 def validate_duration(seconds):
     if not MIN_DURATION <= seconds <= MAX_DURATION:
         raise UsageError(f"--duration-seconds must be between {MIN_DURATION} and {MAX_DURATION} (got {seconds})")
     return seconds
-
-
-def reuse_margin(duration, credential_process=False):
-    """Seconds a stored session of `duration` must still have to be reused."""
-    duration = duration or DEFAULT_DURATION
-    if credential_process and duration >= 2 * SDK_REFRESH_MARGIN_SECONDS:
-        return SDK_REFRESH_MARGIN_SECONDS
-    return min(REUSE_MARGIN_SECONDS, REUSE_MARGIN_FRACTION * duration)
 
 
 def cached(files, request):
@@ -200,6 +142,9 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     log("source profile [%s] (%s); session profile [%s]", source_name, source_how, session_name)
     # A code spent on a session that cannot be stored is a code wasted: check before asking.
     fileio.check_writable(files.credentials_path)
+    from . import codesource
+
+    codes = codesource.choose(request, environ, codesource.mfa_process(files, [source_name]))
 
     from .sts import AwsClients  # botocore: only now that a call is certain
 
@@ -210,41 +155,16 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
             if reused is not None:
                 log("another awsmfa stored a session in [%s] while this one waited", reused.session_profile)
                 return reused
-        return _new_session(request, environ, files, aws, source, source_how, session_name, ask_code, keep_unstored)
+        return _new_session(request, environ, files, aws, source, source_how, session_name, codes, ask_code,
+                            keep_unstored)
 
 
-def prompt_turn(files, environ):
-    """One turn at a time at the prompt, per credentials file: parallel callers (Terraform
-    running credential_process, two tabs) take turns, and each later one finds the session
-    the one before it stored, instead of asking for a code that only one of them can spend.
-    The caller looks at the stored session again once it holds the turn."""
-    from .sts import seconds_setting
-
-    wait = seconds_setting(environ, "AWSMFA_PROMPT_WAIT", PROMPT_WAIT_SECONDS)
-    fileio.ensure_folder(files.credentials_path)
-    return fileio.turn(files.credentials_path, wait, on_wait=lambda: _say(
-        f"waiting for another awsmfa that is asking for an MFA code (up to {wait:g} s)"),
-        busy=f"another awsmfa is still asking for an MFA code after {wait:g} s; "
-             "answer it (or press Ctrl-C there) and try again")
-
-
-def _say(line):
-    import sys
-
-    sys.stderr.write(f"awsmfa: {line}\n")
-    sys.stderr.flush()
-
-
-def _new_session(request, environ, files, aws, source, source_how, session_name, ask_code, keep_unstored):
-    """Ask for the code, call STS, store the session. Called holding the turn to prompt."""
+def _new_session(request, environ, files, aws, source, source_how, session_name, codes, ask_code, keep_unstored):
+    """Get the code (codes: codesource.CodeSource), call STS, store the session. Called holding
+    the turn to prompt."""
     serial, serial_how = mfa_device(request, source, aws)
     log("MFA device %s (%s)", serial, serial_how)
-    if request.token_code is None:
-        from .tokencode import prompt_for_code
-
-        code = (ask_code or prompt_for_code)(serial)
-    else:
-        code = request.token_code
+    code = codes.code(serial, ask_code)
     credentials = aws.get_session_token(serial, code, request.duration_seconds)
 
     from .profiles import write_session
@@ -259,22 +179,6 @@ def _new_session(request, environ, files, aws, source, source_how, session_name,
         return Outcome(credentials, source.name, session_name, False, files.credentials_path, source_how,
                        serial, serial_how, unstored=str(error))
     return Outcome(credentials, source.name, session_name, False, path, source_how, serial, serial_how)
-
-
-def mfa_device(request, source, aws):
-    """The serial: flag, then mfa_serial (config), then aws_mfa_device (credentials), then IAM."""
-    if request.serial_number:
-        return request.serial_number, "--serial-number"
-    if source.mfa_serial:
-        return source.mfa_serial, source.mfa_serial_origin
-    devices = aws.list_mfa_devices()
-    if not devices:
-        raise ProfileProblem(f"no MFA device is assigned to the user of profile [{source.name}]",
-                             hint="assign one in the IAM console, or pass --serial-number ARN")
-    if len(devices) > 1:
-        raise ProfileProblem(f"the user of profile [{source.name}] has {len(devices)} MFA devices: "
-                             + ", ".join(devices), hint="pick one with --serial-number or mfa_serial")
-    return devices[0], "found with iam:ListMFADevices"
 
 
 def forget(profile=None, update_profile=None, environ=None):

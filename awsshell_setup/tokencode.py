@@ -1,4 +1,6 @@
-"""Where the MFA code comes from: the --token-code flag, else a prompt on the terminal.
+"""The MFA code typed at a prompt on the terminal, and the check every code passes.
+
+(codesource.py decides where a code comes from: the flag, a command, or this prompt.)
 
 The prompt goes to /dev/tty, opened once for reading and once for writing, so it works
 inside `eval "$(awsmfa env)"` where stdout is captured; stderr/stdin only as a fallback.
@@ -40,7 +42,8 @@ class _Terminal:
 
             self.close()
             if not (sys.stdin and sys.stdin.isatty()):
-                raise UsageError("no terminal to ask for the MFA code on; pass --token-code")
+                raise UsageError("no terminal to ask for the MFA code on; pass --token-code, or --token-command "
+                                 "with a command that prints it (or mfa_process in the profile)")
             self.reader, self.writer = sys.stdin, sys.stderr
         return self
 

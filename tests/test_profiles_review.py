@@ -145,7 +145,7 @@ FOREIGN_TARGETS = {
     "session keys plus a key of the user's": (
         "aws_access_key_id = ASIAHAND\naws_secret_access_key = s\naws_session_token = t\noutput = json\n", "output"),
     "aws-mfa's session": ("aws_access_key_id = ASIAHAND\naws_secret_access_key = s\naws_session_token = t\n"
-                          "aws_security_token = t\nexpiration = 2026-01-01 00:00:00\n", "aws_security_token, expiration"),
+                          "aws_security_token = t\nexpiration = 2026-01-01 00:00:00\n", "(aws_security_token)"),
     "awsmfa's session with a role added": (
         "aws_access_key_id = ASIAHAND\naws_secret_access_key = s\naws_session_token = t\n"
         "awsmfa_source_profile = default\nawsmfa_expiration = 2020-01-01T00:00:00Z\n"

@@ -1,0 +1,112 @@
+"""The rules every session follows, plain or role: its name, when a stored one is reused, the
+turn at the prompt, which MFA device, and what a run hands back (Outcome).
+
+session.py (plain sessions, and the entry points) and roleflow.py (role sessions) both build on
+these; neither imports the other's way round (docs/ARCHITECTURE.md §1: no import cycles).
+No botocore, click, re or json: the cached path of `awsmfa env` imports this module.
+"""
+from . import fileio
+from .errors import ProfileProblem
+
+
+DEFAULT_SOURCE = "default"
+DEFAULT_DURATION = 43200
+# Reuse a stored session while this much is left: aws-vault's 5 minutes, but never more than a
+# tenth of the session, or 900 s sessions would be useless (the AWS CLI's 15 min: aws-cli #5880).
+REUSE_MARGIN_SECONDS = 300
+REUSE_MARGIN_FRACTION = 0.1
+# For `env --json` (credential_process): botocore runs the process again before every request
+# once the credentials it holds have under 15 minutes left (RefreshableCredentials' advisory
+# refresh timeout; 10 minutes is its mandatory one). Renew before that, with a minute to spare,
+# so the SDK gets a session it keeps: one run per session, not one per call. Only when the
+# session is long enough (twice that margin) for a renewal to buy real quiet: a 900 s session
+# is due for botocore from the start, and renewing it on every call would ask for a code on
+# every call. Such short sessions are answered from the cache, without a prompt, until the
+# ordinary margin.
+SDK_REFRESH_MARGIN_SECONDS = 15 * 60 + 60
+# How long a caller waits while another awsmfa asks for a code (AWSMFA_PROMPT_WAIT overrides).
+PROMPT_WAIT_SECONDS = 300
+
+
+class Outcome:
+    """A usable session and where it came from. `unstored`: why a new session could not be
+    written to the credentials file (None when it was, or was reused from there)."""
+
+    def __init__(self, credentials, source, session_profile, reused, credentials_path, source_how="",
+                 serial=None, serial_how=None, unstored=None):
+        self.credentials, self.source, self.session_profile = credentials, source, session_profile
+        self.reused, self.credentials_path, self.source_how = reused, credentials_path, source_how
+        self.serial, self.serial_how, self.unstored = serial, serial_how, unstored
+        # A role session's (roleflow._outcome): its role, the config profile that renews it,
+        # the MFA session it is renewed from, and when a code is next needed.
+        self.role_arn = self.renewing_profile = self.mfa_profile = self.mfa_expiration = None
+        self.renewing_problem = None  # why the self-renewing profile could not be written
+        self.code_due = credentials.expiration
+
+
+def session_profile_for(source):
+    """`mfa` for the default profile (the seed's name); `NAME-mfa` otherwise, so two accounts
+    never overwrite each other's session."""
+    return "mfa" if source == DEFAULT_SOURCE else f"{source}-mfa"
+
+
+def session_name_for(files, request, source):
+    """The session profile: --update-profile; else the awsmfa session profile AWS_PROFILE
+    names, when it is the source's (an `mfa` renewing its own session keeps its name); else
+    `mfa` or SOURCE-mfa."""
+    if request.update_profile:
+        return request.update_profile
+    ambient = (files.environ.get("AWS_PROFILE") or "").strip()
+    if not request.profile and ambient and files.session_source(ambient) == source:
+        from .rolesessions import AUTO_SUFFIX
+
+        if files.credentials.section(ambient) is None and ambient.endswith(AUTO_SUFFIX):
+            return ambient[:-len(AUTO_SUFFIX)]  # a role's self-renewing profile: its session's name
+        return ambient
+    return session_profile_for(source)
+
+
+def reuse_margin(duration, credential_process=False):
+    """Seconds a stored session of `duration` must still have to be reused."""
+    duration = duration or DEFAULT_DURATION
+    if credential_process and duration >= 2 * SDK_REFRESH_MARGIN_SECONDS:
+        return SDK_REFRESH_MARGIN_SECONDS
+    return min(REUSE_MARGIN_SECONDS, REUSE_MARGIN_FRACTION * duration)
+
+
+def prompt_turn(files, environ):
+    """One turn at a time at the prompt, per credentials file: parallel callers (Terraform
+    running credential_process, two tabs) take turns, and each later one finds the session
+    the one before it stored, instead of asking for a code that only one of them can spend.
+    The caller looks at the stored session again once it holds the turn."""
+    from .sts import seconds_setting
+
+    wait = seconds_setting(environ, "AWSMFA_PROMPT_WAIT", PROMPT_WAIT_SECONDS)
+    fileio.ensure_folder(files.credentials_path)
+    return fileio.turn(files.credentials_path, wait, on_wait=lambda: _say(
+        f"waiting for another awsmfa that is asking for an MFA code (up to {wait:g} s)"),
+        busy=f"another awsmfa is still asking for an MFA code after {wait:g} s; "
+             "answer it (or press Ctrl-C there) and try again")
+
+
+def _say(line):
+    import sys
+
+    sys.stderr.write(f"awsmfa: {line}\n")
+    sys.stderr.flush()
+
+
+def mfa_device(request, source, aws):
+    """The serial: flag, then mfa_serial (config), then aws_mfa_device (credentials), then IAM."""
+    if request.serial_number:
+        return request.serial_number, "--serial-number"
+    if source.mfa_serial:
+        return source.mfa_serial, source.mfa_serial_origin
+    devices = aws.list_mfa_devices()
+    if not devices:
+        raise ProfileProblem(f"no MFA device is assigned to the user of profile [{source.name}]",
+                             hint="assign one in the IAM console, or pass --serial-number ARN")
+    if len(devices) > 1:
+        raise ProfileProblem(f"the user of profile [{source.name}] has {len(devices)} MFA devices: "
+                             + ", ".join(devices), hint="pick one with --serial-number or mfa_serial")
+    return devices[0], "found with iam:ListMFADevices"

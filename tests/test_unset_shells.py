@@ -1,0 +1,116 @@
+"""`awsmfa unset`: the code that removes what `env` exported, evaluated in real bash, zsh and fish
+(interactive, in a pseudo-terminal) and in sh.
+
+The sessions are stored ones (the endpoint is a closed port): `env` answers from them. After
+`eval "$(awsmfa env)"` the variables are there; after `eval "$(awsmfa unset)"` every one of
+them is gone, the eval's status is 0 (also when run twice), and other AWS_* variables stay.
+"""
+import datetime as dt
+import re
+import subprocess
+
+import pytest
+
+from awsshell_setup import shells, timeutil
+
+from shellkit import Interactive, base_env, new_home, require_awsmfa
+
+CLOSED = "http://127.0.0.1:9"
+EXPORTED = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION")
+OPS_ARN = "arn:aws:iam::111111111111:role/ops"
+
+
+def stamp(seconds):
+    return timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=seconds))
+
+
+def session(name, source, seconds, extra=""):
+    return (f"\n[{name}]\naws_access_key_id = ASIA{name.upper().replace('-', '')}\naws_secret_access_key = s3cr3t\n"
+            f"aws_session_token = t0ken\nregion = eu-west-1\nawsmfa_source_profile = {source}\n"
+            f"awsmfa_expiration = {stamp(seconds)}\nawsmfa_duration_seconds = {3600 if extra else 43200}\n{extra}")
+
+
+@pytest.fixture
+def env(tmp_path):
+    home = new_home(tmp_path)
+    (home / ".aws").mkdir()
+    (home / ".aws" / "credentials").write_text(
+        "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n"
+        + session("mfa", "default", 6 * 3600) + session("default-mfa", "default", 6 * 3600)
+        + session("ops-mfa", "ops", 1800, extra=f"awsmfa_role_arn = {OPS_ARN}\nawsmfa_role_mfa = shared\n"
+                                                "awsmfa_mfa_profile = mfa\n"))
+    (home / ".aws" / "config").write_text(
+        "[default]\nregion = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/trainee\n\n"
+        f"[profile ops]\nrole_arn = {OPS_ARN}\nsource_profile = default\nregion = eu-west-1\n\n"
+        "[profile ops-mfa-auto]\ncredential_process = awsmfa env --json --profile ops\nregion = eu-west-1\n"
+        "awsmfa_source_profile = ops\n")
+    return base_env(home, AWS_ENDPOINT_URL=CLOSED, AWS_DEFAULT_REGION="eu-west-1", PYTHONDONTWRITEBYTECODE="1")
+
+
+# Per shell: load the session, remove it, and report which of EXPORTED are set plus the status.
+LINES = {
+    "bash": ('eval "$(awsmfa env -q {args})"', 'eval "$(awsmfa unset {args})"',
+             'echo "ST=$? SET=' + "".join(f"${{{name}+{name},}}" for name in EXPORTED)
+             + ' KEEP=${AWS_DEFAULT_REGION-}${AWS_ENDPOINT_URL+,url}"'),
+    "fish": ("awsmfa env -q {args} | source", "awsmfa unset {args} | source",
+             "set st $pipestatus[2]; set names (string join , (set -n | string match -r '^AWS_(?:PROFILE|"
+             "ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|CREDENTIAL_EXPIRATION)$')); "
+             'echo "ST=$st SET=$names KEEP=$AWS_DEFAULT_REGION,url"'),
+}
+LINES["zsh"] = LINES["bash"]
+
+
+def state(shell, line):
+    match = shell.run(line, expect=r"ST=(\d+) SET=(\S*) KEEP=(\S*)\r?\n")
+    return match.group(1), [name for name in match.group(2).split(",") if name], match.group(3)
+
+
+@pytest.mark.shells
+@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
+@pytest.mark.parametrize("profile", ["plain", "role"])
+def test_unset_removes_what_env_exported(env, shell_name, profile):
+    require_awsmfa()
+    load, remove, report = LINES[shell_name]
+    with Interactive(shell_name, env) as shell:
+        args = "--profile ops" if profile == "role" else ""
+        # The keys an earlier plain `mfa` exported: a role's env removes them, unset too.
+        shell.run(load.format(args=""))
+        status, names, _ = state(shell, load.format(args=args) + "; " + report)
+        assert status == "0"
+        assert sorted(names) == sorted(["AWS_PROFILE", "AWS_CREDENTIAL_EXPIRATION"] if profile == "role"
+                                       else EXPORTED), names
+        # Without --shell, then with it, then once more with nothing left to remove: status 0 each time.
+        for extra in ("", f"--shell {shell_name}", ""):
+            status, names, kept = state(shell, remove.format(args=extra) + "; " + report)
+            assert (status, names, kept) == ("0", [], "eu-west-1,url"), (extra, shell.text()[-2000:])
+
+
+@pytest.mark.parametrize("shell_argv", [["sh", "-c"], ["bash", "-c"], ["zsh", "-f", "-c"]])
+def test_unset_for_sh_in_a_non_interactive_shell(env, shell_argv):
+    script = ('eval "$(awsmfa env -q --shell sh)" && eval "$(awsmfa unset --shell sh)" && '
+              'echo "ST=$? SET=' + "".join(f"${{{name}+{name},}}" for name in EXPORTED) + '"; '
+              'env | grep -c "^AWS_" || true')
+    result = subprocess.run(shell_argv + [script], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "ST=0 SET=", result.stdout
+    assert result.stdout.splitlines()[1] == "2"  # AWS_ENDPOINT_URL and AWS_DEFAULT_REGION stay
+
+
+def test_unset_prints_only_shell_code_and_needs_no_files(tmp_path):
+    env = base_env(new_home(tmp_path))  # no ~/.aws at all: unset reads nothing
+    for shell_name, expected in (("bash", r"^unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY "
+                                          r"AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION\n$"),
+                                 ("fish", r"^set -e -g AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY "
+                                          r"AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION; or true\n$")):
+        result = subprocess.run(["awsmfa", "unset", "--shell", shell_name], env=env, capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+        assert re.match(expected, result.stdout), result.stdout
+
+
+def test_unset_refuses_an_unknown_shell_in_one_line(tmp_path):
+    result = subprocess.run(["awsmfa", "unset", "--shell", "tcsh"], env=base_env(new_home(tmp_path)),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
