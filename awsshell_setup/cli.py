@@ -242,7 +242,7 @@ def unset(shell_name):
     else:
         shell, how = shells.detect_running_shell(os.environ)
         log("printing code for %s (%s)", shell.name, how)
-    click.echo(render.unset_code(shell, render.EXPORTED_VARIABLES), nl=False)
+    click.echo(shell.unsets(render.EXPORTED_VARIABLES), nl=False)
 
 
 @cli.command()

@@ -37,25 +37,7 @@ def changes(outcome):
 def shell_code(outcome, shell):
     removed, assigned = changes(outcome)
     # First the unset, last an assignment: `mfa` returns the status of the last line it sources.
-    return (unset_code(shell, removed) if removed else "") + shell.exports(assigned)
-
-
-def unset_code(shell, names):
-    """Shell code removing the exported variables `names`; its status is 0 whether or not they
-    were set.
-
-    TEMPORARY: this belongs in shells.py as a method `Shell.unsets(names)` (PosixShell:
-    `unset A B`; Fish: `set -e -g A B; or true`), where each shell's syntax lives; the lead
-    moves it there and this becomes `shell.unsets(names)`."""
-    from .shells import Fish
-
-    for name in names:
-        if not (name.isascii() and name.replace("_", "a").isalnum()) or name[0].isdigit():
-            raise ValueError(f"not a variable name: {name!r}")
-    if isinstance(shell, Fish):
-        # -g: `env` exports with `set -gx`. `set -e` fails (status 4) when one is not set.
-        return "set -e -g " + " ".join(names) + "; or true\n"
-    return "unset " + " ".join(names) + "\n"
+    return (shell.unsets(removed) if removed else "") + shell.exports(assigned)
 
 
 def credential_process_json(outcome):

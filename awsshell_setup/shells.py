@@ -115,6 +115,17 @@ class Shell:
             lines.append(self.assignment(variable, value))
         return "".join(line + "\n" for line in lines)
 
+    def unsets(self, names):
+        """Shell code removing the exported variables `names`; its status is 0 whether or not
+        they were set."""
+        for name in names:
+            if not _is_variable_name(name):
+                raise ValueError(f"not a variable name: {name!r}")
+        return self.removal(names) + "\n"
+
+    def removal(self, names):
+        raise NotImplementedError
+
     # --- shell integration: install, uninstall, init, status ------------------------------
 
     def quote(self, text):
@@ -214,6 +225,9 @@ class PosixShell(Shell):
 
     def assignment(self, variable, value):
         return f"export {variable}={_shlex_quote(value)}"
+
+    def removal(self, names):
+        return "unset " + " ".join(names)
 
     def quote(self, text):
         return _shlex_quote(text)
@@ -388,6 +402,10 @@ class Fish(Shell):
     def assignment(self, variable, value):
         # -g: `set -x` inside sourced text in a function stays local to that function.
         return f"set -gx {variable} {_fish_quote(value)};"
+
+    def removal(self, names):
+        # -g: `env` exports with `set -gx`; `set -e` fails (status 4) when one is not set.
+        return "set -e -g " + " ".join(names) + "; or true"
 
     def quote(self, text):
         return text if _is_plain(text) else _fish_quote(text)

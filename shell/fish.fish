@@ -17,6 +17,10 @@ function mfa --description 'Ask for the MFA code, export an AWS MFA session into
             case -h --help
                 command awsmfa env --help
                 return
+            case -u --unset
+                set -l out (command awsmfa unset --shell fish); or return
+                string join \n -- $out | source
+                return
             case --json --shell '--shell=*'
                 printf 'mfa: %s refused: mfa runs what awsmfa prints as fish code; to see that output, run `awsmfa env %s`\n' $arg $arg >&2
                 return 2

@@ -12,12 +12,17 @@
 # `mfa` runs awsmfa only when you call it. For a dotfile repo: awsmfa init zsh >> ~/.zshrc
 #@ function
 # mfa [awsmfa env options]: ask for the MFA code, export the session into this shell.
+# mfa -u (--unset): remove what mfa exported.
 # What awsmfa prints is run as code: options that print anything else are refused.
 function mfa {
     local out arg
     for arg in "$@"; do
         case $arg in
             -h|--help) command awsmfa env --help; return ;;
+            -u|--unset)
+                out="$(command awsmfa unset --shell zsh)" || return
+                eval "$out"
+                return ;;
             --json|--shell|--shell=*)
                 printf 'mfa: %s refused: mfa runs what awsmfa prints as zsh code; to see that output, run `awsmfa env %s`\n' "$arg" "$arg" >&2
                 return 2 ;;

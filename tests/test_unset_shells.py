@@ -114,3 +114,24 @@ def test_unset_refuses_an_unknown_shell_in_one_line(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+# The `mfa` function as `awsmfa init` prints it, loaded into the running shell.
+LOAD_MFA = {"bash": 'eval "$(awsmfa init bash --no-completion)"', "zsh": 'eval "$(awsmfa init zsh --no-completion)"',
+            "fish": "awsmfa init fish --no-completion | source"}
+
+
+@pytest.mark.shells
+@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
+def test_mfa_dash_u_removes_what_mfa_exported(env, shell_name):
+    """`mfa` then `mfa -u` (and `--unset`) through the installed function itself."""
+    require_awsmfa()
+    # No pipeline here: fish's status of the last command is $status, not $pipestatus[2].
+    report = LINES[shell_name][2].replace("set st $pipestatus[2]", "set st $status")
+    with Interactive(shell_name, env) as shell:
+        shell.run(LOAD_MFA[shell_name])
+        status, names, _ = state(shell, "mfa -q; " + report)
+        assert (status, sorted(names)) == ("0", sorted(EXPORTED)), shell.text()[-2000:]
+        for option in ("-u", "--unset"):
+            status, names, kept = state(shell, f"mfa {option}; " + report)
+            assert (status, names, kept) == ("0", [], "eu-west-1,url"), (option, shell.text()[-2000:])
