@@ -15,11 +15,6 @@ from . import detect, fileio, loginshell, paths, rcfile, rootpolicy, shells
 from .errors import Cancelled, FileProblem, UsageError
 from .paths import printable
 
-# Kept importable from here while status.py (and tests/test_status*.py) still take them from
-# install rather than from rcfile and loginshell, their homes.
-from .loginshell import awsmfa_on_path as _awsmfa_on_path  # noqa: F401
-from .rcfile import OWNED_HEADER, OWNED_MARK, block_text, find_blocks, is_owned, read_rc  # noqa: F401
-
 
 # --- plans ----------------------------------------------------------------------------------
 

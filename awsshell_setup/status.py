@@ -7,10 +7,9 @@ those files name answers, and a new login shell of the account finds awsmfa on i
 but does not count: an expired session is normal, not a broken setup.
 """
 import dataclasses
-import os
 
 from . import completer as completers
-from . import detect, install, loginshell, paths, rootpolicy, shells, timeutil
+from . import detect, install, loginshell, paths, rcfile, rootpolicy, shells, timeutil
 from .errors import AwsmfaError, UsageError
 
 
@@ -49,8 +48,8 @@ def _wrapped_code(text):
 def _installed_body(target, text):
     """The part of the file that is ours, or None."""
     if target.owned:
-        return text[len(install.OWNED_HEADER):] if install.is_owned(text) else None
-    blocks = install.find_blocks(text, target.path)
+        return text[len(rcfile.OWNED_HEADER):] if rcfile.is_owned(text) else None
+    blocks = rcfile.find_blocks(text, target.path)
     return blocks[0].body if blocks else None
 
 
@@ -58,7 +57,7 @@ def _check_target(shell, target, environ):
     """(line, ok, completer named) for one file."""
     where = paths.display(target.path, environ)
     try:
-        text = install.read_rc(target.path)
+        text = rcfile.read_rc(target.path)
     except AwsmfaError as error:
         return f"  {where}: {error}", False, None
     body = _installed_body(target, text) if text is not None else None
@@ -70,7 +69,7 @@ def _check_target(shell, target, environ):
         return "", True, None
     if body is None:
         if text is not None and target.owned:
-            return f"  {where}: not ours (no '{install.OWNED_MARK}' line)", False, None
+            return f"  {where}: not ours (no '{rcfile.OWNED_MARK}' line)", False, None
         return f"  {where}: missing ({target.why})", False, None
     named = _completer_named(body, target)
     sections = target.sections if named else tuple(name for name in target.sections if name != "completion")
@@ -88,7 +87,7 @@ def _installed_anywhere(shell, acct):
     for target in shell.targets(acct.home, acct.environ):
         rootpolicy.check_not_anothers(target.path)
         try:
-            text = install.read_rc(target.path)
+            text = rcfile.read_rc(target.path)
         except AwsmfaError:
             continue
         if text is not None and _installed_body(target, text) is not None:
@@ -97,9 +96,8 @@ def _installed_anywhere(shell, acct):
 
 
 def status(shell_names=(), environ=None, rc_file=None, profile=None, account=None):
-    environ = dict(os.environ if environ is None else environ)
     install.check_rc_file_option(rc_file)
-    acct = account or detect.account(environ)
+    acct = detect.working_account(environ, account)
     env = acct.environ
     lines, ok = [], True
     rc_path = install.rc_file_path(rc_file) if rc_file else None
@@ -132,11 +130,11 @@ def status(shell_names=(), environ=None, rc_file=None, profile=None, account=Non
             if completer_path and completer_path not in named:
                 named.append(completer_path)
     for path in named:
-        found = completers.given(path, environ)
+        found = completers.given(path, env)
         lines.append(f"completer: {path}: " + ("answers" if found.answers else f"does not answer ({found.problem})"))
         ok = ok and found.answers
     if chosen and not named:
-        found, _ = completers.find(environ, acct.home)
+        found, _ = completers.find(env, acct.home)
         lines.append(f"completer: none written; {'found ' + found.path + ' (run `awsmfa install`)' if found else 'none found'}")
     line, good = _awsmfa_line(acct)
     lines.append(line)
@@ -151,12 +149,12 @@ def shell_of_block(path):
     line (status --rc-file without --shell)."""
     import re
 
-    text = install.read_rc(path) or ""
-    found = {name for block in install.find_blocks(text, path)
+    text = rcfile.read_rc(path) or ""
+    found = {name for block in rcfile.find_blocks(text, path)
              for name in re.findall(r"\bawsmfa env --shell (bash|zsh|fish)\b", block.body)}
     if len(found) == 1:
         return shells.by_name(found.pop())
-    shown = path if path.isprintable() else repr(path)
+    shown = paths.printable(path)
     why = "holds no awsmfa block that names its shell" if not found else "holds blocks for " + " and ".join(sorted(found))
     raise UsageError(f"--rc-file {shown} {why}: name it with --shell bash|zsh|fish")
 
@@ -169,7 +167,7 @@ def _awsmfa_line(acct):
     if answer.answered:
         return (f"awsmfa on PATH: no, not for a new login {answer.shell}, and `mfa` calls it by name "
                 f"({loginshell.advice(answer.shell)})"), False
-    here = install._awsmfa_on_path(acct.environ)
+    here = loginshell.awsmfa_on_path(acct.environ)
     return (f"awsmfa on PATH: {here or 'no'} here; could not tell for a new shell ({answer.problem})",
             bool(here))
 

@@ -7,7 +7,7 @@ PATH status runs with: a virtualenv's bin folder on that PATH does not count.
 import datetime
 import os
 
-from awsshell_setup import install, shells
+from awsshell_setup import rcfile, shells
 
 from shellkit import BIN, awsmfa, base_env, fake_completer, link_awsmfa, new_home
 
@@ -81,7 +81,7 @@ def test_rc_file_without_shell_takes_the_shell_its_block_names(tmp_path):
     home, env, comp = _setup(tmp_path)
     rc = tmp_path / "config.fish"
     fish = shells.by_name("fish")
-    rc.write_text("set -g x 1\n" + install.block_text(fish.render(fish.sections(True), comp)))
+    rc.write_text("set -g x 1\n" + rcfile.block_text(fish.render(fish.sections(True), comp)))
     result = status(env, "--rc-file", str(rc))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("fish:\n") and "config.fish: current, with aws completion" in result.stdout
@@ -96,7 +96,7 @@ def test_stale_block_in_a_login_file_is_reported(tmp_path):
     home, env, comp = _setup(tmp_path)
     awsmfa("install", "--shell", "bash", "--yes", "--completer", comp, env=env)
     with open(home / ".profile", "a") as handle:  # it sources ~/.bashrc: a block there is stale
-        handle.write(install.block_text("# old\n"))
+        handle.write(rcfile.block_text("# old\n"))
     result = status(env)
     assert result.returncode == 1 and "~/.profile: stale awsmfa block" in result.stdout
 
