@@ -312,13 +312,11 @@ def remove_session(environ, name):
     """
     check_section_name(name, "session profile")
     path = paths.credentials_file(environ)
-    if not os.path.isdir(os.path.dirname(fileio.real_path(path)) or "."):
-        return False
-    with fileio.locked(path):
-        document = IniDocument(fileio.read_text(path), path)
+
+    def without_it(document):
         section = document.section(name)
         if section is None:
-            return False
+            return None
         foreign = foreign_keys(section)
         if foreign:
             raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} holds keys awsmfa does not "
@@ -326,5 +324,20 @@ def remove_session(environ, name):
         if SOURCE_KEY not in section:
             raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} was not written by awsmfa "
                                  f"(it has no {SOURCE_KEY}); awsmfa removes only its own sessions")
-        fileio.write_atomic(path, document.without_section(name), mode=0o600)
+        return document.without_section(name)
+
+    return edit_locked(path, without_it, mode=0o600)
+
+
+def edit_locked(path, change, mode=None):
+    """Apply change(document) to the AWS file at `path` under its lock: change returns the new
+    text, or None for nothing to do. True when the file was written; False when there was
+    nothing to do, or no folder (so no file) at all. mode: as fileio.write_atomic's."""
+    if not os.path.isdir(os.path.dirname(fileio.real_path(path)) or "."):
+        return False
+    with fileio.locked(path):
+        text = change(IniDocument(fileio.read_text(path), path))
+        if text is None:
+            return False
+        fileio.write_atomic(path, text, mode=mode)
     return True

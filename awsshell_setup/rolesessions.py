@@ -18,7 +18,7 @@ import os
 from . import fileio, paths
 from .errors import ProfileProblem
 from .inifile import IniDocument, check_section_name
-from .profiles import MFA_PROFILE_KEY, ROLE_ARN_KEY, ROLE_MFA_KEY, SOURCE_KEY, config_profile_name
+from .profiles import MFA_PROFILE_KEY, ROLE_ARN_KEY, ROLE_MFA_KEY, SOURCE_KEY, config_profile_name, edit_locked
 
 PROCESS_KEY = "credential_process"
 PROCESS_KEYS = (PROCESS_KEY, "region", SOURCE_KEY)  # all a self-renewing profile ever holds
@@ -131,24 +131,23 @@ def remove_renewing_profile(environ, name, role_profile=None):
     that name awsmfa did not write is refused, never removed."""
     check_section_name(name, "session profile")
     path = paths.config_file(environ)
-    if not os.path.isdir(os.path.dirname(fileio.real_path(path)) or "."):
-        return False
-    with fileio.locked(path):
-        document = IniDocument(fileio.read_text(path), path)
+
+    def without_it(document):
         headers = [header for header in document.values if config_profile_name(header) == name]
         if not headers:
-            return False
-        text = document.text
+            return None
         for header in headers:
             section = document.section(header)
             if section.get(SOURCE_KEY) is None or any(key not in PROCESS_KEYS for key in section) \
                     or (role_profile is not None and section.get(SOURCE_KEY) != role_profile):
                 raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} was not written by awsmfa; "
                                      "awsmfa removes only its own profiles")
+        text = document.text
         for header in headers:
             text = IniDocument(text, path).without_section(header)
-        fileio.write_atomic(path, text)
-    return True
+        return text
+
+    return edit_locked(path, without_it)
 
 
 def role_session_items(role_arn, role_mfa, mfa_profile):
