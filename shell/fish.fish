@@ -40,3 +40,22 @@ function __awsmfa_complete_aws
     {{completer}} | string trim -r
 end
 complete --command aws --no-files --arguments '(__awsmfa_complete_aws)'
+#@ complete_awsmfa
+# Tab after awsmfa and mfa: click's own completion (_AWSMFA_COMPLETE), asked only on Tab;
+# `mfa ARGS` completes as `awsmfa env ARGS`. `env` runs the awsmfa on PATH, never a function.
+function __awsmfa_complete
+    set -l words (commandline -cp)
+    if test "$argv[1]" = mfa
+        set words awsmfa env (string split -m1 -- ' ' "$words")[2]
+    end
+    set -l token (commandline -t)
+    set -l response (env _AWSMFA_COMPLETE=fish_complete COMP_WORDS="$words" COMP_CWORD="$token" awsmfa 2>/dev/null)
+    for completion in $response
+        set -l metadata (string split -m1 , -- $completion)
+        if test "$metadata[1]" = plain
+            echo $metadata[2]
+        end
+    end
+end
+complete --command awsmfa --no-files --arguments '(__awsmfa_complete awsmfa)'
+complete --command mfa --no-files --arguments '(__awsmfa_complete mfa)'
