@@ -76,3 +76,21 @@ def test_a_bad_aws_file_completes_no_profile_and_no_error(tmp_path, shell_name):
         session.child.expect_exact("awsmfa_env_--profile_w_")
         session.wait_prompt()
         assert "Traceback" not in session.text() and "Error" not in session.text()
+
+
+def test_profiles_come_from_the_files_the_aws_variables_name(tmp_path):
+    """AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE win over ~/.aws, as for the AWS CLI."""
+    import os
+    import subprocess
+
+    home = new_home(tmp_path, skel=False)
+    (home / ".aws").mkdir()
+    (home / ".aws" / "credentials").write_text("[athome]\naws_access_key_id = AKIAEXAMPLE\n")
+    (tmp_path / "creds").write_text("[elsewhere]\naws_access_key_id = AKIAEXAMPLE\n")
+    (tmp_path / "conf").write_text("[profile fromconfig]\nregion = eu-west-1\n")
+    env = base_env(home, AWS_SHARED_CREDENTIALS_FILE=tmp_path / "creds", AWS_CONFIG_FILE=tmp_path / "conf",
+                   _AWSMFA_COMPLETE="bash_complete", COMP_WORDS="awsmfa logout --profile ", COMP_CWORD="3")
+    answer = subprocess.run([os.path.join(os.path.dirname(require_awsmfa()), "awsmfa")], env=env,
+                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.split() == ["plain,elsewhere", "plain,fromconfig"]
