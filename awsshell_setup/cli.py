@@ -355,12 +355,13 @@ def _exit(status):
 @click.option("-y", "--yes", is_flag=True, help="Never ask (scripts, cloud-init, dotfile bootstrap).")
 @debug_option
 def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
-    """Write the mfa function and AWS CLI completion into your shell's startup files.
+    """Write the mfa function, AWS CLI completion and awsmfa's own into your shell's startup files.
 
     \b
     bash: a marker block in ~/.bashrc, and in the login file when it does not source ~/.bashrc
     zsh:  a marker block at the end of ${ZDOTDIR:-~}/.zshrc
-    fish: ~/.config/fish/functions/mfa.fish and completions/aws.fish (files awsmfa owns)
+    fish: ~/.config/fish/functions/mfa.fish, completions/aws.fish, awsmfa.fish and mfa.fish
+          (files awsmfa owns)
 
     The block starts no process at shell start. Running it again changes nothing; `awsmfa
     uninstall` removes it byte for byte.

@@ -1,7 +1,8 @@
 # Template for fish: awsshell_setup.shells.render() keeps the `#@ SECTION` parts it is asked
 # for and fills in {{name}}; these first lines are for maintainers and are never rendered.
 # `awsmfa install` writes the function section to functions/mfa.fish and the completion
-# section to completions/aws.fish (autoloaded: nothing runs at start); `awsmfa init fish`
+# section to completions/aws.fish, complete_awsmfa to completions/awsmfa.fish and mfa.fish
+# (autoloaded: nothing runs at start); `awsmfa init fish`
 # prints both for config.fish. `set -gx` comes from `awsmfa env --shell fish` (`set -x` in
 # sourced text would stay local to the function). The AWS CLI has no fish completion
 # (aws-cli #1079); aws_completer reads only COMP_LINE and COMP_POINT, so we give it those.
