@@ -59,14 +59,28 @@ def _usage(check, value, param):
         raise click.BadParameter(error.message, param=param)
 
 
+def _profile_names(ctx, param, incomplete):
+    """Tab after --profile/--update-profile: the profiles of the user's credentials and config
+    files (AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE honoured), those starting with what
+    is typed. A file that cannot be read or parsed completes nothing: never an error on a Tab."""
+    try:
+        from .profiles import AwsFiles
+
+        files = AwsFiles(os.environ)  # configparser's verdict too: a bad file completes nothing
+        names = list(files.credentials.values) + list(files.config_profiles())
+    except Exception:  # a Tab must never print a traceback into the command line
+        return []
+    return sorted({name for name in names if name.startswith(incomplete) and name.strip() == name and name})
+
+
 def session_options(command):
     """The options `env` and `login` share; names follow `aws configure mfa-login`."""
     decorators = [
-        click.option("--profile", metavar="NAME",
+        click.option("--profile", metavar="NAME", shell_complete=_profile_names,
                      help="Source profile with your long-term keys, or a role profile (role_arn and "
                           "source_profile). Default: $AWS_PROFILE unless it is an awsmfa session profile "
                           "(then that session's source), else 'default'."),
-        click.option("--update-profile", metavar="NAME",
+        click.option("--update-profile", metavar="NAME", shell_complete=_profile_names,
                      help="Profile in the credentials file to write the session to. "
                           "Default: 'mfa' for the default profile, else PROFILE-mfa."),
         click.option("--serial-number", metavar="ARN",
@@ -246,8 +260,10 @@ def unset(shell_name):
 
 
 @cli.command()
-@click.option("--profile", metavar="NAME", help="Source profile whose session to remove (as for env/login).")
-@click.option("--update-profile", metavar="NAME", help="Session profile to remove (as for env/login).")
+@click.option("--profile", metavar="NAME", shell_complete=_profile_names,
+              help="Source profile whose session to remove (as for env/login).")
+@click.option("--update-profile", metavar="NAME", shell_complete=_profile_names,
+              help="Session profile to remove (as for env/login).")
 @debug_option
 def logout(profile, update_profile):
     """Remove the session profile awsmfa wrote (the undo of login).
@@ -339,12 +355,13 @@ def _exit(status):
 @click.option("-y", "--yes", is_flag=True, help="Never ask (scripts, cloud-init, dotfile bootstrap).")
 @debug_option
 def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
-    """Write the mfa function and AWS CLI completion into your shell's startup files.
+    """Write the mfa function, AWS CLI completion and awsmfa's own into your shell's startup files.
 
     \b
     bash: a marker block in ~/.bashrc, and in the login file when it does not source ~/.bashrc
     zsh:  a marker block at the end of ${ZDOTDIR:-~}/.zshrc
-    fish: ~/.config/fish/functions/mfa.fish and completions/aws.fish (files awsmfa owns)
+    fish: ~/.config/fish/functions/mfa.fish, completions/aws.fish, awsmfa.fish and mfa.fish
+          (files awsmfa owns)
 
     The block starts no process at shell start. Running it again changes nothing; `awsmfa
     uninstall` removes it byte for byte.
@@ -403,7 +420,8 @@ def init(shell_name, completer, no_completion):
 @click.option("--shell", "shell_names", multiple=True, type=click.Choice(_SHELL_CHOICES),
               help="Shell to check (repeatable, or all). Default: the shells awsmfa is set up for.")
 @_account_options
-@click.option("--profile", metavar="NAME", help="Source profile whose session to report. Default: as `env`.")
+@click.option("--profile", metavar="NAME", shell_complete=_profile_names,
+              help="Source profile whose session to report. Default: as `env`.")
 @debug_option
 def status(shell_names, user, rc_file, profile):
     """Show what is set up and the session's time left; exit 0 when all is in place, else 1.

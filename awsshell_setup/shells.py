@@ -136,8 +136,9 @@ class Shell:
         return self.quote(path)
 
     def sections(self, completion=True):
-        """The template sections of a full block (init, --rc-file, marker blocks)."""
-        return ("about", "function") + (("completion",) if completion else ())
+        """The template sections of a full block (init, --rc-file, marker blocks). `completion`
+        is the aws completion; awsmfa's own (complete_awsmfa) comes with the mfa function."""
+        return ("about", "function") + (("completion",) if completion else ()) + ("complete_awsmfa",)
 
     def completion_provider(self, completer):
         """The system file that already completes aws with `completer` in this shell, or None."""
@@ -419,16 +420,24 @@ class Fish(Shell):
         folder = self.config_dir(home, environ)
         function = os.path.join(folder, "functions", "mfa.fish")
         completions = os.path.join(folder, "completions", "aws.fish")
+        own_completions = os.path.join(folder, "completions", "awsmfa.fish")
+        mfa_completions = os.path.join(folder, "completions", "mfa.fish")
         config = os.path.join(folder, "config.fish")
         if _holds_a_block(config):
             # `awsmfa init fish >> config.fish` (the README's way for dotfiles): that block is
             # where fish is set up, kept in place. Files of ours beside it would define mfa and
             # the completion twice (config.fish's win): they go.
             return [Target(config, self.sections(completion), why="fish reads it at start; `awsmfa init` output"),
-                    Target(function, owned=True), Target(completions, owned=True)]
+                    Target(function, owned=True), Target(completions, owned=True),
+                    Target(own_completions, owned=True), Target(mfa_completions, owned=True)]
         return [Target(function, ("function",), owned=True, why="fish autoloads it on first use"),
                 Target(completions, ("completion",) if completion else (),
-                       owned=True, why="fish autoloads it on the first Tab after aws")]
+                       owned=True, why="fish autoloads it on the first Tab after aws"),
+                # The same code twice: fish autoloads completions by command name.
+                Target(own_completions, ("complete_awsmfa",), owned=True,
+                       why="fish autoloads it on the first Tab after awsmfa"),
+                Target(mfa_completions, ("complete_awsmfa",), owned=True,
+                       why="fish autoloads it on the first Tab after mfa")]
 
 
 SHELLS = {shell.name: shell for shell in (Bash(), Zsh(), Fish(), PosixShell())}

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Tab latency of the AWS CLI's completion: Debian's AWS CLI v2 completer against PyPI's v1.
+"""Tab latency of the AWS CLI's completion (Debian's AWS CLI v2 completer against PyPI's v1) and
+of awsmfa's own.
 
 Two figures per CLI, medians of whole-process wall time:
 - the completer alone: one run with COMP_LINE='aws ec2 stop-ins' and COMP_POINT at its end,
@@ -8,6 +9,8 @@ Two figures per CLI, medians of whole-process wall time:
   bash-completion when installed): the time from the Tab key to the completed word on the
   terminal, through `complete -C` (v1) or Debian's bash-completion file (v2, which install
   leaves to bash-completion).
+And for awsmfa itself: one answer of click's completion, as the installed block asks it on
+`awsmfa sta<Tab>` and `awsmfa env --profile <Tab>` (the profiles of a throwaway home's files).
 
     python bench/completion.py            # print the table
     python bench/completion.py --runs 20
@@ -78,10 +81,56 @@ def bash_tab_times(search_path, runs):
             child.close(force=True)
 
 
+AWSMFA = os.path.join(os.path.dirname(sys.executable), "awsmfa")
+# (what is typed, COMP_WORDS, COMP_CWORD, a word the answer must hold)
+AWSMFA_TABS = [("awsmfa sta", "awsmfa sta", 1, "plain,status"),
+               ("awsmfa env --profile ", "awsmfa env --profile ", 3, "plain,work")]
+
+
+def awsmfa_tab_once(home, words, cword, expected):
+    """One Tab's answer, as the installed block asks it: `env _AWSMFA_COMPLETE=bash_complete
+    COMP_WORDS=... COMP_CWORD=... awsmfa`; whole-process wall time."""
+    env = {"PATH": os.path.dirname(AWSMFA) + ":" + SYSTEM_PATH, "HOME": home, "_AWSMFA_COMPLETE": "bash_complete",
+           "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+    start = time.perf_counter()
+    answer = subprocess.run([AWSMFA], env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    if expected not in answer.stdout.splitlines():
+        raise SystemExit(f"awsmfa did not complete {words!r}: {answer.stdout!r} {answer.stderr[-300:]!r}")
+    return elapsed
+
+
+def awsmfa_tab_medians(runs):
+    with tempfile.TemporaryDirectory(prefix="awsmfa-bench-") as home:
+        os.mkdir(os.path.join(home, ".aws"))
+        with open(os.path.join(home, ".aws", "credentials"), "w") as handle:
+            handle.write("[default]\naws_access_key_id = AKIAEXAMPLE\n\n[work]\naws_access_key_id = AKIAEXAMPLE2\n")
+        with open(os.path.join(home, ".aws", "config"), "w") as handle:
+            handle.write("[default]\nregion = eu-west-1\n\n[profile ops]\nrole_arn = arn:aws:iam::1:role/x\n")
+        rows = []
+        for typed, words, cword, expected in AWSMFA_TABS:
+            awsmfa_tab_once(home, words, cword, expected)  # warm the disk cache
+            rows.append((typed, statistics.median(awsmfa_tab_once(home, words, cword, expected)
+                                                  for _ in range(runs))))
+        return rows
+
+
+def print_awsmfa_tabs(runs):
+    rows = awsmfa_tab_medians(runs)
+    print(f"Tab latency of awsmfa's own completion (click, one answer), medians of {runs} runs; goal < 150 ms")
+    for typed, median in rows:
+        print(f"  {typed + '<Tab>':36} {median * 1000:7.1f} ms")
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--awsmfa-only", action="store_true", help="Only the Tab latency of awsmfa's completion.")
     args = parser.parse_args(argv)
+    awsmfa_rows = print_awsmfa_tabs(10)  # ten answers: the figure the README quotes
+    if args.awsmfa_only:
+        return awsmfa_rows
     for _, path, _ in CLIS:
         if not os.path.exists(path):
             raise SystemExit(f"{path} is missing: apt-get install awscli; pip install -e '.[test]'")
@@ -96,7 +145,7 @@ def main(argv=None):
     print(f"{'CLI':36} {'completer alone':>16} {'ratio':>7} {'bash Tab':>10} {'ratio':>7}")
     for label, alone, tab in rows:
         print(f"{label:36} {alone * 1000:13.1f} ms {alone / v2_alone:6.1f}x {tab * 1000:7.1f} ms {tab / v2_tab:6.1f}x")
-    return rows
+    return rows + awsmfa_rows
 
 
 if __name__ == "__main__":

@@ -38,6 +38,24 @@ function mfa {
 #@ completion
 # aws completion: {{completer_path}}
 complete -C {{completer}} aws
+#@ complete_awsmfa
+# Tab after awsmfa and mfa: click's own completion (_AWSMFA_COMPLETE), asked only on Tab;
+# `mfa ARGS` completes as `awsmfa env ARGS`. `env` runs the awsmfa on PATH, never a function.
+function _awsmfa_complete {
+    local IFS=$'\n' response completion type value
+    response=$(env COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD="$COMP_CWORD" _AWSMFA_COMPLETE=bash_complete awsmfa 2>/dev/null)
+    for completion in $response; do
+        IFS=',' read -r type value <<< "$completion"
+        [[ $type == plain ]] && COMPREPLY+=("$value")
+    done
+    return 0
+}
+function _awsmfa_complete_mfa {
+    local COMP_WORDS=(awsmfa env "${COMP_WORDS[@]:1}") COMP_CWORD=$((COMP_CWORD + 1))
+    _awsmfa_complete
+}
+complete -F _awsmfa_complete awsmfa
+complete -F _awsmfa_complete_mfa mfa
 #@ completion_provided
 # aws completion: {{completer_path}}
 # bash: already provided by {{provider}}, which bash-completion loads on the first Tab after aws

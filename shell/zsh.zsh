@@ -38,3 +38,37 @@ if (( ! $+functions[compdef] )); then
 fi
 autoload -Uz bashcompinit && bashcompinit
 complete -C {{completer}} aws
+#@ complete_awsmfa
+# Tab after awsmfa and mfa: click's own completion (_AWSMFA_COMPLETE), asked only on Tab;
+# `mfa ARGS` completes as `awsmfa env ARGS`. `env` runs the awsmfa on PATH, never a function.
+if (( ! $+functions[compdef] )); then
+    autoload -Uz compinit && compinit -i
+fi
+function _awsmfa_complete {
+    local -a completions completions_with_descriptions response
+    local type key descr
+    (( $+commands[awsmfa] )) || return 1
+    response=("${(@f)$(env COMP_WORDS="${words[*]}" COMP_CWORD=$((CURRENT-1)) _AWSMFA_COMPLETE=zsh_complete awsmfa 2>/dev/null)}")
+    for type key descr in ${response}; do
+        if [[ "$type" == "plain" ]]; then
+            if [[ "$descr" == "_" ]]; then
+                completions+=("$key")
+            else
+                completions_with_descriptions+=("$key":"$descr")
+            fi
+        fi
+    done
+    if [ -n "$completions_with_descriptions" ]; then
+        _describe -V unsorted completions_with_descriptions -U
+    fi
+    if [ -n "$completions" ]; then
+        compadd -U -V unsorted -a completions
+    fi
+}
+function _awsmfa_complete_mfa {
+    local -a words=(awsmfa env "${(@)words[2,-1]}")
+    local CURRENT=$((CURRENT + 1))
+    _awsmfa_complete
+}
+compdef _awsmfa_complete awsmfa
+compdef _awsmfa_complete_mfa mfa
