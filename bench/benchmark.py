@@ -7,6 +7,7 @@ a shell starts it) of each command below and each ratio. Not a test: speed is re
     python bench/benchmark.py                 # awsmfa against python, aws-mfa, awsume
     python bench/benchmark.py --runs 40       # more runs per command
     python bench/benchmark.py --startup       # also what the installed block adds to shell start
+    python bench/benchmark.py --all           # and Tab latency (bench/completion.py): everything in one run
 
 Peers (aws-mfa, awsume) are installed once into their own virtualenv under
 ~/.cache/awsmfa-bench (override with --peers-venv), so they never touch the project's
@@ -101,6 +102,8 @@ def main():
     parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--peers-venv", default=os.path.expanduser("~/.cache/awsmfa-bench/peers"))
     parser.add_argument("--startup", action="store_true", help="also measure shell start with the installed block")
+    parser.add_argument("--all", action="store_true",
+                        help="also shell start and Tab latency (awsmfa's completion, aws with each CLI): one run, every figure")
     args = parser.parse_args()
 
     bindir = os.path.dirname(sys.executable)
@@ -132,11 +135,15 @@ def main():
     print(f"  awsmfa env --shell bash / python   {results['awsmfa env --shell bash'] / base:6.2f}x")
     print(f"  aws-mfa / awsmfa env               {results['aws-mfa (cached)'] / ours:6.2f}x   (goal: at least 6x)")
     print(f"  awsume / awsmfa env                {results['awsume (cached)'] / ours:6.2f}x")
-    if args.startup:
-        sys.path.insert(0, HERE)
+    sys.path.insert(0, HERE)
+    if args.startup or args.all:
         import startup  # bench/startup.py: shell start with and without the installed block
 
         startup.main()
+    if args.all:
+        import completion  # bench/completion.py: Tab latency of awsmfa's and aws's completion
+
+        completion.main([])
 
 
 if __name__ == "__main__":
