@@ -18,7 +18,7 @@ import pwd
 import signal
 import sys
 
-from .errors import AwsmfaError, FileProblem, UsageError
+from .errors import AwsmfaError, Cancelled, FileProblem, UsageError
 
 
 def other_account(user):
@@ -36,7 +36,7 @@ def other_account(user):
     if euid != 0:
         raise UsageError(f"--user {user} needs root: run it as root (sudo awsmfa ... --user {user})")
     if not os.path.isdir(entry.pw_dir):
-        raise FileProblem(f"--user {user}: home folder {entry.pw_dir} does not exist; nothing was changed")
+        raise FileProblem(f"--user {user}: home folder {entry.pw_dir} does not exist")
     return entry
 
 
@@ -84,7 +84,7 @@ def _child(entry, job):
         sys.stderr.write(f"awsmfa: error: {error}\n")
         status = error.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("\nawsmfa: cancelled; nothing was changed\n")
+        sys.stderr.write(f"\nawsmfa: {Cancelled('cancelled')}\n")
         status = 130
     except BrokenPipeError:
         status = 1  # standard output was closed (`| head -c0`): nobody reads the rest
@@ -122,9 +122,9 @@ def become(entry):
             os.setgid(gid)
             os.setuid(uid)
     except OSError as error:
-        raise FileProblem(f"cannot become {name}: {error.strerror}", hint="nothing was changed")
+        raise FileProblem(f"cannot become {name}: {error.strerror}")
     if not _dropped_for_good(uid, gid):
-        sys.stderr.write(f"awsmfa: error: could not drop root to become {name}; nothing was changed\n")
+        sys.stderr.write(f"awsmfa: error: {AwsmfaError(f'could not drop root to become {name}')}\n")
         os._exit(1)
     kept = {key: value for key, value in os.environ.items()
             if key in ("TERM", "LANG", "LANGUAGE") or key.startswith("LC_")}
@@ -136,8 +136,7 @@ def become(entry):
     try:
         os.chdir(home)
     except OSError as error:
-        raise FileProblem(f"{name} cannot enter its home folder {home}: {error.strerror}",
-                          hint="nothing was changed")
+        raise FileProblem(f"{name} cannot enter its home folder {home}: {error.strerror}")
     # The PATH the account's new shells have (its login shell, asked as the account): what it
     # finds there is what its Tab and `mfa` will find.
     answer = loginshell.ask(home, os.environ, uid)

@@ -28,7 +28,7 @@ def _said(error):
     if isinstance(error, AwsmfaError):
         click.echo(f"awsmfa: error: {error}", err=True)
         return error.exit_code
-    click.echo("\nawsmfa: " + str(Cancelled("cancelled; nothing was changed")), err=True)
+    click.echo("\nawsmfa: " + str(Cancelled("cancelled")), err=True)
     return Cancelled.exit_code
 
 
@@ -459,6 +459,6 @@ def run(argv):
                    err=True)
         return error.exit_code
     except (KeyboardInterrupt, click.Abort):
-        click.echo("\nawsmfa: cancelled; nothing was changed", err=True)
+        click.echo("\nawsmfa: " + str(Cancelled("cancelled")), err=True)
         return Cancelled.exit_code
     return status if isinstance(status, int) else 0

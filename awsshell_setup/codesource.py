@@ -123,7 +123,7 @@ def _program(source):
 
 
 def _failed(source, what, hint="run it yourself to see why"):
-    return AwsmfaError(f"the MFA token command of {source.origin} {what}; nothing was changed", hint=hint)
+    return AwsmfaError(f"the MFA token command of {source.origin} {what}", hint=hint)
 
 
 def _terminal_ends():
@@ -166,7 +166,7 @@ def _run(source):
                           hint=f"is it waiting for a touch or a password? {TIMEOUT_VARIABLE} sets the limit") from None
         except KeyboardInterrupt:
             _stop(process, alone)
-            raise Cancelled("cancelled; nothing was changed") from None
+            raise Cancelled("cancelled") from None
     finally:
         for handle in (reader, writer):
             if handle is not None:

@@ -42,11 +42,10 @@ def account(environ, getpwuid=pwd.getpwuid, euid=None):
         if not home or not os.path.isabs(home) or not os.path.isdir(home):
             raise FileProblem(f"HOME is not set, and {me.pw_name}'s home folder in the passwd database "
                               f"({home or 'none'}) does not exist",
-                              hint="set HOME to your home folder; awsmfa changed nothing")
+                              hint="set HOME to your home folder")
         note = f"HOME is not set: using {me.pw_name}'s home folder from the passwd database, {home}"
     elif not os.path.isabs(home):
-        raise UsageError(f"HOME={home!r} is not an absolute path", hint="set HOME to your home folder; "
-                                                                        "awsmfa changed nothing")
+        raise UsageError(f"HOME={home!r} is not an absolute path", hint="set HOME to your home folder")
     if euid == 0:
         sudo_user = environ.get("SUDO_USER")
         if sudo_user and sudo_user != "root" and os.path.realpath(home) != os.path.realpath(me.pw_dir):

@@ -20,7 +20,7 @@ import stat
 import time
 
 from .debug import log
-from .errors import FileProblem
+from .errors import ASKED_NOTHING, FileProblem
 from .paths import printable
 
 TEMP_SUFFIX = ".awsmfa-tmp"
@@ -29,9 +29,6 @@ LOCK_TIMEOUT_SECONDS = 15.0
 # this, awsmfa refuses rather than spend seconds and hundreds of MB parsing (a 45 MB file took
 # 98 s and 2 GB), and it never reads further: /dev/zero behind a symlink costs nothing.
 MAX_FILE_BYTES = 2 * 2**20
-# How a refusal ends: what awsmfa has not done. Before an MFA code is asked for, that too.
-CHANGED_NOTHING = "awsmfa changed nothing"
-ASKED_NOTHING = "awsmfa asked for no code and changed nothing"
 
 
 def real_path(path):
@@ -70,23 +67,23 @@ def read_text(path, absent="", kind=AWS_FILE):
     except IsADirectoryError:
         raise _not_a_file(shown, kind)
     except PermissionError:
-        raise FileProblem(f"cannot read {shown}: permission denied; {CHANGED_NOTHING}")
+        raise FileProblem(f"cannot read {shown}: permission denied")
     except OSError as error:
-        raise FileProblem(f"cannot read {shown}: {error.strerror}; {CHANGED_NOTHING}")
+        raise FileProblem(f"cannot read {shown}: {error.strerror}")
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise _not_a_file(shown, kind)
         if not stat.S_ISREG(info.st_mode):
             raise FileProblem(f"{shown} is not a regular file (a FIFO, socket or device); awsmfa read nothing "
-                              "from it and changed nothing")
+                              "from it")
         if info.st_size > kind.limit:
             raise _too_big(shown, kind)
         # Bounded even if the file grows meanwhile.
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(kind.limit + 1)
     except OSError as error:
-        raise FileProblem(f"cannot read {shown}: {error.strerror}; {CHANGED_NOTHING}")
+        raise FileProblem(f"cannot read {shown}: {error.strerror}")
     finally:
         os.close(fd)
     if len(data) > kind.limit:
@@ -94,7 +91,7 @@ def read_text(path, absent="", kind=AWS_FILE):
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise FileProblem(f"{shown} is not UTF-8 text (byte {error.start}); {CHANGED_NOTHING}")
+        raise FileProblem(f"{shown} is not UTF-8 text (byte {error.start})")
 
 
 def _dangling(path, shown):
@@ -103,16 +100,16 @@ def _dangling(path, shown):
     except OSError:
         target = "a file"  # replaced again meanwhile
     return FileProblem(f"{shown} is missing (a dangling symlink): it points to {target}, which does not exist",
-                       hint=f"create the target or remove the link; {CHANGED_NOTHING}")
+                       hint=f"create the target or remove the link")
 
 
 def _not_a_file(shown, kind):
-    return FileProblem(f"{shown} is a {kind.directory}, not a file; {CHANGED_NOTHING}")
+    return FileProblem(f"{shown} is a {kind.directory}, not a file")
 
 
 def _too_big(shown, kind):
     return FileProblem(f"{shown} is over {kind.limit // 2**20} MiB, too big for {kind.name}; awsmfa read no "
-                       "further and changed nothing")
+                       "further")
 
 
 class locked:
@@ -265,7 +262,7 @@ def _sweep_temporaries(folder):
             _unlink_quietly(os.path.join(folder, name))
 
 
-def check_writable(path, refuse_read_only=False, nothing_done=ASKED_NOTHING):
+def check_writable(path, refuse_read_only=False, done=ASKED_NOTHING):
     """Refuse now what a write under locked() would refuse later: before a prompt spends an MFA
     code, before a shell is left half set up.
 
@@ -277,35 +274,35 @@ def check_writable(path, refuse_read_only=False, nothing_done=ASKED_NOTHING):
       be writable: a `-v ~/.aws/credentials:...:ro` mount is found here, not after the code.
     - refuse_read_only: a file made read-only (chmod a-w) is left as its owner wants it (rc
       files; the credentials file is replaced by rename, whatever its own mode).
-    nothing_done: how each message ends (what awsmfa has not done yet).
+    done: what each refusal says awsmfa has not done (errors.ASKED_NOTHING before a prompt).
 
     A parallel uninstall may remove an (empty) folder of fish's while we look, and a parallel
     install make it again: a problem counts only when it is still there on a second look."""
     for attempt in range(5):
-        problem = _writable_problem(path, refuse_read_only, nothing_done)
+        problem = _writable_problem(path, refuse_read_only, done)
         if problem is None:
             return
         time.sleep(0.002 * (attempt + 1))
     raise problem
 
 
-def _writable_problem(path, refuse_read_only, nothing_done):
+def _writable_problem(path, refuse_read_only, done):
     shown, real = printable(path), real_path(path)
     folder = os.path.dirname(real) or "."
     while not os.path.isdir(folder):
         if os.path.lexists(folder):
-            return FileProblem(f"cannot write {shown}: {printable(folder)} is not a folder; {nothing_done}")
+            return FileProblem(f"cannot write {shown}: {printable(folder)} is not a folder", done=done)
         parent = os.path.dirname(folder)
         if parent == folder:
             break
         folder = parent
     effective = os.access in os.supports_effective_ids
     if not os.access(folder, os.W_OK | os.X_OK, effective_ids=effective):
-        return FileProblem(f"cannot write {shown}: folder {printable(folder)} is not writable (read-only?); "
-                           + nothing_done)
+        return FileProblem(f"cannot write {shown}: folder {printable(folder)} is not writable (read-only?)",
+                           done=done)
     if folder == os.path.dirname(real) and not os.access(folder, os.R_OK, effective_ids=effective):
         return FileProblem(f"cannot write {shown}: folder {printable(folder)} is not readable, and awsmfa "
-                           f"locks it while it writes; {nothing_done}")
+                           "locks it while it writes", done=done)
     if not os.path.isfile(real):
         return None
     mounted = is_mount_point(path)
@@ -316,13 +313,13 @@ def _writable_problem(path, refuse_read_only, nothing_done):
         return None
     if mounted:
         return FileProblem(f"cannot write {shown}: it is a mount of its own (a bind mount?) and "
-                           + ("read-only" if read_only_mount else "not writable") + f"; {nothing_done}",
-                           hint="mount it read-write")
+                           + ("read-only" if read_only_mount else "not writable"),
+                           hint="mount it read-write", done=done)
     try:
         mode = f" (mode {stat.S_IMODE(os.stat(real).st_mode):04o})"
     except OSError:
         mode = ""
-    return FileProblem(f"{shown} is read-only{mode}", hint=f"make it writable to let awsmfa edit it; {nothing_done}")
+    return FileProblem(f"{shown} is read-only{mode}", hint="make it writable to let awsmfa edit it", done=done)
 
 
 def ensure_folder(path, mode=0o700):
@@ -358,10 +355,12 @@ def remove_file(path):
     except FileNotFoundError:
         return
     except OSError as error:
-        raise FileProblem(f"cannot delete {path}: {error.strerror}")
+        raise FileProblem(f"cannot delete {path}: {error.strerror}", done=None)
     _fsync_folder(os.path.dirname(target) or ".")
 
 
+# A failed write leaves its own file as it was (atomic), but others of the same command may have
+# been written already (a multi-file install): such errors claim nothing (done=None).
 def write_atomic(path, text, mode=None):
     """Replace the real file behind `path` with `text` in one step. Call under locked(path).
 
@@ -375,9 +374,9 @@ def write_atomic(path, text, mode=None):
     except FileNotFoundError:
         old = None
     except OSError as error:
-        raise FileProblem(f"cannot write {path}: {error.strerror}")
+        raise FileProblem(f"cannot write {path}: {error.strerror}", done=None)
     if old is not None and not stat.S_ISREG(old.st_mode):
-        raise FileProblem(f"cannot write {path}: not a regular file")
+        raise FileProblem(f"cannot write {path}: not a regular file", done=None)
     final_mode = mode if mode is not None else (stat.S_IMODE(old.st_mode) if old else 0o666 & ~current_umask())
     # Root rewriting a file keeps its owner (the new file would be root's); anyone else can
     # only own what they write.
@@ -387,7 +386,7 @@ def write_atomic(path, text, mode=None):
     try:
         fd, temp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as error:
-        raise FileProblem(f"cannot write in {folder}: {error.strerror}")
+        raise FileProblem(f"cannot write in {folder}: {error.strerror}", done=None)
     data = text.encode("utf-8")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -411,7 +410,7 @@ def write_atomic(path, text, mode=None):
     except BaseException as error:
         _unlink_quietly(temp)
         if isinstance(error, OSError):
-            raise FileProblem(f"cannot write {path}: {error.strerror}")
+            raise FileProblem(f"cannot write {path}: {error.strerror}", done=None)
         raise
     _fsync_folder(folder)
 

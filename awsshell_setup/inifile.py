@@ -235,7 +235,7 @@ class IniDocument:
         if changed or wrong:
             what = f"profiles {', '.join(changed)}" if changed else f"profile {name}"
             raise FileProblem(f"cannot edit {self.path} safely: {what} would read differently afterwards "
-                              "(unusual indentation?); fix it by hand, awsmfa changed nothing")
+                              "(unusual indentation?)", hint="fix it by hand")
         return text
 
     def _index_after_content(self, name, lines):
@@ -271,12 +271,12 @@ def _parse(text, path):
     # refuses exactly the files the AWS CLI would choke on (duplicate sections, for one).
     if _has_lone_cr(text):
         raise FileProblem(f"cannot parse {path}: it has a carriage return that ends no line (old Mac line "
-                          "endings?); fix it by hand, awsmfa changed nothing")
+                          "endings?)", hint="fix it by hand")
     parser = configparser.RawConfigParser(interpolation=None)
     try:
         parser.read_string(text, source=path)
     except configparser.Error as error:
-        raise FileProblem(f"cannot parse {path}: {_first_line(error)}; fix it by hand, awsmfa changed nothing")
+        raise FileProblem(f"cannot parse {path}: {_first_line(error)}", hint="fix it by hand")
     # Each section's own keys: botocore also merges [DEFAULT] into each, but whether a section is
     # awsmfa's must not depend on another section. _sections is configparser's own store.
     parsed = {name: dict(values) for name, values in parser._sections.items()}

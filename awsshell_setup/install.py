@@ -12,7 +12,7 @@ import os
 
 from . import completer as completers
 from . import detect, fileio, loginshell, paths, rcfile, rootpolicy, shells
-from .errors import Cancelled, FileProblem, UsageError
+from .errors import CHANGED_NOTHING, Cancelled, FileProblem, UsageError
 from .paths import printable
 
 
@@ -59,7 +59,7 @@ def desired(shell, target, before, completer_path, removing=False):
                     f"{printable(target.path)} exists and awsmfa did not write it "
                     f"(its first line is not '{rcfile.OWNED_MARK}')",
                     hint="move it away, or pass --no-completion if it is your own aws completion"
-                    if "completion" in target.sections else "move it away; awsmfa changed nothing")
+                    if "completion" in target.sections else "move it away")
             return before  # someone else's file: never touched
         return rcfile.OWNED_HEADER + shell.render(target.sections, completer_path) if wanted else None
     if wanted:
@@ -307,13 +307,13 @@ def check_clash(shell, changes, acct, rc_file=None):
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
             raise FileProblem(f"{paths.display(path, acct.environ)} line {number} defines mfa already ({shown}), "
                               "which would clash with awsmfa's mfa",
-                              hint="rename or remove yours, then run `awsmfa install` again; awsmfa changed nothing")
+                              hint="rename or remove yours, then run `awsmfa install` again")
 
 
 def _check_writable(changes):
     for change in changes:
         if change.changed:
-            fileio.check_writable(change.target.path, refuse_read_only=True, nothing_done=fileio.CHANGED_NOTHING)
+            fileio.check_writable(change.target.path, refuse_read_only=True, done=CHANGED_NOTHING)
 
 
 def _sweep(changes):
@@ -353,7 +353,7 @@ def _carry_out(changes, completer_path, dry_run, confirm, say, show, removing, e
         for change in todo:
             say("will " + change.describe(environ))
         if not confirm():
-            raise Cancelled("nothing was changed")
+            raise Cancelled("you answered no")
     apply(todo, completer_path, removing)
     _sweep(changes)
     for change in changes:

@@ -9,7 +9,7 @@
 import os
 
 from . import fileio, paths, timeutil
-from .errors import FileProblem, ProfileNotFound, ProfileProblem
+from .errors import ASKED_NOTHING, FileProblem, ProfileNotFound, ProfileProblem
 from .inifile import IniDocument, check_section_name
 
 SOURCE_KEY = "awsmfa_source_profile"
@@ -223,7 +223,7 @@ class AwsFiles:
         self._check_config_target(session_name)
         if room and self.credentials.size() - self.credentials.section_size(session_name) \
                 + SESSION_ROOM_BYTES > fileio.MAX_FILE_BYTES:
-            raise FileProblem(_too_big(where, "awsmfa asked for no code and changed nothing"))
+            raise FileProblem(_too_big(where), done=ASKED_NOTHING)
 
     def _check_config_target(self, session_name):
         """A config-file profile of that name that gets its credentials elsewhere is not a
@@ -240,9 +240,9 @@ class AwsFiles:
                                  "the same name would fight with it", hint="choose another --update-profile")
 
 
-def _too_big(where, outcome):
+def _too_big(where):
     return (f"{where} would grow past {fileio.MAX_FILE_BYTES // 2**20} MiB with a session in it, more than awsmfa "
-            f"reads back; remove profiles you no longer use ({outcome})")
+            "reads back; remove profiles you no longer use")
 
 
 def foreign_keys(section):
@@ -292,7 +292,7 @@ def write_session(environ, session_name, credentials, source, duration, extra=No
                                               drop=SESSION_KEYS)
         if len(text.encode("utf-8")) > fileio.MAX_FILE_BYTES:
             # Past what read_text accepts: env, logout and uninstall would refuse the file.
-            raise FileProblem(_too_big(paths.display(path, environ), "the session was not stored"))
+            raise FileProblem(_too_big(paths.display(path, environ)), done="the session was not stored")
         fileio.write_atomic(path, text, mode=0o600)
     return path
 

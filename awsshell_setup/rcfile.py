@@ -61,7 +61,7 @@ def find_blocks(text, path):
         if is_marker(line, BEGIN):
             if opened is not None:
                 raise FileProblem(f"{printable(path)}: line {opened[2]} opens an awsmfa block that line {number} "
-                                  "opens again", hint="fix the markers by hand; awsmfa changed nothing")
+                                  "opens again", hint="fix the markers by hand")
             opened = (offset, [], number, [])
         elif is_marker(line, END) and opened is not None:
             start, notes, _, body = opened
@@ -72,7 +72,7 @@ def find_blocks(text, path):
         offset += len(line)
     if opened is not None:
         raise FileProblem(f"{printable(path)}: line {opened[2]} opens an awsmfa block ({BEGIN}) that never "
-                          f"ends ({END})", hint="fix the markers by hand; awsmfa changed nothing")
+                          f"ends ({END})", hint="fix the markers by hand")
     return found
 
 
@@ -146,7 +146,7 @@ def check_size(text, path):
     if len(text.encode("utf-8")) > MAX_RC_BYTES:
         raise FileProblem(f"{printable(path)} would grow past {MAX_RC_BYTES // 2**20} MiB with awsmfa's block, "
                           "and awsmfa refuses to read a startup file that big",
-                          hint="make it smaller, or use --rc-file for another file; awsmfa changed nothing")
+                          hint="make it smaller, or use --rc-file for another file")
     return text
 
 

@@ -66,7 +66,7 @@ def obtain(request, environ, files, chain, source_how, ask_code, keep_unstored=F
         try:
             fileio.check_writable(files.config_path)
         except FileProblem as error:
-            problem = str(error)
+            problem = error.message
     outcome = cached(files, request, chain, source_how, with_renewing_profile=False)
     if outcome is None:
         outcome = _fresh(request, environ, files, chain, source_how, ask_code, write_renewing and not problem,
@@ -81,11 +81,10 @@ def obtain(request, environ, files, chain, source_how, ask_code, keep_unstored=F
                                                           _renewing_items(request, chain), chain.profile)
             log("profile [%s] in the config file: %s", outcome.renewing_profile, "written" if written else "current")
         except FileProblem as error:
-            problem = str(error)
+            problem = error.message
     if problem:
         log("the self-renewing profile cannot be written: %s", problem)
-        reason = problem.split("; awsmfa asked for no code")[0]  # check_writable's words for a refusal
-        outcome.renewing_problem = f"cannot write [profile {outcome.renewing_profile}] ({reason})"
+        outcome.renewing_problem = f"cannot write [profile {outcome.renewing_profile}] ({problem})"
         outcome.renewing_profile = None
     return outcome
 

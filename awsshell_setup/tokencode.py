@@ -63,7 +63,7 @@ class _Terminal:
         line = self.reader.readline()
         if not line:
             self.writer.write("\n")
-            raise Cancelled("no MFA code entered; nothing was changed")
+            raise Cancelled("no MFA code entered")
         return line.strip()
 
 
@@ -79,5 +79,5 @@ def prompt_for_code(serial):
                 if attempt + 1 < PROMPT_TRIES:
                     terminal.writer.write("The MFA code is six digits; try again.\n")
     except KeyboardInterrupt:
-        raise Cancelled("cancelled; nothing was changed")
+        raise Cancelled("cancelled")
     raise UsageError("the MFA code must be exactly six digits")

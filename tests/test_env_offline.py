@@ -218,7 +218,7 @@ def test_ctrl_c_at_the_prompt_changes_nothing(user):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
-    assert "cancelled; nothing was changed" in child.before
+    assert "cancelled; awsmfa changed nothing" in child.before
     assert user.read_credentials() == before
 
 

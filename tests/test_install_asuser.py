@@ -214,7 +214,7 @@ def test_ctrl_c_at_the_accounts_prompt_cancels(account, root_env, shared_complet
         child.close(force=True)
     said = "".join(transcript)
     assert code == "130", said
-    assert "awsmfa: cancelled; nothing was changed" in said and "Traceback" not in said, said
+    assert "awsmfa: cancelled; awsmfa changed nothing" in said and "Traceback" not in said, said
     assert snapshot(account.home) == before
 
 

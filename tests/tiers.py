@@ -41,7 +41,7 @@ def rounds(normal):
 # Unit and command tests: no local AWS, no property or concurrency rounds, few processes.
 # Together they run in under 30 s on a 2-core machine, serially.
 FAST = {
-    "test_architecture", "test_inifile", "test_cli_usage", "test_env_offline", "test_install",
+    "test_architecture", "test_errors", "test_inifile", "test_cli_usage", "test_env_offline", "test_install",
     "test_install_completer", "test_profiles_botocore", "test_fileio_lock", "test_roles_offline",
     "test_roles_sessions", "test_shells_detection", "test_shells_fish_config_cli", "test_shells_login_files",
     "test_shells_templates", "test_status", "test_sts_config_refusals",
