@@ -2,8 +2,10 @@
 so it lives with the tests, not in the package users install."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -62,3 +64,32 @@ class AwsCliRunner:
         if check and result.returncode != 0:
             raise AssertionError(f"aws {' '.join(args)} failed: {result.stderr}")
         return result
+
+
+def start_serve(folder, env, *options):
+    """Start `python -m awsshell_setup.localaws serve` on a free port, writing into `folder`;
+    return (process, its stderr up to the line with the MFA codes hint)."""
+    server = subprocess.Popen([sys.executable, "-m", "awsshell_setup.localaws", "serve", *options, "--port", "0",
+                               "--dir", str(folder)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    lines = []
+    deadline = time.time() + 45
+    while time.time() < deadline:
+        line = server.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("localaws: MFA codes:"):
+            break
+    return server, "".join(lines)
+
+
+def stop_serve(server):
+    """SIGTERM, as Ctrl-C or `kill %1` would stop it; its exit status tells whether it stopped cleanly."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise

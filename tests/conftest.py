@@ -4,6 +4,8 @@
                   sessions or used codes, ``clock_offset`` 0). One HTTP server serves the
                   whole test session: moto's state is process-global anyway.
 * ``seed_user``   the seed scenario (an IAM user whose policy demands MFA to stop instances; see the README) freshly provisioned on it.
+* ``user``        a throwaway HOME whose ``~/.aws`` holds the seed user's keys and MFA device
+                  (``awsenv.AwsUser``; a module may define its own ``user`` on top of it)
 * ``aws_cli``     runs the real ``aws`` command against it, with the seed user's files and an
                   environment scrubbed of the caller's ``AWS_*`` variables and ``~/.aws``.
 
@@ -17,6 +19,7 @@ import pytest
 from awsshell_setup.localaws import LocalAWS, provision_seed
 from awsshell_setup.localaws.commands import write_files
 from awscli import AwsCliRunner
+from awsenv import AwsUser, seed_user_files
 
 import tiers
 
@@ -53,6 +56,13 @@ def local_aws(_local_aws_server):
 @pytest.fixture
 def seed_user(local_aws):
     return provision_seed(local_aws)
+
+
+@pytest.fixture
+def user(tmp_path, local_aws, seed_user):
+    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
+    seed_user_files(user, seed_user)
+    return user
 
 
 @pytest.fixture

@@ -211,6 +211,20 @@ class Interactive:
         self.close()
 
 
+COMPLETED_STOP = "aws_ec2_stop-instances_"
+
+
+def complete_aws_line(session, partial="aws ec2 stop-ins"):
+    """Type `partial`, press Tab, and wait until the line reads `aws ec2 stop-instances`.
+    The completer runs on Tab (awscli v1: about a second). Then Ctrl-A and `printf %s_ `: the
+    completed words joined by `_`, which the echo of the line never shows."""
+    session.child.send(partial + "\t")
+    session.child.expect_exact("tances")
+    session.child.send("\x01printf %s_ \r")
+    session.child.expect_exact(COMPLETED_STOP)
+    session.wait_prompt()
+
+
 class _Collect:
     def __init__(self, sink):
         self.sink = sink

@@ -4,15 +4,14 @@ of this virtualenv. Each is found, answers, completes `aws ec2 stop-ins<Tab>` in
 and fish through what `awsmfa install` wrote, and runs the seed scenario against the local AWS.
 """
 import os
-import re
 import subprocess
 import sys
 
 import pytest
 
-from awsshell_setup import completer, install
+from awsshell_setup import completer
 
-from shellkit import Interactive, awsmfa, base_env, new_home, require_awsmfa
+from shellkit import Interactive, awsmfa, base_env, complete_aws_line, new_home
 
 DEBIAN_AWS = "/usr/bin/aws"
 DEBIAN_COMPLETER = "/usr/libexec/aws_completer"
@@ -21,7 +20,6 @@ BASH_COMPLETION = "/usr/share/bash-completion/bash_completion"
 V1_COMPLETER = os.path.join(os.path.dirname(sys.executable), "aws_completer")
 # Only the system's folders: no virtualenv, so no AWS CLI v1 on PATH.
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
-COMPLETED = "aws_ec2_stop-instances_"
 
 
 def require_debian_v2():
@@ -105,13 +103,6 @@ def _install(tmp_path, cli, shell_name):
     return home, env, out
 
 
-def _complete(session, partial="aws ec2 stop-ins"):
-    session.child.send(partial + "\t")
-    session.child.expect_exact("tances")
-    # Ctrl-A, then `printf %s_ `: the completed words joined by `_`, which the echo never shows.
-    session.child.send("\x01printf %s_ \r")
-    session.child.expect_exact(COMPLETED)
-    session.wait_prompt()
 
 
 @pytest.mark.parametrize("cli", sorted(CLIS))
@@ -120,7 +111,7 @@ def test_tab_completes_with_each_cli(tmp_path, cli, shell_name):
     home, env, out = _install(tmp_path, cli, shell_name)
     assert f"aws completion: {CLIS[cli][1]} (" in out.stdout + out.stderr, out.stderr
     with Interactive(shell_name, env) as session:
-        _complete(session)
+        complete_aws_line(session)
 
 
 def test_bash_gets_no_second_complete_line_for_debians_completer(tmp_path):

@@ -1,23 +1,15 @@
 """`awsmfa exec` end to end over HTTP against the local AWS, with the real `aws` CLI as the command."""
 import subprocess
 
-import pytest
 
 from awscli import aws_command
-from awsenv import AWSMFA, AwsUser, seed_user_files
+from awsenv import AWSMFA, AwsUser
 from awsshell_setup.localaws import provision_roles
 
 
 def no_terminal(user, *args):
     return subprocess.run(["setsid", "-w"] + AWSMFA + list(args), env=user.environ(), capture_output=True,
                           text=True, stdin=subprocess.DEVNULL, timeout=90)
-
-
-@pytest.fixture
-def user(tmp_path, local_aws, seed_user):
-    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
-    seed_user_files(user, seed_user)
-    return user
 
 
 def test_the_aws_cli_runs_with_the_session(user, local_aws, seed_user):

@@ -7,7 +7,6 @@ import calendar
 import json
 import os
 import re
-import signal
 import stat
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from botocore.exceptions import ClientError
 from awsshell_setup.localaws import list_own_mfa_devices_statement, policy, provision_seed
 from awsshell_setup.localaws.mfa import STEP_SECONDS, code_at
 
-from awscli import aws_command, clean_environment
+from awscli import aws_command, clean_environment, start_serve, stop_serve
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -457,21 +456,8 @@ def test_aws_cli_errors_for_bad_credentials(local_aws, seed_user, aws_cli):
 def test_serve_and_code_commands(tmp_path):
     folder = tmp_path / "demo"
     env = clean_environment(tmp_path)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "awsshell_setup.localaws", "serve", "--port", "0",
-         "--dir", str(folder)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server, text = start_serve(folder, env)
     try:
-        lines = []
-        deadline = time.time() + 45
-        while time.time() < deadline:
-            line = server.stderr.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.startswith("localaws: MFA codes:"):
-                break
-        text = "".join(lines)
         exports = dict(re.findall(r"^export (AWS_[A-Z_]+)=(\S+)$", text, re.MULTILINE))
         assert set(exports) == {"AWS_ENDPOINT_URL", "AWS_SHARED_CREDENTIALS_FILE",
                                 "AWS_CONFIG_FILE", "AWS_DEFAULT_REGION"}, text
@@ -496,12 +482,7 @@ def test_serve_and_code_commands(tmp_path):
                              capture_output=True, text=True, timeout=60)
         assert json.loads(who.stdout)["Arn"] == state["user_arn"], who.stderr
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            raise
+        stop_serve(server)
     assert server.returncode == 0
 
 
@@ -514,34 +495,6 @@ def test_importing_the_package_does_not_import_moto():
 
 
 # -- serve never overwrites files it did not write -----------------------------------------
-
-def _start_serve(folder, env):
-    """Start ``serve`` on a free port; return (process, stderr text up to its code hint)."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "awsshell_setup.localaws", "serve", "--port", "0",
-         "--dir", str(folder)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = []
-    deadline = time.time() + 45
-    while time.time() < deadline:
-        line = server.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        if line.startswith("localaws: MFA codes:"):
-            break
-    return server, "".join(lines)
-
-
-def _stop_serve(server):
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            raise
-
 
 @pytest.mark.parametrize("present", [("credentials", "config"), ("credentials",), ("config",)])
 def test_serve_refuses_a_folder_with_aws_files_it_did_not_write(tmp_path, present):
@@ -588,21 +541,21 @@ def test_serve_refuses_a_symlink_in_place_of_its_files(tmp_path):
 def test_serve_runs_again_in_its_own_folder(tmp_path):
     folder = tmp_path / "demo"
     env = clean_environment(tmp_path)
-    first, text = _start_serve(folder, env)
+    first, text = start_serve(folder, env)
     try:
         assert "localaws: MFA codes:" in text, text
         first_key = json.loads((folder / "localaws.json").read_text())["access_key_id"]
     finally:
-        _stop_serve(first)
+        stop_serve(first)
     # A file awsmfa or the user changed afterwards still carries the mark on its first line.
     with open(folder / "credentials", "a") as f:
         f.write("\n[mfa]\naws_access_key_id = ASIAEXAMPLE\n")
-    second, text = _start_serve(folder, env)
+    second, text = start_serve(folder, env)
     try:
         assert "localaws: MFA codes:" in text, text
         state = json.loads((folder / "localaws.json").read_text())
         assert state["access_key_id"] != first_key
         assert state["access_key_id"] in (folder / "credentials").read_text()
     finally:
-        _stop_serve(second)
+        stop_serve(second)
     assert second.returncode == 0

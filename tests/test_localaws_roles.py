@@ -8,17 +8,15 @@ Over HTTP, with boto3 and with the real aws CLI (its role profiles: ``[profile o
 
 import json
 import re
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from botocore.exceptions import ClientError
 
 from awsshell_setup.localaws import policy, provision_seed, trust
 from awsshell_setup.localaws.scenario import OPS_POLICY, provision_roles, trust_policy
-from awscli import aws_command, clean_environment
+from awscli import aws_command, clean_environment, start_serve, stop_serve
 from localaws_fixtures import roles, roles_cli  # noqa: F401  (pytest fixtures)
 
 CHAINED = ("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed "
@@ -583,21 +581,8 @@ def test_time_passes_past_the_roles_hour_and_the_mfa_sessions_day(local_aws, rol
 def test_serve_roles_scenario_writes_role_profiles(tmp_path):
     folder = tmp_path / "roles-demo"
     env = clean_environment(tmp_path)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "awsshell_setup.localaws", "serve", "--scenario", "roles",
-         "--port", "0", "--dir", str(folder)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server, text = start_serve(folder, env, "--scenario", "roles")
     try:
-        lines = []
-        deadline = time.time() + 45
-        while time.time() < deadline:
-            line = server.stderr.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.startswith("localaws: MFA codes:"):
-                break
-        text = "".join(lines)
         exports = dict(re.findall(r"^export (AWS_[A-Z_]+)=(\S+)$", text, re.MULTILINE))
         assert set(exports) == {"AWS_ENDPOINT_URL", "AWS_SHARED_CREDENTIALS_FILE",
                                 "AWS_CONFIG_FILE", "AWS_DEFAULT_REGION"}, text
@@ -624,10 +609,5 @@ def test_serve_roles_scenario_writes_role_profiles(tmp_path):
         assert json.loads(who.stdout)["Arn"].startswith(
             f"arn:aws:sts::{state['account_b']}:assumed-role/audit/")
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            raise
+        stop_serve(server)
     assert server.returncode == 0

@@ -21,18 +21,11 @@ import sys
 import pexpect
 import pytest
 
-from awsenv import AWSMFA, AwsUser, seed_user_files
+from awsenv import AWSMFA, AwsUser
 from awsshell_setup.localaws.faults import MALFORMED_SECRET
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
 FAST = {"AWSMFA_READ_TIMEOUT": "1", "AWSMFA_CONNECT_TIMEOUT": "1"}
-
-
-@pytest.fixture
-def user(tmp_path, local_aws, seed_user):
-    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
-    seed_user_files(user, seed_user)
-    return user
 
 
 def stored_secrets(user):

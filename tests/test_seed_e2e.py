@@ -16,13 +16,6 @@ from awsshell_setup import timeutil
 from awsshell_setup.localaws import list_own_mfa_devices_statement, provision_seed
 
 
-@pytest.fixture
-def user(tmp_path, local_aws, seed_user):
-    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
-    seed_user_files(user, seed_user)
-    return user
-
-
 def stop(user, seed, *profile):
     return user.aws("ec2", "stop-instances", "--instance-ids", seed.instance_id, *profile)
 

@@ -6,14 +6,7 @@ leads nowhere gets one line saying exactly what to run.
 import pexpect
 import pytest
 
-from awsenv import AWSMFA, AwsUser, seed_user_files
-
-
-@pytest.fixture
-def user(tmp_path, local_aws, seed_user):
-    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
-    seed_user_files(user, seed_user)
-    return user
+from awsenv import AWSMFA, AwsUser
 
 
 def test_mfa_then_logout_then_mfa_again_in_the_same_shell(user, local_aws, seed_user):

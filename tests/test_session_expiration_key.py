@@ -16,9 +16,8 @@ stay awsmfa's: reused, and removed by logout.
 import datetime as dt
 import re
 
-import pytest
 
-from awsenv import AwsUser, seed_user_files
+from awsenv import AwsUser
 from awsshell_setup import timeutil
 from awsshell_setup.localaws import provision_roles
 
@@ -49,13 +48,6 @@ def starship_expiry(credentials_text, aws_profile):
     if value is None or not RFC3339.match(value):
         return None
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-
-
-@pytest.fixture
-def user(tmp_path, local_aws, seed_user):
-    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
-    seed_user_files(user, seed_user)
-    return user
 
 
 def test_a_new_mfa_session_carries_the_expiry_starship_reads(user, local_aws, seed_user):

@@ -12,20 +12,12 @@ import subprocess
 import time
 
 import pexpect
-import pytest
 
-from awsenv import AWSMFA, AwsUser, seed_user_files
+from awsenv import AWSMFA
 from awsshell_setup import timeutil
 from awscli import aws_command
 
 WAITING = "waiting for another awsmfa"
-
-
-@pytest.fixture
-def user(tmp_path, local_aws, seed_user):
-    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
-    seed_user_files(user, seed_user)
-    return user
 
 
 def read_until(process, words, timeout=60):

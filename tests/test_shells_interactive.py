@@ -9,21 +9,13 @@ import pytest
 
 from awsshell_setup import shells
 
-from shellkit import Interactive, awsmfa, base_env, new_home, require_awsmfa
+from shellkit import Interactive, awsmfa, base_env, complete_aws_line, new_home, require_awsmfa
 
 # Typed after the completion: Ctrl-A (start of line in bash, zsh and fish emacs mode) then
 # `printf %s_ `, so the shell prints the completed words joined by `_`: a text the echo of
 # the typed line never contains.
-COMPLETED = "aws_ec2_stop-instances_"
 
 
-def _complete(session, partial="aws ec2 stop-ins"):
-    session.child.send(partial + "\t")
-    # The completer runs on Tab (awscli v1: about a second); the line shows the completion.
-    session.child.expect_exact("tances")
-    session.child.send("\x01printf %s_ \r")
-    session.child.expect_exact(COMPLETED)
-    session.wait_prompt()
 
 
 def _layout(tmp_path, shell_name, layout):
@@ -49,7 +41,7 @@ def test_tab_completes_aws_after_install(tmp_path, shell_name, layout):
         assert expected.exists()
         assert not (home / ".zshrc").exists() and not (home / ".config").exists()
     with Interactive(shell_name, env) as session:
-        _complete(session)
+        complete_aws_line(session)
         # Mid-line, after a pipe: the completion works on the command being typed.
         session.child.send("echo x | aws ec2 stop-ins\t")
         session.child.expect_exact("tances")
@@ -68,7 +60,7 @@ def test_completer_path_with_a_space(tmp_path, shell_name):
     (folder / "aws_completer").symlink_to(real)
     awsmfa("install", "--shell", shell_name, "--yes", "--completer", str(folder / "aws_completer"), env=env)
     with Interactive(shell_name, env) as session:
-        _complete(session)
+        complete_aws_line(session)
 
 
 def test_bash_login_shell_reaches_the_block(tmp_path):
@@ -79,7 +71,7 @@ def test_bash_login_shell_reaches_the_block(tmp_path):
     awsmfa("install", "--shell", "bash", "--yes", env=env)
     with Interactive("bash", env, extra_argv=["-l"]) as session:
         assert "function" in session.run("type -t mfa")
-        _complete(session)
+        complete_aws_line(session)
 
 
 def _seeded_home(tmp_path, local_aws, seed_user, shell_name):
