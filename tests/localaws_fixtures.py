@@ -31,3 +31,16 @@ def roles_cli(local_aws, roles, tmp_path):
     paths = write_roles_files(str(folder), local_aws, roles)
     return AwsCliRunner(tmp_path, local_aws.endpoint_url, paths["credentials"], paths["config"],
                         roles.region)
+
+
+def roles_home(home, local_aws, scenario):
+    """An AwsUser at `home` with the roles scenario's long-term keys in [base] (its MFA device in
+    the config) and the role profile [profile ops] on top of it."""
+    from awsenv import AwsUser
+
+    user = AwsUser(home, endpoint_url=local_aws.endpoint_url)
+    user.write_credentials(f"[base]\naws_access_key_id = {scenario.access_key_id}\n"
+                           f"aws_secret_access_key = {scenario.secret_access_key}\n")
+    user.write_config(f"[profile base]\nregion = us-east-1\nmfa_serial = {scenario.serial_number}\n\n"
+                      f"[profile ops]\nrole_arn = {scenario.ops_role_arn}\nsource_profile = base\nregion = us-east-1\n")
+    return user

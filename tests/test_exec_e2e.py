@@ -3,7 +3,8 @@ import subprocess
 
 
 from awscli import aws_command
-from awsenv import AWSMFA, AwsUser
+from awsenv import AWSMFA
+from localaws_fixtures import roles_home
 from awsshell_setup.localaws import provision_roles
 
 
@@ -38,11 +39,7 @@ def test_the_aws_cli_exit_status_comes_through(user, local_aws, seed_user):
 
 def test_a_role_through_exec(tmp_path, local_aws):
     scenario = provision_roles(local_aws)
-    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
-    user.write_credentials(f"[base]\naws_access_key_id = {scenario.access_key_id}\n"
-                           f"aws_secret_access_key = {scenario.secret_access_key}\n")
-    user.write_config(f"[profile base]\nregion = us-east-1\nmfa_serial = {scenario.serial_number}\n\n"
-                      f"[profile ops]\nrole_arn = {scenario.ops_role_arn}\nsource_profile = base\nregion = us-east-1\n")
+    user = roles_home(tmp_path / "home", local_aws, scenario)
     who = no_terminal(user, "exec", "--profile", "ops", "--token-code", local_aws.fresh_code(scenario.serial_number),
                       "--", *aws_command(), "sts", "get-caller-identity", "--query", "Arn", "--output", "text")
     assert who.returncode == 0 and ":assumed-role/ops/" in who.stdout, who.stderr

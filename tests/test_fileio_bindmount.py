@@ -48,9 +48,7 @@ def bind(host_file, target):
 
 
 @pytest.fixture
-def user(tmp_path, local_aws, seed_user):
-    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
-    seed_user_files(user, seed_user)
+def user(user, local_aws):
     local_aws.faults.seen = 0  # count awsmfa's requests only, not the provisioning's
     return user
 

@@ -18,6 +18,7 @@ import re
 
 
 from awsenv import AwsUser
+from localaws_fixtures import roles_home
 from awsshell_setup import timeutil
 from awsshell_setup.localaws import provision_roles
 
@@ -66,11 +67,7 @@ def test_a_new_mfa_session_carries_the_expiry_starship_reads(user, local_aws, se
 
 def test_a_role_session_carries_it_too(tmp_path, local_aws):
     scenario = provision_roles(local_aws)
-    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
-    user.write_credentials(f"[base]\naws_access_key_id = {scenario.access_key_id}\n"
-                           f"aws_secret_access_key = {scenario.secret_access_key}\n")
-    user.write_config(f"[profile base]\nregion = us-east-1\nmfa_serial = {scenario.serial_number}\n\n"
-                      f"[profile ops]\nrole_arn = {scenario.ops_role_arn}\nsource_profile = base\nregion = us-east-1\n")
+    user = roles_home(tmp_path / "home", local_aws, scenario)
     result = user.awsmfa("login", "--profile", "ops", "--token-code", local_aws.fresh_code(scenario.serial_number))
     assert result.returncode == 0, result.stderr
     text = user.read_credentials()
