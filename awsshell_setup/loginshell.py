@@ -152,4 +152,6 @@ def awsmfa_on_path(environ):
 def advice(shell):
     """What to do when a new shell does not find awsmfa, in a few words."""
     where = {"zsh": "~/.zprofile", "fish": "config.fish (fish_add_path)"}.get(shell, "~/.profile")
-    return f"install it with `pipx install awsmfa && pipx ensurepath`, or add its folder to PATH in {where}"
+    # The distribution is awsshell-setup (`awsmfa` on PyPI is another project): pipx installs
+    # it from a clone with `pipx install .`, into ~/.local/bin, which ensurepath puts on PATH.
+    return f"install it with pipx (`pipx install .` in a clone, then `pipx ensurepath`), or add its folder to PATH in {where}"

@@ -238,7 +238,7 @@ def test_parallel_install_and_uninstall_with_an_appender_lose_nothing(tmp_path):
     assert final_checks(home, originals, appended, blocks_expected=0) == 0
 
     runs = PROCESSES * (ROUNDS * 2 + 1)
-    FIGURES["install/uninstall processes x rounds (bash+fish, 4 files a run)"] = (
+    FIGURES["install/uninstall processes x rounds (bash+fish, 6 files a run)"] = (
         f"{PROCESSES} x {ROUNDS} (+1 final install each, then {PROCESSES} uninstalls at once)")
     FIGURES["runs; failed runs"] = f"{runs} in {took:.1f} s; {failures}"
     FIGURES["lines appended meanwhile (~/.bashrc + ~/.profile), lost"] = f"{appended * 2}, {losses}"

@@ -33,7 +33,8 @@ FIGURES = collections.OrderedDict()  # printed by conftest.pytest_terminal_summa
 KILLS = tiers.rounds(300)
 CLI_KILLS = tiers.rounds(30)
 SHELLS = ["bash", "fish"]
-FILES = (".bashrc", ".profile", ".config/fish/functions/mfa.fish", ".config/fish/completions/aws.fish")
+FILES = (".bashrc", ".profile", ".config/fish/functions/mfa.fish", ".config/fish/completions/aws.fish",
+         ".config/fish/completions/awsmfa.fish", ".config/fish/completions/mfa.fish")
 
 
 def quiet(*_):
@@ -133,10 +134,10 @@ def test_sigkill_at_random_points_leaves_each_rc_file_old_or_new(tmp_path):
         assert temporaries(home) == [], "a temporary file survived the next run"
         assert state(home) == expected
 
-    FIGURES["SIGKILLs during install/uninstall (bash+fish: 4 files)"] = KILLS
+    FIGURES["SIGKILLs during install/uninstall (bash+fish: 6 files)"] = KILLS
     FIGURES["after a kill, ~/.bashrc old / new / partial"] = (
         f"{outcomes['.bashrc: old']} / {outcomes['.bashrc: new']} / 0")
-    FIGURES["after a kill, any of the 4 files partial or mixed"] = 0
+    FIGURES["after a kill, any of the 6 files partial or mixed"] = 0
     FIGURES["kills that left a temporary file; left after the next run"] = (
         f"{outcomes['kills that left a temporary file']}; 0")
     FIGURES["  next runs that had nothing to change (and swept anyway)"] = outcomes["next runs with nothing to change"]
