@@ -229,9 +229,10 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
     _plan_and_check(chosen, acct, rc_file, None)
     aws_completion = choose_completer(acct.environ, acct.home, completer, completion)
     say(aws_completion.message)
-    provider = completers.provided_for_bash(aws_completion.path)
-    if provider and any(shell.name == "bash" for shell in chosen):
-        say(f"aws completion for bash: already provided by {printable(provider)}")
+    for shell in chosen:
+        provider = shell.completion_provider(aws_completion.path) if aws_completion.path else None
+        if provider:
+            say(f"aws completion for {shell.name}: already provided by {printable(provider)}")
     changes = _plan_and_check(chosen, acct, rc_file, aws_completion.path)
     changed = _carry_out(changes, aws_completion.path, dry_run, confirm, say, show, removing=False,
                          environ=acct.environ,
