@@ -53,12 +53,19 @@ def credential_process_json(outcome):
     }) + "\n"
 
 
+def time_left(credentials):
+    """(seconds left, the end as people read it: '2026-11-28 06:37 UTC'): one format for the
+    summary line of env/login and for status."""
+    seconds = (credentials.expiration - timeutil.now()).total_seconds()
+    return seconds, credentials.expiration.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def summary(outcome, environ):
     """One line for stderr: where the session is and how long it lasts. No secrets."""
     from .paths import display
 
-    left = timeutil.describe_span((outcome.credentials.expiration - timeutil.now()).total_seconds())
-    until = outcome.credentials.expiration.strftime("%Y-%m-%d %H:%M UTC")
+    seconds, until = time_left(outcome.credentials)
+    left = timeutil.describe_span(seconds)
     where = display(outcome.credentials_path, environ)
     if outcome.role_arn:
         verb = "reusing role session" if outcome.reused else "new role session"

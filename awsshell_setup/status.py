@@ -9,7 +9,7 @@ but does not count: an expired session is normal, not a broken setup.
 import dataclasses
 
 from . import completer as completers
-from . import detect, install, loginshell, paths, rcfile, rootpolicy, shells, timeutil
+from . import detect, install, loginshell, paths, rcfile, render, rootpolicy, shells, timeutil
 from .errors import AwsmfaError, UsageError
 
 
@@ -189,7 +189,7 @@ def _session_lines(environ, profile):
     elif found is None:
         lines = [f"session: none in [{name}] of {where} for source [{source}] (run `mfa` or `awsmfa login`)"]
     else:
-        left, until = _when(found[0])
+        left, until = render.time_left(found[0])
         lines = [f"session: [{name}] of {where}, from [{source}], until {until} ({timeutil.describe_span(left)} left)"
                  if left > 0 else f"session: [{name}] of {where} expired at {until} (run `mfa` or `awsmfa login`)"]
     lines += _other_role_sessions(files, name, where)
@@ -206,14 +206,8 @@ def _session_lines(environ, profile):
     return lines
 
 
-def _when(credentials):
-    left = (credentials.expiration - timeutil.now()).total_seconds()
-    until = credentials.expiration.strftime("%Y-%m-%d %H:%M UTC")
-    return left, until
-
-
 def _session_line(label, name, where, origin, credentials):
-    left, until = _when(credentials)
+    left, until = render.time_left(credentials)
     if left > 0:
         return f"{label}: [{name}] of {where}, {origin}, until {until} ({timeutil.describe_span(left)} left)"
     return f"{label}: [{name}] of {where}, {origin}, expired at {until}"
@@ -233,8 +227,8 @@ def _role_lines(files, chain, name, found, where):
     if roles.role_mfa_mode(None, chain) == roles.ROLE_MFA_SHARED:
         mfa_name = session.session_profile_for(chain.source)
         mfa = files.cached_session(mfa_name, chain.source)
-        if mfa is not None and _when(mfa[0])[0] > 0:
-            left, until = _when(mfa[0])
+        if mfa is not None and render.time_left(mfa[0])[0] > 0:
+            left, until = render.time_left(mfa[0])
             lines.append(f"  renewed without a code from [{mfa_name}] until {until} ({timeutil.describe_span(left)} left)")
         else:
             lines.append(f"  no valid MFA session in [{mfa_name}] for [{chain.source}]: the next renewal asks for a code")
