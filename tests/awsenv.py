@@ -72,3 +72,19 @@ def seed_user_files(user, seed, serial_in="config", region="us-east-1"):
         creds += f"aws_mfa_device = {seed.serial_number}\n"
     user.write_credentials(creds)
     user.write_config(config)
+
+
+# A user whose AWS is out of reach: `env` answers only from what is stored (the discard port,
+# where nothing listens, makes any call fail at once).
+CLOSED = "http://127.0.0.1:9"
+SERIAL = "arn:aws:iam::123456789012:mfa/trainee"
+LONG_TERM = "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n"
+CONFIG = f"[default]\nregion = eu-west-1\nmfa_serial = {SERIAL}\n"
+
+
+def offline_user(home):
+    """An AwsUser at `home` with long-term keys, a region and an MFA device, and no AWS to reach."""
+    user = AwsUser(home, endpoint_url=CLOSED)
+    user.write_credentials(LONG_TERM)
+    user.write_config(CONFIG)
+    return user

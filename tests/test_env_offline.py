@@ -10,13 +10,10 @@ import subprocess
 import pexpect
 import pytest
 
-from awsenv import AWSMFA, AwsUser
+from awsenv import AWSMFA, LONG_TERM, AwsUser, offline_user
 from awsshell_setup import timeutil
 from awsshell_setup.profiles import Credentials, SourceProfile, write_session
 
-CLOSED = "http://127.0.0.1:9"  # discard port: nothing listens
-LONG_TERM = "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n"
-CONFIG = "[default]\nregion = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/trainee\n"
 
 
 def stored_session(expires_in, name="mfa", source="default", duration=43200, secret="sessionsecret"):
@@ -28,10 +25,7 @@ def stored_session(expires_in, name="mfa", source="default", duration=43200, sec
 
 @pytest.fixture
 def user(tmp_path):
-    user = AwsUser(tmp_path / "home", endpoint_url=CLOSED)
-    user.write_credentials(LONG_TERM)
-    user.write_config(CONFIG)
-    return user
+    return offline_user(tmp_path / "home")
 
 
 def exported(shell_argv, code, names=("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",

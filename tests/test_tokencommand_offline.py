@@ -14,13 +14,9 @@ import time
 
 import pytest
 
-from awsenv import AWSMFA, AwsUser
+from awsenv import AWSMFA, CONFIG, LONG_TERM, SERIAL, offline_user
 from awsshell_setup import timeutil
 
-CLOSED = "http://127.0.0.1:9"  # discard port: nothing listens
-SERIAL = "arn:aws:iam::123456789012:mfa/trainee"
-LONG_TERM = "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n"
-CONFIG = f"[default]\nregion = eu-west-1\nmfa_serial = {SERIAL}\n"
 NO_TERMINAL = "no terminal to ask for the MFA code on"
 
 
@@ -55,10 +51,7 @@ class Commands:
 
 @pytest.fixture
 def user(tmp_path):
-    user = AwsUser(tmp_path / "home", endpoint_url=CLOSED)
-    user.write_credentials(LONG_TERM)
-    user.write_config(CONFIG)
-    return user
+    return offline_user(tmp_path / "home")
 
 
 @pytest.fixture
