@@ -17,11 +17,11 @@ import sys
 
 import pytest
 
-from awsenv import AWSMFA, AwsUser
+from awsenv import AWSMFA, CLOSED, CONFIG, LONG_TERM, AwsUser
 from awsshell_setup import timeutil
 from awsshell_setup.fileio import MAX_FILE_BYTES
 from awsshell_setup.profiles import Credentials, SourceProfile, write_session
-from test_env_offline import CLOSED, CONFIG, LONG_TERM, exported
+from test_env_offline import exported
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
 SHELLS = {"bash": ["bash", "-c"], "zsh": ["zsh", "-f", "-c"], "fish": ["fish", "--no-config", "-c"], "sh": ["sh", "-c"]}

@@ -16,12 +16,11 @@ import subprocess
 
 import pytest
 
-from awsenv import AWSMFA, AwsUser, seed_user_files
+from awsenv import AWSMFA, CLOSED, CONFIG, LONG_TERM, AwsUser, seed_user_files
 from awsshell_setup import fileio, timeutil
 from awsshell_setup.errors import FileProblem
 from awsshell_setup.localaws.mfa import STEP_SECONDS
 from awsshell_setup.profiles import AwsFiles, Credentials, SourceProfile, write_session
-from test_env_offline import CLOSED, CONFIG, LONG_TERM
 import test_credentials_hostile as hostile  # its FIGURES count these cases too (one printout, not two)
 from test_credentials_hostile import assert_refused, snapshot
 
