@@ -360,9 +360,11 @@ def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
     \b
     bash: a marker block in ~/.bashrc, and in the login file when it does not source ~/.bashrc
     zsh:  a marker block at the end of ${ZDOTDIR:-~}/.zshrc
-    fish: ~/.config/fish/functions/mfa.fish, completions/aws.fish, awsmfa.fish and mfa.fish
-          (files awsmfa owns)
+    fish: ~/.config/fish/functions/mfa.fish and mfa_prompt.fish, completions/aws.fish,
+          awsmfa.fish and mfa.fish (files awsmfa owns)
 
+    With it come mfa_prompt, the time left for your prompt (`mfa 3h12m`), and, when
+    AWSMFA_WARN is set, a warning before each prompt in the session's last 5 minutes.
     The block starts no process at shell start. Running it again changes nothing; `awsmfa
     uninstall` removes it byte for byte.
     """

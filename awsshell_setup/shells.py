@@ -137,8 +137,9 @@ class Shell:
 
     def sections(self, completion=True):
         """The template sections of a full block (init, --rc-file, marker blocks). `completion`
-        is the aws completion; awsmfa's own (complete_awsmfa) comes with the mfa function."""
-        return ("about", "function") + (("completion",) if completion else ()) + ("complete_awsmfa",)
+        is the aws completion; awsmfa's own (complete_awsmfa) and the prompt helper (prompt:
+        mfa_prompt, and the warning AWSMFA_WARN asks for) come with the mfa function."""
+        return ("about", "function", "prompt") + (("completion",) if completion else ()) + ("complete_awsmfa",)
 
     def completion_provider(self, completer):
         """The system file that already completes aws with `completer` in this shell, or None."""
@@ -419,6 +420,7 @@ class Fish(Shell):
         # start, and completions/aws.fish shadows fish's bundled one (it runs `aws s3 ls`).
         folder = self.config_dir(home, environ)
         function = os.path.join(folder, "functions", "mfa.fish")
+        prompt = os.path.join(folder, "functions", "mfa_prompt.fish")
         completions = os.path.join(folder, "completions", "aws.fish")
         own_completions = os.path.join(folder, "completions", "awsmfa.fish")
         mfa_completions = os.path.join(folder, "completions", "mfa.fish")
@@ -428,9 +430,10 @@ class Fish(Shell):
             # where fish is set up, kept in place. Files of ours beside it would define mfa and
             # the completion twice (config.fish's win): they go.
             return [Target(config, self.sections(completion), why="fish reads it at start; `awsmfa init` output"),
-                    Target(function, owned=True), Target(completions, owned=True),
+                    Target(function, owned=True), Target(prompt, owned=True), Target(completions, owned=True),
                     Target(own_completions, owned=True), Target(mfa_completions, owned=True)]
         return [Target(function, ("function",), owned=True, why="fish autoloads it on first use"),
+                Target(prompt, ("prompt",), owned=True, why="fish autoloads it when a prompt calls mfa_prompt"),
                 Target(completions, ("completion",) if completion else (),
                        owned=True, why="fish autoloads it on the first Tab after aws"),
                 # The same code twice: fish autoloads completions by command name.

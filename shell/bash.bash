@@ -11,6 +11,12 @@
 # completion_provided replaces completion when the system's bash-completion file completes aws
 # with the same completer: a `complete -C` of ours would only repeat it. Its first line names
 # the completer as completion's does, so status re-renders the block and checks that program.
+# prompt: the clock is bash's own (`printf %(%s)T`, bash 4.2+) and the date arithmetic is
+# days-from-civil on RFC 3339's fields, so a prompt pays no `date` process; `-v NAME` (as
+# printf's) spares even the subshell of `$(mfa_prompt)`. 300 is the reuse margin
+# (sessionrules.REUSE_MARGIN_SECONDS; tests/test_shells_prompt.py keeps them equal): from then on
+# `mfa` asks for a new code. `_mfa_warn` goes last in PROMPT_COMMAND and returns the status it
+# found, so prompts and hooks that show `$?` still see the command's.
 #@ about
 # `awsmfa install` wrote this block; `awsmfa uninstall` removes it. It starts no process:
 # `mfa` runs awsmfa only when you call it. For a dotfile repo: awsmfa init bash >> ~/.bashrc
@@ -33,7 +39,65 @@ function mfa {
         esac
     done
     out="$(command awsmfa env --shell bash "$@")" || return
-    eval "$out"
+    eval "$out" || return
+    # With AWSMFA_WARN set: warn before each prompt as the session nears its end (_mfa_warn).
+    if [[ -n ${AWSMFA_WARN-} && ${PROMPT_COMMAND-} != *_mfa_warn* ]]; then
+        PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}_mfa_warn"
+    fi
+}
+#@ prompt
+# mfa_prompt: the time left in the session exported here, e.g. `mfa 3h12m` (`mfa 4m`, `mfa 42s`,
+# `mfa expired`); nothing when none is. `mfa_prompt -v NAME` sets NAME instead of printing:
+#   PROMPT_COMMAND="mfa_prompt -v mfa_left${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+#   PS1='${mfa_left:+($mfa_left) }'$PS1
+function mfa_prompt {
+    local _mfa_status=$? _mfa_seconds _mfa_text=
+    if _mfa_left; then
+        if (( _mfa_seconds <= 0 )); then
+            _mfa_text="mfa expired"
+        elif (( _mfa_seconds >= 3600 )); then
+            printf -v _mfa_text 'mfa %dh%02dm' $((_mfa_seconds / 3600)) $((_mfa_seconds % 3600 / 60))
+        elif (( _mfa_seconds >= 60 )); then
+            _mfa_text="mfa $((_mfa_seconds / 60))m"
+        else
+            _mfa_text="mfa ${_mfa_seconds}s"
+        fi
+    fi
+    if [[ ${1-} == -v ]]; then
+        printf -v "${2:?usage: mfa_prompt [-v NAME]}" '%s' "$_mfa_text"
+    elif [[ -n $_mfa_text ]]; then
+        printf '%s\n' "$_mfa_text"
+    fi
+    return $_mfa_status
+}
+# The seconds from now to AWS_CREDENTIAL_EXPIRATION into the caller's _mfa_seconds (negative
+# once past); status 1 when no such time is exported.
+function _mfa_left {
+    [[ ${AWS_CREDENTIAL_EXPIRATION-} =~ ^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|([+-])([0-9]{2}):?([0-9]{2}))$ ]] || return 1
+    local -a f=("${BASH_REMATCH[@]}")
+    local now y=$((10#${f[1]})) m=$((10#${f[2]})) offset=0
+    (( m >= 1 && m <= 12 && 10#${f[3]} >= 1 && 10#${f[3]} <= 31 && 10#${f[4]} <= 23 && 10#${f[5]} <= 59
+       && 10#${f[6]} <= 60 && 10#0${f[10]} <= 23 && 10#0${f[11]} <= 59 )) || return 1
+    printf -v now '%(%s)T' -1
+    if [[ -n ${f[9]} ]]; then offset=$(( ${f[9]}1 * (10#${f[10]} * 3600 + 10#${f[11]} * 60) )); fi
+    if (( m <= 2 )); then y=$((y - 1)); fi
+    _mfa_seconds=$(( (y / 400 * 146097 + y % 400 * 365 + y % 400 / 4 - y % 400 / 100
+                      + (153 * ((m + 9) % 12) + 2) / 5 + 10#${f[3]} - 1 - 719468) * 86400
+                     + 10#${f[4]} * 3600 + 10#${f[5]} * 60 + 10#${f[6]} - offset - now ))
+}
+# AWSMFA_WARN set: before each prompt, one line while the session exported here has under
+# 5 minutes left (then mfa asks for a new code) or has ended.
+function _mfa_warn {
+    local _mfa_status=$? _mfa_seconds
+    if [[ -n ${AWSMFA_WARN-} ]] && _mfa_left; then
+        if (( _mfa_seconds <= 0 )); then
+            printf 'mfa: the AWS session in this shell has ended; renew it with mfa, or clear it with mfa -u\n' >&2
+        elif (( _mfa_seconds < 300 )); then
+            printf 'mfa: the AWS session in this shell ends in %dm %02ds; renew it with mfa\n' \
+                $((_mfa_seconds / 60)) $((_mfa_seconds % 60)) >&2
+        fi
+    fi
+    return $_mfa_status
 }
 #@ completion
 # aws completion: {{completer_path}}

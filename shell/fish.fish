@@ -7,6 +7,11 @@
 # sourced text would stay local to the function). The AWS CLI has no fish completion
 # (aws-cli #1079); aws_completer reads only COMP_LINE and COMP_POINT, so we give it those.
 # `command awsmfa`, by name: see bash.bash for why not an absolute path.
+# prompt: `awsmfa install` writes it to functions/mfa_prompt.fish. fish has no clock builtin:
+# `path mtime` (fish 3.5+) of / plus its age (`path mtime --relative`) is now, with no process;
+# older fish runs `date`. The date arithmetic is days-from-civil in `math`. 300 is the reuse
+# margin (sessionrules.REUSE_MARGIN_SECONDS; tests/test_shells_prompt.py keeps them equal): from
+# then on `mfa` asks for a new code. fish keeps $status across event handlers by itself.
 #@ about
 # `awsmfa install` wrote this; `awsmfa uninstall` removes it. It starts no process:
 # `mfa` runs awsmfa only when you call it. For a dotfile repo: awsmfa init fish >> config.fish
@@ -28,7 +33,57 @@ function mfa --description 'Ask for the MFA code, export an AWS MFA session into
         end
     end
     set -l out (command awsmfa env --shell fish $argv); or return
-    string join \n -- $out | source
+    string join \n -- $out | source; or return
+    # With AWSMFA_WARN set: warn before each prompt as the session nears its end.
+    if test -n "$AWSMFA_WARN"; and not functions -q __mfa_warn
+        # AWSMFA_WARN set: one line while the session exported here has under 5 minutes left
+        # (then mfa asks for a new code) or has ended.
+        function __mfa_warn --on-event fish_prompt
+            test -n "$AWSMFA_WARN"; or return
+            set -l left (mfa_prompt --seconds)
+            test -n "$left"; or return
+            if test $left -le 0
+                echo 'mfa: the AWS session in this shell has ended; renew it with mfa, or clear it with mfa -u' >&2
+            else if test $left -lt 300
+                printf 'mfa: the AWS session in this shell ends in %dm %02ds; renew it with mfa\n' \
+                    (math -s0 "floor($left / 60)") (math -s0 "$left % 60") >&2
+            end
+        end
+    end
+end
+#@ prompt
+function mfa_prompt --description 'Print the time left in the AWS session exported here: mfa 3h12m'
+    # `mfa 3h12m` (`mfa 4m`, `mfa 42s`, `mfa expired`); nothing when none is exported. For
+    # fish_right_prompt: function fish_right_prompt; mfa_prompt; end
+    # `mfa_prompt --seconds`: the seconds left instead (negative once past). Starts no process.
+    set -l f (string match -rg -- '^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):?(\d{2}))$' "$AWS_CREDENTIAL_EXPIRATION")
+    or return 0
+    test $f[2] -ge 1 -a $f[2] -le 12 -a $f[3] -ge 1 -a $f[3] -le 31 -a $f[4] -le 23 -a $f[5] -le 59 \
+        -a $f[6] -le 60 -a "0$f[8]" -le 23 -a "0$f[9]" -le 59; or return 0
+    set -l now
+    if builtin -q path
+        set now (math (path mtime /) + (path mtime --relative /))
+    else
+        set now (command date +%s)
+    end
+    set -l y $f[1]
+    test $f[2] -le 2; and set y (math $y - 1)
+    set -l offset 0
+    set -q f[9]; and set offset (math "$f[7]1 * ($f[8] * 3600 + $f[9] * 60)")
+    set -l left (math "(floor($y / 400) * 146097 + $y % 400 * 365 + floor($y % 400 / 4) - floor($y % 400 / 100)" \
+        "+ floor((153 * (($f[2] + 9) % 12) + 2) / 5) + $f[3] - 1 - 719468) * 86400" \
+        "+ $f[4] * 3600 + $f[5] * 60 + $f[6] - $offset - $now")
+    if test "$argv[1]" = --seconds
+        echo $left
+    else if test $left -le 0
+        echo 'mfa expired'
+    else if test $left -ge 3600
+        printf 'mfa %dh%02dm\n' (math -s0 "floor($left / 3600)") (math -s0 "floor($left % 3600 / 60)")
+    else if test $left -ge 60
+        printf 'mfa %dm\n' (math -s0 "floor($left / 60)")
+    else
+        printf 'mfa %ds\n' $left
+    end
 end
 #@ completion
 # aws completion: {{completer_path}}

@@ -7,6 +7,13 @@
 # breaks when a pyenv/venv/pipx install moves or is upgraded, and as root with --user it
 # would name a copy the account may not run. `command` skips aliases/functions named awsmfa.
 # status and install check that awsmfa is on PATH.
+# prompt: the clock is zsh/datetime's EPOCHSECONDS and the date arithmetic is days-from-civil
+# on RFC 3339's fields, so a prompt pays no `date` process; `-v NAME` spares even the subshell
+# of `$(mfa_prompt)`. `emulate -L zsh`, and BASH_REMATCH off (emulate keeps it): the user's
+# options (KSH_ARRAYS, BASH_REMATCH, OCTAL_ZEROES) would change what `=~`, indexes and numbers
+# mean. 300 is the reuse margin (sessionrules.REUSE_MARGIN_SECONDS; tests/test_shells_prompt.py
+# keeps them equal): from then on `mfa` asks for a new code. `_mfa_warn` returns the status it
+# found, for prompts showing `$?`.
 #@ about
 # `awsmfa install` wrote this block; `awsmfa uninstall` removes it. It starts no process:
 # `mfa` runs awsmfa only when you call it. For a dotfile repo: awsmfa init zsh >> ~/.zshrc
@@ -29,7 +36,69 @@ function mfa {
         esac
     done
     out="$(command awsmfa env --shell zsh "$@")" || return
-    eval "$out"
+    eval "$out" || return
+    # With AWSMFA_WARN set: warn before each prompt as the session nears its end (_mfa_warn).
+    if [[ -n ${AWSMFA_WARN-} ]]; then
+        autoload -Uz add-zsh-hook && add-zsh-hook precmd _mfa_warn
+    fi
+}
+#@ prompt
+# mfa_prompt: the time left in the session exported here, e.g. `mfa 3h12m` (`mfa 4m`, `mfa 42s`,
+# `mfa expired`); nothing when none is. `mfa_prompt -v NAME` sets NAME instead of printing:
+#   precmd_functions+=(_mfa_prompt_hook); function _mfa_prompt_hook { mfa_prompt -v mfa_left }
+#   setopt prompt_subst; PROMPT='${mfa_left:+($mfa_left) }'$PROMPT
+function mfa_prompt {
+    local _mfa_status=$? _mfa_seconds _mfa_text=
+    emulate -L zsh
+    if _mfa_left; then
+        if (( _mfa_seconds <= 0 )); then
+            _mfa_text="mfa expired"
+        elif (( _mfa_seconds >= 3600 )); then
+            printf -v _mfa_text 'mfa %dh%02dm' $((_mfa_seconds / 3600)) $((_mfa_seconds % 3600 / 60))
+        elif (( _mfa_seconds >= 60 )); then
+            _mfa_text="mfa $((_mfa_seconds / 60))m"
+        else
+            _mfa_text="mfa ${_mfa_seconds}s"
+        fi
+    fi
+    if [[ ${1-} == -v ]]; then
+        typeset -g "${2:?usage: mfa_prompt [-v NAME]}=$_mfa_text"
+    elif [[ -n $_mfa_text ]]; then
+        print -r -- "$_mfa_text"
+    fi
+    return $_mfa_status
+}
+# The seconds from now to AWS_CREDENTIAL_EXPIRATION into the caller's _mfa_seconds (negative
+# once past); status 1 when no such time is exported.
+function _mfa_left {
+    emulate -L zsh
+    setopt no_bash_rematch  # which emulate leaves as the user set it
+    [[ ${AWS_CREDENTIAL_EXPIRATION-} =~ '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|([+-])([0-9]{2}):?([0-9]{2}))$' ]] || return 1
+    zmodload -F zsh/datetime p:EPOCHSECONDS || return 1
+    local -a f=("$match[@]")
+    local -i y=10#$f[1] m=10#$f[2] offset=0
+    (( m >= 1 && m <= 12 && 10#$f[3] >= 1 && 10#$f[3] <= 31 && 10#$f[4] <= 23 && 10#$f[5] <= 59
+       && 10#$f[6] <= 60 && 10#0$f[10] <= 23 && 10#0$f[11] <= 59 )) || return 1
+    if [[ -n $f[9] ]]; then offset=$(( ${f[9]}1 * (10#$f[10] * 3600 + 10#$f[11] * 60) )); fi
+    if (( m <= 2 )); then y=$((y - 1)); fi
+    _mfa_seconds=$(( (y / 400 * 146097 + y % 400 * 365 + y % 400 / 4 - y % 400 / 100
+                      + (153 * ((m + 9) % 12) + 2) / 5 + 10#$f[3] - 1 - 719468) * 86400
+                     + 10#$f[4] * 3600 + 10#$f[5] * 60 + 10#$f[6] - offset - EPOCHSECONDS ))
+}
+# AWSMFA_WARN set: before each prompt, one line while the session exported here has under
+# 5 minutes left (then mfa asks for a new code) or has ended.
+function _mfa_warn {
+    local _mfa_status=$? _mfa_seconds
+    emulate -L zsh
+    if [[ -n ${AWSMFA_WARN-} ]] && _mfa_left; then
+        if (( _mfa_seconds <= 0 )); then
+            print -ru2 -- 'mfa: the AWS session in this shell has ended; renew it with mfa, or clear it with mfa -u'
+        elif (( _mfa_seconds < 300 )); then
+            printf 'mfa: the AWS session in this shell ends in %dm %02ds; renew it with mfa\n' \
+                $((_mfa_seconds / 60)) $((_mfa_seconds % 60)) >&2
+        fi
+    fi
+    return $_mfa_status
 }
 #@ completion
 # aws completion: {{completer_path}}

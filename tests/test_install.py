@@ -359,7 +359,8 @@ def test_a_block_that_would_take_a_file_past_the_limit_is_refused(home, env, com
     assert result.returncode == 1 and len(errors) == 1 and "would grow past 2 MiB" in errors[0], result.stderr
     assert snapshot(home) == before
     # Just under the limit once written: installed, and uninstall reads it back.
-    (home / ".bashrc").write_text("# " + "x" * (rcfile.MAX_RC_BYTES - 4000) + "\n")
+    block = len(awsmfa("init", "bash", env=env).stdout.encode())
+    (home / ".bashrc").write_text("# " + "x" * (rcfile.MAX_RC_BYTES - block - 1000) + "\n")
     run_install(env, comp, "--shell", "bash")
     assert os.path.getsize(home / ".bashrc") <= rcfile.MAX_RC_BYTES
     run_uninstall(env, "--shell", "bash")

@@ -33,7 +33,8 @@ FIGURES = collections.OrderedDict()  # printed by conftest.pytest_terminal_summa
 KILLS = tiers.rounds(300)
 CLI_KILLS = tiers.rounds(30)
 SHELLS = ["bash", "fish"]
-FILES = (".bashrc", ".profile", ".config/fish/functions/mfa.fish", ".config/fish/completions/aws.fish",
+FILES = (".bashrc", ".profile", ".config/fish/functions/mfa.fish", ".config/fish/functions/mfa_prompt.fish",
+         ".config/fish/completions/aws.fish",
          ".config/fish/completions/awsmfa.fish", ".config/fish/completions/mfa.fish")
 
 

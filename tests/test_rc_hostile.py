@@ -426,7 +426,7 @@ def test_zdotdir_xdg_and_rc_file_paths_are_taken_literally(tmp_path, weird):
                           capture_output=True, text=True, timeout=60)
     assert fish.stdout.strip() == "mfa-autoloaded", fish.stderr
     status = scene.run("status", "--shell", "zsh", "--shell", "fish", env=env)
-    assert status.stdout.count(": current") == 5, status.stdout  # .zshrc and 4 fish files
+    assert status.stdout.count(": current") == 6, status.stdout  # .zshrc and 5 fish files
     assert scene.run("uninstall", "--yes", env=env).returncode == 0
     assert scene.run("uninstall", "--yes", "--shell", "bash", "--rc-file", rc).returncode == 0
     assert not os.path.exists(os.path.join(zdot, ".zshrc"))  # install created it: uninstall deletes it
@@ -479,7 +479,7 @@ def test_a_hostile_completer_path_is_inert_in_every_rendering(tmp_path, weird_co
     assert not pwned(scene.root, str(tmp_path)), "a $(...) or backtick in the completer path ran"
     status = scene.run("status", "--shell", "all")  # it asks a new login bash too, which reads both blocks
     assert f"completer: {completer}: answers" in status.stdout, status.stdout
-    assert status.stdout.count(": current") == 7, status.stdout  # .bashrc, .profile, .zshrc, 4 fish files
+    assert status.stdout.count(": current") == 8, status.stdout  # .bashrc, .profile, .zshrc, 5 fish files
     assert not pwned(scene.root, str(tmp_path)), "status ran a $(...) or backtick in the completer path"
 
 
