@@ -317,16 +317,22 @@ def remove_session(environ, name):
         section = document.section(name)
         if section is None:
             return None
-        foreign = foreign_keys(section)
-        if foreign:
-            raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} holds keys awsmfa does not "
-                                 f"write ({_listed(foreign)}); awsmfa removes only its own sessions")
-        if SOURCE_KEY not in section:
-            raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} was not written by awsmfa "
-                                 f"(it has no {SOURCE_KEY}); awsmfa removes only its own sessions")
+        check_removable(section, f"profile [{name}] in {paths.display(path, environ)}")
         return document.without_section(name)
 
     return edit_locked(path, without_it, mode=0o600)
+
+
+def check_removable(section, what, hint=None):
+    """Refuse to remove a credentials-file section awsmfa did not write: one with keys awsmfa
+    never writes, or without its awsmfa_source_profile. what: how the message names it."""
+    foreign = foreign_keys(section)
+    if foreign:
+        raise ProfileProblem(f"{what} holds keys awsmfa does not write ({_listed(foreign)}); awsmfa removes only "
+                             "its own sessions", hint=hint)
+    if SOURCE_KEY not in section:
+        raise ProfileProblem(f"{what} was not written by awsmfa (it has no {SOURCE_KEY}); awsmfa removes only its "
+                             "own sessions", hint=hint)
 
 
 def edit_locked(path, change, mode=None):
