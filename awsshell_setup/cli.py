@@ -273,9 +273,14 @@ def logout(profile, update_profile):
     too; the MFA session of its source stays (logout --profile SOURCE removes it). Variables
     already exported in a shell stay: there, run `mfa --unset` or eval "$(awsmfa unset)".
     """
-    name, removed = session.forget(profile, update_profile)
-    if removed:
+    name, removed, role_sessions = session.forget(profile, update_profile)
+    listed = ", ".join(f"[{role_session}]" for role_session in role_sessions)
+    if removed and listed:
+        click.echo(f"awsmfa: removed session profile [{name}] and the role sessions made from it: {listed}", err=True)
+    elif removed:
         click.echo(f"awsmfa: removed session profile [{name}]", err=True)
+    elif listed:
+        click.echo(f"awsmfa: no session profile [{name}]; removed the role sessions made from it: {listed}", err=True)
     else:
         click.echo(f"awsmfa: no session profile [{name}]; nothing to remove", err=True)
 
