@@ -269,13 +269,21 @@ def logout(profile, update_profile):
     """Remove the session profile awsmfa wrote (the undo of login).
 
     Only that section of the credentials file goes, byte for byte as it came; a profile awsmfa
-    did not write is never removed. For a role profile its config profile PROFILE-mfa-auto goes
-    too; the MFA session of its source stays (logout --profile SOURCE removes it). Variables
-    already exported in a shell stay: there, run `mfa --unset` or eval "$(awsmfa unset)".
+    did not write is never removed. For a source profile, the role sessions made from its MFA
+    session go too, with their config profiles ROLE-mfa-auto (role sessions made with
+    --role-mfa per-role stay). For a role profile, its session and config profile
+    PROFILE-mfa-auto go; the MFA session of its source stays (logout --profile SOURCE removes
+    it). Variables already exported in a shell stay: there, run `mfa --unset` or eval
+    "$(awsmfa unset)".
     """
-    name, removed = session.forget(profile, update_profile)
-    if removed:
+    name, removed, role_sessions = session.forget(profile, update_profile)
+    listed = ", ".join(f"[{role_session}]" for role_session in role_sessions)
+    if removed and listed:
+        click.echo(f"awsmfa: removed session profile [{name}] and the role sessions made from it: {listed}", err=True)
+    elif removed:
         click.echo(f"awsmfa: removed session profile [{name}]", err=True)
+    elif listed:
+        click.echo(f"awsmfa: no session profile [{name}]; removed the role sessions made from it: {listed}", err=True)
     else:
         click.echo(f"awsmfa: no session profile [{name}]; nothing to remove", err=True)
 

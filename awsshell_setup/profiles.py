@@ -9,7 +9,7 @@
 import os
 
 from . import fileio, paths, timeutil
-from .errors import ASKED_NOTHING, FileProblem, ProfileNotFound, ProfileProblem
+from .errors import ASKED_NOTHING, CHANGED_NOTHING, FileProblem, ProfileNotFound, ProfileProblem
 from .inifile import IniDocument, check_section_name
 
 SOURCE_KEY = "awsmfa_source_profile"
@@ -317,16 +317,22 @@ def remove_session(environ, name):
         section = document.section(name)
         if section is None:
             return None
-        foreign = foreign_keys(section)
-        if foreign:
-            raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} holds keys awsmfa does not "
-                                 f"write ({_listed(foreign)}); awsmfa removes only its own sessions")
-        if SOURCE_KEY not in section:
-            raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} was not written by awsmfa "
-                                 f"(it has no {SOURCE_KEY}); awsmfa removes only its own sessions")
+        check_removable(section, f"profile [{name}] in {paths.display(path, environ)}")
         return document.without_section(name)
 
     return edit_locked(path, without_it, mode=0o600)
+
+
+def check_removable(section, what, hint=None):
+    """Refuse to remove a credentials-file section awsmfa did not write: one with keys awsmfa
+    never writes, or without its awsmfa_source_profile. what: how the message names it."""
+    foreign = foreign_keys(section)
+    if foreign:
+        raise ProfileProblem(f"{what} holds keys awsmfa does not write ({_listed(foreign)}); awsmfa removes only "
+                             "its own sessions", hint=hint)
+    if SOURCE_KEY not in section:
+        raise ProfileProblem(f"{what} was not written by awsmfa (it has no {SOURCE_KEY}); awsmfa removes only its "
+                             "own sessions", hint=hint)
 
 
 def edit_locked(path, change, mode=None):
@@ -341,3 +347,52 @@ def edit_locked(path, change, mode=None):
             return False
         fileio.write_atomic(path, text, mode=mode)
     return True
+
+
+def edit_both_locked(environ, change):
+    """edit_locked for the credentials and config files at once, for a change that must be
+    whole or nothing: change(credentials, config) gets both IniDocuments, read under the locks
+    of both folders, and returns their new texts (None: leave that file as it is). Whatever
+    change refuses, and a file that cannot be written, is refused before either is written.
+
+    The config file is written first, then the credentials file (0600), so that if the second
+    write fails (a full disk), running the same command again finishes the job. Returns True
+    when something was written; False when nothing was to do, or there is no credentials
+    folder (so no file) at all."""
+    credentials_path, config_path = paths.credentials_file(environ), paths.config_file(environ)
+    if not os.path.isdir(os.path.dirname(fileio.real_path(credentials_path)) or "."):
+        return False
+    # One lock per folder (a second flock of the same folder would wait for the first), taken
+    # in one order, so two callers never each hold the lock the other waits for.
+    folders = {}
+    for path in (credentials_path, config_path):
+        folder = os.path.dirname(fileio.real_path(path)) or "."
+        if os.path.isdir(folder):
+            folders.setdefault(folder, path)
+    held = []
+    try:
+        for folder in sorted(folders):
+            lock = fileio.locked(folders[folder])
+            lock.__enter__()
+            held.append(lock)
+        credentials = IniDocument(fileio.read_text(credentials_path), credentials_path)
+        config = IniDocument(fileio.read_text(config_path), config_path)
+        new_credentials, new_config = change(credentials, config)
+        changed = [(path, text, mode) for path, text, mode in ((config_path, new_config, None),
+                                                               (credentials_path, new_credentials, 0o600))
+                   if text is not None]
+        for path, _, _ in changed:
+            fileio.check_writable(path, done=CHANGED_NOTHING)
+        for index, (path, text, mode) in enumerate(changed):
+            try:
+                fileio.write_atomic(path, text, mode=mode)
+            except FileProblem as error:
+                if index == 0:
+                    raise FileProblem(error.message, hint=error.hint, done=CHANGED_NOTHING)
+                shown = paths.display(changed[0][0], environ)
+                raise FileProblem(f"{error.message}; {shown} was changed already", done=None,
+                                  hint="fix that and run the same command again to finish")
+    finally:
+        for lock in reversed(held):
+            lock.__exit__(None, None, None)
+    return bool(changed)

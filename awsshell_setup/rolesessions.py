@@ -150,6 +150,81 @@ def remove_renewing_profile(environ, name, role_profile=None):
     return edit_locked(path, without_it)
 
 
+def role_sessions_made_from(credentials, mfa_name):
+    """The role sessions in the credentials file (an IniDocument) made from the MFA session
+    `mfa_name`, in file order: sections with awsmfa's mark (awsmfa_source_profile) whose
+    awsmfa_mfa_profile names it. A session made per role names none; a section without the mark
+    is not awsmfa's, whatever else it holds."""
+    return [name for name, section in credentials.values.items()
+            if name != mfa_name and section.get(MFA_PROFILE_KEY) == mfa_name and section.get(SOURCE_KEY)]
+
+
+def _own_renewing_headers(config, session_name, role_profile, where):
+    """The config sections that are the self-renewing profile of the role session
+    `session_name` of `role_profile`, as awsmfa wrote them. A profile of that name without
+    awsmfa_source_profile is the user's: it stays. One with it but holding anything else than
+    what awsmfa writes for that role is refused (changed by hand: not awsmfa's to guess)."""
+    name = renewing_profile_for(session_name)
+    headers = []
+    for header, section in config.values.items():
+        if config_profile_name(header) != name or section.get(SOURCE_KEY) is None:
+            continue
+        foreign = [key for key in section if key not in PROCESS_KEYS]
+        if foreign or section.get(SOURCE_KEY) != role_profile:
+            what = ", ".join(foreign) if foreign else f"{SOURCE_KEY} = {section.get(SOURCE_KEY)}"
+            raise ProfileProblem(f"profile [{name}] in {where} holds {what}, not what awsmfa writes for "
+                                 f"[{role_profile}]; awsmfa removes only its own profiles",
+                                 hint="remove it by hand, then log out again")
+        headers.append(header)
+    return headers
+
+
+def remove_with_role_sessions(environ, mfa_name):
+    """`awsmfa logout` of a plain MFA session: remove `[mfa_name]` from the credentials file,
+    and with it every role session made from it (role_sessions_made_from) and their
+    self-renewing config profiles, so no role keys it paid for stay on disk. Role sessions made
+    per role stay.
+
+    Everything or nothing (profiles.edit_both_locked): every section that would go is checked
+    under both files' locks (profiles.check_removable, _own_renewing_headers) before either file
+    is written; a refusal changes nothing. Each section goes byte for byte, as
+    IniDocument.without_section removes it. Returns (whether [mfa_name] was there, the names of
+    the role sessions removed)."""
+    from .profiles import check_removable, edit_both_locked
+
+    check_section_name(mfa_name, "session profile")
+    found = None
+
+    def without_them(credentials, config):
+        nonlocal found
+        shown = paths.display(credentials.path, environ)
+        where_config = paths.display(config.path, environ)
+        mfa_section = credentials.section(mfa_name)
+        if mfa_section is not None:
+            check_removable(mfa_section, f"profile [{mfa_name}] in {shown}")
+        sessions = role_sessions_made_from(credentials, mfa_name)
+        renewing = []
+        for name in sessions:
+            section = credentials.section(name)
+            check_removable(section, f"profile [{name}] in {shown}, a role session made from [{mfa_name}],",
+                            hint="take those keys out or remove the section by hand, then log out again")
+            renewing += _own_renewing_headers(config, name, section[SOURCE_KEY], where_config)
+        found = (mfa_section is not None, sessions)
+        credentials_text = config_text = None
+        if mfa_section is not None or sessions:
+            credentials_text = credentials.text
+            for name in ([mfa_name] if mfa_section is not None else []) + sessions:
+                credentials_text = IniDocument(credentials_text, credentials.path).without_section(name)
+        if renewing:
+            config_text = config.text
+            for header in renewing:
+                config_text = IniDocument(config_text, config.path).without_section(header)
+        return credentials_text, config_text
+
+    edit_both_locked(environ, without_them)
+    return found or (False, [])  # None: no credentials folder, so nothing to remove
+
+
 def role_session_items(role_arn, role_mfa, mfa_profile):
     """The awsmfa_* keys a role session carries on top of profiles.session_items."""
     items = {ROLE_ARN_KEY: role_arn, ROLE_MFA_KEY: role_mfa}

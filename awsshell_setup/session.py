@@ -182,12 +182,15 @@ def _new_session(request, environ, files, aws, source, source_how, session_name,
 
 
 def forget(profile=None, update_profile=None, environ=None):
-    """Remove the session profile `env`/`login` would use: (its name, whether it was there).
+    """Remove the session profile `env`/`login` would use: (its name, whether it was there, the
+    role sessions removed with it).
 
     The same choice of names as `obtain`, so `awsmfa logout` undoes `awsmfa login` with the
     same options. Only a section awsmfa wrote is removed (profiles.remove_session refuses others).
-    For a role profile, its self-renewing config profile goes too (the shared MFA session of
-    its source stays: other roles use it).
+    For a plain source, the role sessions made from its MFA session and their self-renewing
+    config profiles go too (rolesessions.remove_with_role_sessions): logging out leaves no role
+    keys behind. For a role profile, its self-renewing config profile goes too (the shared MFA
+    session of its source stays: other roles use it).
     """
     from .profiles import remove_session
 
@@ -196,12 +199,13 @@ def forget(profile=None, update_profile=None, environ=None):
     source, _ = choose_source(files, profile)
     chain = roles.role_chain(files, source)
     name = check_section_name(session_name_for(files, Request(profile, update_profile), source), "session profile")
-    if chain is None:
-        return name, remove_session(environ, name)
     from . import rolesessions
 
+    if chain is None:
+        removed, role_sessions = rolesessions.remove_with_role_sessions(environ, name)
+        return name, removed, role_sessions
     renewing = rolesessions.renewing_profile_for(name)
     if files.config_section(renewing) is not None:
         rolesessions.check_renewing_target(files, renewing, chain.profile)  # refused before anything goes
     removed = remove_session(environ, name)
-    return name, rolesessions.remove_renewing_profile(environ, renewing, chain.profile) or removed
+    return name, rolesessions.remove_renewing_profile(environ, renewing, chain.profile) or removed, []
