@@ -6,7 +6,7 @@ Each case is an interactive shell that starts, reads its startup files and exits
 awsmfa and once with what `awsmfa install` writes there. Runs of the two alternate so a noisy
 moment hits both alike; the figures are medians of whole-process wall time.
 
-    python bench/startup.py              # print the table
+    python bench/startup.py              # print the table, and what the prompt helper costs a prompt
     python bench/startup.py --runs 60
 
     from startup import measure_startup  # bench/benchmark.py --startup calls main()
@@ -94,6 +94,61 @@ def measure_startup(runs=40, warmup=3):
     return results
 
 
+# Per shell: a loop calling BODY CALLS times, after sourcing the block. The same loop around a
+# do-nothing body is the baseline: the difference is what the helper costs a prompt.
+PROMPT_LOOPS = {
+    "bash": (["bash", "--norc", "--noprofile", "-c"],
+             'source "$1"; function noop { :; }; for ((i = 0; i < $2; i++)); do {body}; done', "bash"),
+    "zsh": (["zsh", "-f", "-c"],
+            'source "$1"; function noop { : }; for ((i = 0; i < $2; i++)); do {body}; done', "zsh"),
+    "fish": (["fish", "--no-config", "-c"],
+             "source $argv[1]; function noop; end; for i in (seq $argv[2]); {body}; end", None),
+}
+PROMPT_BODIES = {
+    "bash": {"mfa_prompt -v NAME": "mfa_prompt -v x", "the warning (AWSMFA_WARN, hours left)": "_mfa_warn",
+             "baseline": "noop"},
+    "zsh": {"mfa_prompt -v NAME": "mfa_prompt -v x", "the warning (AWSMFA_WARN, hours left)": "_mfa_warn",
+            "baseline": "noop"},
+    "fish": {"mfa_prompt": "set x (mfa_prompt)", "the warning (AWSMFA_WARN, hours left)": "mfa_prompt --warn",
+             "baseline": "set x (noop)"},
+}
+
+
+def measure_prompt(calls=2000, runs=5):
+    """{shell: {what: microseconds per call}}: best of `runs` loops of `calls` calls, minus the
+    same loop around a function that does nothing."""
+    from awsshell_setup import shells, timeutil
+
+    import datetime
+
+    results = {}
+    end = timeutil.format_utc(timeutil.now() + datetime.timedelta(hours=3))
+    with tempfile.TemporaryDirectory(prefix="awsmfa-prompt-") as root:
+        for name, (argv, script, zeroth) in PROMPT_LOOPS.items():
+            if shutil.which(name) is None:
+                continue
+            template = shells.load_template(shells.by_name(name).template)
+            code = template["function"] + template["prompt"]
+            block = os.path.join(root, f"block.{name}")
+            with open(block, "w") as handle:
+                handle.write(code)
+            env = {"PATH": os.environ.get("PATH", os.defpath), "HOME": root, "AWS_CREDENTIAL_EXPIRATION": end,
+                   "AWSMFA_WARN": "1", "LC_ALL": "C.UTF-8"}
+            timings = {}
+            for what, call in PROMPT_BODIES[name].items():
+                command = argv + [script.replace("{body}", call)] + ([zeroth] if zeroth else []) + [block, str(calls)]
+                best = None
+                for _ in range(runs):
+                    start_time = time.perf_counter()
+                    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+                    elapsed = time.perf_counter() - start_time
+                    best = elapsed if best is None else min(best, elapsed)
+                timings[what] = best
+            baseline = timings.pop("baseline")
+            results[name] = {what: (seconds - baseline) / calls * 1e6 for what, seconds in timings.items()}
+    return results
+
+
 def main(runs=40):
     results = measure_startup(runs)
     print(f"shell start with the awsmfa block (median of {runs} starts each, `SHELL -i -c exit`):")
@@ -106,6 +161,10 @@ def main(runs=40):
             if figures["goal"] else "(the block's own compinit: zsh completion needs it)"
         print(f"  {label:38s} {figures['without']:7.1f}ms {figures['with']:7.1f}ms {figures['added']:+7.1f}ms  "
               f"{verdict}")
+    prompt = measure_prompt()
+    print("each prompt, with the prompt helper (best of 5 loops of 2000 calls, minus an empty function's):")
+    for name, figures in prompt.items():
+        print("  " + name + ": " + ", ".join(f"{what} {micro:.0f} us" for what, micro in figures.items()))
     return results
 
 

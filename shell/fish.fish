@@ -36,18 +36,8 @@ function mfa --description 'Ask for the MFA code, export an AWS MFA session into
     string join \n -- $out | source; or return
     # With AWSMFA_WARN set: warn before each prompt as the session nears its end.
     if test -n "$AWSMFA_WARN"; and not functions -q __mfa_warn
-        # AWSMFA_WARN set: one line while the session exported here has under 5 minutes left
-        # (then mfa asks for a new code) or has ended.
         function __mfa_warn --on-event fish_prompt
-            test -n "$AWSMFA_WARN"; or return
-            set -l left (mfa_prompt --seconds)
-            test -n "$left"; or return
-            if test $left -le 0
-                echo 'mfa: the AWS session in this shell has ended; renew it with mfa, or clear it with mfa -u' >&2
-            else if test $left -lt 300
-                printf 'mfa: the AWS session in this shell ends in %dm %02ds; renew it with mfa\n' \
-                    (math -s0 "floor($left / 60)") (math -s0 "$left % 60") >&2
-            end
+            mfa_prompt --warn
         end
     end
 end
@@ -55,7 +45,8 @@ end
 function mfa_prompt --description 'Print the time left in the AWS session exported here: mfa 3h12m'
     # `mfa 3h12m` (`mfa 4m`, `mfa 42s`, `mfa expired`); nothing when none is exported. For
     # fish_right_prompt: function fish_right_prompt; mfa_prompt; end
-    # `mfa_prompt --seconds`: the seconds left instead (negative once past). Starts no process.
+    # `mfa_prompt --seconds`: the seconds left instead (negative once past); `--warn`: the
+    # warning AWSMFA_WARN asks for, on stderr. Starts no process.
     set -l f (string match -rg -- '^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):?(\d{2}))$' "$AWS_CREDENTIAL_EXPIRATION")
     or return 0
     test $f[2] -ge 1 -a $f[2] -le 12 -a $f[3] -ge 1 -a $f[3] -le 31 -a $f[4] -le 23 -a $f[5] -le 59 \
@@ -75,6 +66,16 @@ function mfa_prompt --description 'Print the time left in the AWS session export
         "+ $f[4] * 3600 + $f[5] * 60 + $f[6] - $offset - $now")
     if test "$argv[1]" = --seconds
         echo $left
+    else if test "$argv[1]" = --warn
+        # AWSMFA_WARN set: one line while the session exported here has under 5 minutes left
+        # (then mfa asks for a new code) or has ended.
+        test -n "$AWSMFA_WARN"; or return 0
+        if test $left -le 0
+            echo 'mfa: the AWS session in this shell has ended; renew it with mfa, or clear it with mfa -u' >&2
+        else if test $left -lt 300
+            printf 'mfa: the AWS session in this shell ends in %dm %02ds; renew it with mfa\n' \
+                (math -s0 "floor($left / 60)") (math -s0 "$left % 60") >&2
+        end
     else if test $left -le 0
         echo 'mfa expired'
     else if test $left -ge 3600

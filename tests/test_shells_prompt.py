@@ -24,8 +24,6 @@ from awsshell_setup import sessionrules, shells, timeutil
 
 from shellkit import Interactive, base_env, new_home, require_awsmfa, require_shell
 
-pytestmark = pytest.mark.shells
-
 CLOSED = "http://127.0.0.1:9"
 UTC = dt.timezone.utc
 
@@ -164,7 +162,7 @@ def _process_events(log_path):
 CALLS = {
     "bash": "for i in 1 2 3 4 5; do mfa_prompt -v answer; _mfa_warn; done; printf '%s\\n' \"$answer\"",
     "zsh": "for i in 1 2 3 4 5; do mfa_prompt -v answer; _mfa_warn; done; printf '%s\\n' \"$answer\"",
-    "fish": "for i in 1 2 3 4 5; set answer (mfa_prompt); end; printf '%s\\n' $answer",
+    "fish": "for i in 1 2 3 4 5; set answer (mfa_prompt); mfa_prompt --warn; end; printf '%s\\n' $answer",
 }
 
 
@@ -234,14 +232,35 @@ def installed(tmp_path):
     return env
 
 
-# Per shell: a prompt that shows mfa_prompt's text the way the README tells users to, and the
-# commands to set the exported end by hand (the clock cannot be moved for a shell).
-PROMPT_SETUP = {
-    "bash": "PROMPT_COMMAND='mfa_prompt -v mfa_left'; PS1='[${mfa_left}] '$PS1",
-    "zsh": "function _mfa_prompt_hook { mfa_prompt -v mfa_left }; precmd_functions+=(_mfa_prompt_hook); "
-           "setopt prompt_subst; PS1='[${mfa_left}] '$PS1",
-    "fish": "functions -c fish_prompt _test_prompt; function fish_prompt; printf '[%s] ' (mfa_prompt); _test_prompt; end",
-}
+def shown(shell, shell_name, line, pattern):
+    """Type `line`; the prompt drawn next shows `pattern`: before bash's and zsh's PS1, as fish's
+    right prompt (drawn after the left one)."""
+    shell.child.sendline(line)
+    if shell_name == "fish":
+        shell.wait_prompt()
+        shell.child.expect(pattern)
+    else:
+        shell.child.expect(pattern)
+        shell.wait_prompt()
+
+
+def readme_prompt_lines():
+    """{shell: its lines} from the README's prompt example, as a user copies them."""
+    text = open(os.path.join(os.path.dirname(__file__), os.pardir, "README.md"), encoding="utf-8").read()
+    section = text[text.index("## The time left, in your prompt"):]
+    block = section[section.index("```sh\n") + 6:]
+    block = block[:block.index("```")]
+    lines, current = {}, None
+    for line in block.splitlines():
+        found = re.match(r"# ~/(?:\.bashrc|\.zshrc|\.config/fish/config\.fish)", line)
+        if found:
+            current = {".bashrc": "bash", ".zshrc": "zsh"}.get(line.split("/")[1].split(",")[0], "fish")
+            lines[current] = []
+        elif line.strip():
+            lines[current].append(line)
+    return lines
+
+
 SET_END = {"bash": "export AWS_CREDENTIAL_EXPIRATION={}", "zsh": "export AWS_CREDENTIAL_EXPIRATION={}",
            "fish": "set -gx AWS_CREDENTIAL_EXPIRATION {}"}
 # Hooked in by the test after mfa's: what $? the hooks after _mfa_warn see.
@@ -260,19 +279,18 @@ WARN_ENDED = "mfa: the AWS session in this shell has ended; renew it with mfa, o
 
 
 @pytest.mark.parametrize("shell_name", shells.SUPPORTED)
-def test_prompt_shows_the_time_left_after_mfa(installed, shell_name):
+def test_the_readme_prompt_shows_the_time_left_after_mfa(installed, shell_name):
+    """The README's lines for each shell, typed into it: the prompt shows the time left."""
+    lines = readme_prompt_lines()
+    assert sorted(lines) == sorted(shells.SUPPORTED), lines
     with Interactive(shell_name, installed) as shell:
-        shell.run(PROMPT_SETUP[shell_name])
-        assert shell.run("true").endswith("[] ")  # nothing exported yet: nothing shown
-        shell.child.sendline("mfa")
-        shell.child.expect(r"\[mfa (?:6h00m|5h5\dm)\] ")  # 6h00m within the first second
-        shell.wait_prompt()
-        shell.child.sendline(SET_END[shell_name].format(stamp(-5)))
-        shell.child.expect_exact("[mfa expired] ")
-        shell.wait_prompt()
-        shell.child.sendline("mfa -u")
-        shell.child.expect_exact("[] ")
-        shell.wait_prompt()
+        for line in lines[shell_name]:
+            assert not re.search(r"mfa (?:\d|expired)", shell.run(line))  # nothing exported: nothing shown
+        shown(shell, shell_name, "mfa", r"mfa (?:6h00m|5h5\dm)")  # 6h00m within the first second
+        shown(shell, shell_name, SET_END[shell_name].format(stamp(-5)), "mfa expired")
+        shown(shell, shell_name, SET_END[shell_name].format(stamp(130)), r"mfa (?:2m|1m)")
+        cleared = shell.run("mfa -u; echo cleared")
+        assert "mfa expired" not in cleared and not re.search(r"mfa \d", cleared.split("cleared")[-1]), cleared
 
 
 @pytest.mark.parametrize("shell_name", shells.SUPPORTED)
