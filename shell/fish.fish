@@ -52,7 +52,7 @@ function mfa_prompt --description 'Print the time left in the AWS session export
     test $f[2] -ge 1 -a $f[2] -le 12 -a $f[3] -ge 1 -a $f[3] -le 31 -a $f[4] -le 23 -a $f[5] -le 59 \
         -a $f[6] -le 60 -a "0$f[8]" -le 23 -a "0$f[9]" -le 59; or return 0
     set -l now
-    if builtin -q path
+    if contains path (builtin -n)  # builtin -n: as old as fish 2; `builtin -q` is not
         set now (math (path mtime /) + (path mtime --relative /))
     else
         set now (command date +%s)
