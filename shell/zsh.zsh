@@ -54,7 +54,7 @@ function mfa_prompt {
         if (( _mfa_seconds <= 0 )); then
             _mfa_text="mfa expired"
         elif (( _mfa_seconds >= 3600 )); then
-            printf -v _mfa_text 'mfa %dh%02dm' $((_mfa_seconds / 3600)) $((_mfa_seconds % 3600 / 60))
+            _mfa_text="mfa $((_mfa_seconds / 3600))h${(l:2::0:)$((_mfa_seconds % 3600 / 60))}m"
         elif (( _mfa_seconds >= 60 )); then
             _mfa_text="mfa $((_mfa_seconds / 60))m"
         else
