@@ -1,14 +1,21 @@
-"""A throwaway user for tests: a HOME with ~/.aws files, and awsmfa/aws run as that user.
+"""A throwaway user for tests: a HOME with ~/.aws files, and awsmfa/aws run as that user; and
+the sections awsmfa stores in those files (sessions, role sessions, self-renewing profiles).
 
 Every run gets a clean environment: none of the developer's AWS_* variables leak in, so a
 test cannot pass by accident on the machine's own credentials.
 """
+import datetime as dt
 import os
 import stat
 import subprocess
 import sys
 
 from awscli import aws_command, clean_environment
+from awsshell_setup import timeutil
+from awsshell_setup.profiles import (DURATION_KEY, EXPIRATION_KEY, KEY_ID, MFA_PROFILE_KEY, ROLE_ARN_KEY,
+                                     ROLE_MFA_KEY, SECRET, SOURCE_KEY, STANDARD_EXPIRATION_KEY, TOKEN)
+from awsshell_setup.roles import ROLE_MFA_PER_ROLE, ROLE_MFA_SHARED
+from awsshell_setup.rolesessions import PROCESS_KEY
 
 PYTHON = sys.executable
 AWSMFA = [PYTHON, "-m", "awsshell_setup"]
@@ -82,9 +89,85 @@ LONG_TERM = "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key 
 CONFIG = f"[default]\nregion = eu-west-1\nmfa_serial = {SERIAL}\n"
 
 
-def offline_user(home):
-    """An AwsUser at `home` with long-term keys, a region and an MFA device, and no AWS to reach."""
+def offline_user(home, credentials=LONG_TERM, config=CONFIG):
+    """An AwsUser at `home` with long-term keys, a region and an MFA device, and no AWS to reach.
+
+    `credentials` and `config`: other files to start from (a role scenario's, say)."""
     user = AwsUser(home, endpoint_url=CLOSED)
-    user.write_credentials(LONG_TERM)
-    user.write_config(CONFIG)
+    user.write_credentials(credentials)
+    user.write_config(config)
     return user
+
+
+# --- sessions as awsmfa stores them ----------------------------------------------------------
+# For tests that start from a stored session instead of making one against AWS. The key names
+# are awsmfa's own constants and the order is the one it writes them in (profiles.session_items,
+# rolesessions.role_session_items, rolesessions.process_items), so each section is one awsmfa
+# could have written; the values are the test's. test_env_offline holds them to awsmfa's own
+# writers byte for byte. A test that needs a section awsmfa would never write (an older layout,
+# a hostile expiry, a key of the user's) writes that text itself.
+
+# A role scenario with no AWS behind it: long-term keys in [base], a role whose source is base.
+BASE = "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = basesecret\n"
+OPS_ARN = "arn:aws:iam::111111111111:role/ops"
+# (key id, secret, token) of each kind of stored session, told apart in what a test sees.
+CACHED_KEYS = ("ASIACACHED", "sessionsecret", "cachedtoken")
+MFA_KEYS = ("ASIAMFA", "mfasecret", "mfatoken")
+ROLE_KEYS = ("ASIAROLE", "rolesecret", "roletoken")
+
+
+def stamp(seconds):
+    """The moment `seconds` from now (before now when negative) as awsmfa stores a time:
+    timeutil.format_utc, UTC to the second with a `Z`."""
+    return timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=seconds))
+
+
+def appended_section(header, items, extra=""):
+    """Section `header` with `items` (key -> value, in order) as awsmfa appends it to a file
+    that ends with a newline: a blank line, the header, one `key = value` line each
+    (inifile's append). `extra` follows as it is: lines a test adds of its own."""
+    return f"\n[{header}]\n" + "".join(f"{key} = {value}\n" for key, value in items.items()) + extra
+
+
+def _session_items(source, expires_in, duration, region, keys):
+    """The keys of a plain session section, in profiles.session_items' order; `region` None
+    for a source without one (awsmfa then writes no region)."""
+    key_id, secret, token = keys
+    items = {KEY_ID: key_id, SECRET: secret, TOKEN: token}
+    if region:
+        items["region"] = region
+    expiration = stamp(expires_in)
+    items.update({SOURCE_KEY: source, EXPIRATION_KEY: expiration, DURATION_KEY: str(duration),
+                  STANDARD_EXPIRATION_KEY: expiration})
+    return items
+
+
+def stored_session(name="mfa", source="default", expires_in=3600, duration=43200, region="eu-west-1",
+                   keys=CACHED_KEYS, extra=""):
+    """Session profile [name], made from source profile `source`, as `awsmfa login` stores it:
+    ending `expires_in` seconds from now (negative: already over), `duration` seconds long."""
+    return appended_section(name, _session_items(source, expires_in, duration, region, keys), extra)
+
+
+def stored_role_session(name, role, arn=OPS_ARN, mfa_profile="base-mfa", expires_in=1800, duration=3600,
+                        region="eu-west-1", keys=ROLE_KEYS, extra=""):
+    """Role session [name] for role profile `role` (role ARN `arn`) as awsmfa stores it: made
+    from the MFA session `mfa_profile` (role MFA `shared`), or, with mfa_profile None, with a
+    code of its own (`per-role`: no MFA session behind it)."""
+    items = _session_items(role, expires_in, duration, region, keys)
+    items.update({ROLE_ARN_KEY: arn, ROLE_MFA_KEY: ROLE_MFA_SHARED if mfa_profile else ROLE_MFA_PER_ROLE})
+    if mfa_profile:
+        items[MFA_PROFILE_KEY] = mfa_profile
+    return appended_section(name, items, extra)
+
+
+def renewing_profile(name, role, region="eu-west-1", update_profile=None, extra=""):
+    """Config profile [profile name] whose credential_process renews role `role`'s session, as
+    awsmfa writes it next to the role session (`--update-profile` when the session is stored
+    under a name of the user's). The command is spelled out here, not taken from awsmfa."""
+    command = f"awsmfa env --json --profile {role}" + (f" --update-profile {update_profile}" if update_profile else "")
+    items = {PROCESS_KEY: command}
+    if region:
+        items["region"] = region
+    items[SOURCE_KEY] = role
+    return appended_section(f"profile {name}", items, extra)

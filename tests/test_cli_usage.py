@@ -3,36 +3,19 @@ standard output closed before awsmfa writes to it (`awsmfa env | head -c0`).
 
 The endpoint is a closed port: nothing here calls AWS.
 """
-import datetime as dt
 import os
 import subprocess
 import sys
 
 import pytest
 
-from awsenv import AwsUser
-from awsshell_setup import timeutil
-
+from awsenv import LONG_TERM, offline_user, stored_session
 from shellkit import base_env, fake_completer, new_home
-
-CLOSED = "http://127.0.0.1:9"
-LONG_TERM = "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n"
-CONFIG = "[default]\nregion = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/trainee\n"
-
-
-def _session(expires_in=3600):
-    expiration = timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=expires_in))
-    return ("\n[mfa]\naws_access_key_id = ASIACACHED\naws_secret_access_key = sessionsecret\n"
-            "aws_session_token = cachedtoken\nawsmfa_source_profile = default\n"
-            f"awsmfa_expiration = {expiration}\nawsmfa_duration_seconds = 43200\n")
 
 
 @pytest.fixture
 def user(tmp_path):
-    user = AwsUser(tmp_path / "home", endpoint_url=CLOSED)
-    user.write_credentials(LONG_TERM + _session())
-    user.write_config(CONFIG)
-    return user
+    return offline_user(tmp_path / "home", LONG_TERM + stored_session())
 
 
 def _run(args, env, **kwargs):

@@ -11,17 +11,9 @@ click. Each argument list below runs twice:
 Accepted means: the fast run prints the session (exit 0) and the click run gets as far as the
 call to AWS. Refused means: both exit 2 (bad usage) with one line and nothing on stdout.
 """
-import datetime as dt
-
 import pytest
 
-from awsenv import AwsUser
-from awsshell_setup import timeutil
-
-CLOSED = "http://127.0.0.1:9"  # discard port: nothing listens
-SERIAL = "arn:aws:iam::123456789012:mfa/trainee"
-LONG_TERM = "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n"
-CONFIG = f"[default]\nregion = eu-west-1\nmfa_serial = {SERIAL}\n"
+from awsenv import LONG_TERM, SERIAL, offline_user, stored_session
 
 ACCEPT, REFUSE = "accepted", "refused"
 TABLE = [
@@ -66,13 +58,7 @@ TABLE = [
 
 @pytest.fixture
 def user(tmp_path):
-    user = AwsUser(tmp_path / "home", endpoint_url=CLOSED)
-    expiration = timeutil.format_utc(timeutil.now() + dt.timedelta(hours=2))
-    user.write_credentials(LONG_TERM + "\n[mfa]\naws_access_key_id = ASIACACHED\naws_secret_access_key = cached\n"
-                           "aws_session_token = cachedtoken\nawsmfa_source_profile = default\n"
-                           f"awsmfa_expiration = {expiration}\nawsmfa_duration_seconds = 43200\n")
-    user.write_config(CONFIG)
-    return user
+    return offline_user(tmp_path / "home", LONG_TERM + stored_session(expires_in=2 * 3600))
 
 
 def verdict_fast(result):

@@ -10,17 +10,11 @@ import subprocess
 import pexpect
 import pytest
 
-from awsenv import AWSMFA, LONG_TERM, AwsUser, offline_user
+from awsenv import (AWSMFA, BASE, CACHED_KEYS, LONG_TERM, MFA_KEYS, OPS_ARN, AwsUser, offline_user, renewing_profile,
+                    stored_role_session, stored_session)
 from awsshell_setup import timeutil
 from awsshell_setup.profiles import Credentials, SourceProfile, write_session
-
-
-
-def stored_session(expires_in, name="mfa", source="default", duration=43200, secret="sessionsecret"):
-    expiration = timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=expires_in))
-    return (f"\n[{name}]\naws_access_key_id = ASIACACHED\naws_secret_access_key = {secret}\n"
-            f"aws_session_token = cachedtoken\nawsmfa_source_profile = {source}\n"
-            f"awsmfa_expiration = {expiration}\nawsmfa_duration_seconds = {duration}\n")
+from awsshell_setup.rolesessions import process_command, process_items, role_session_items, write_renewing_profile
 
 
 @pytest.fixture
@@ -38,7 +32,7 @@ def exported(shell_argv, code, names=("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_S
 
 
 def test_a_valid_stored_session_is_reused_without_prompt_or_call(user):
-    user.write_credentials(LONG_TERM + stored_session(3600))
+    user.write_credentials(LONG_TERM + stored_session())
     before = user.read_credentials()
     result = user.awsmfa("env", "--shell", "bash")
     assert result.returncode == 0, result.stderr
@@ -52,7 +46,7 @@ def test_a_valid_stored_session_is_reused_without_prompt_or_call(user):
 
 
 def test_the_cached_path_does_not_import_botocore(user):
-    user.write_credentials(LONG_TERM + stored_session(3600))
+    user.write_credentials(LONG_TERM + stored_session())
     result = subprocess.run(AWSMFA[:1] + ["-X", "importtime"] + AWSMFA[1:] + ["env", "--shell", "bash"],
                             env=user.environ(), capture_output=True, text=True, timeout=30)
     assert result.returncode == 0 and "AWS_SESSION_TOKEN" in result.stdout
@@ -83,14 +77,14 @@ def modules_added(user, *args):
 def test_the_cached_path_imports_only_what_it_needs(user):
     # Each of these costs 3-15 ms; the whole cached path must stay within a few times
     # `python -c pass` (bench/benchmark.py measures it).
-    user.write_credentials(LONG_TERM + stored_session(3600))
+    user.write_credentials(LONG_TERM + stored_session())
     heavy = {"configparser", "logging", "dataclasses", "inspect", "subprocess", "json", "re", "shlex",
              "contextlib", "tempfile", "shellingham", "click", "botocore"}
     result, added = modules_added(user, "env", "--shell", "bash")
     assert result.returncode == 0 and "AWS_SESSION_TOKEN" in result.stdout
     assert "awsshell_setup.session" in added and not added & heavy
     # The check sees what the full path loads: a value that needs quoting brings shlex in.
-    user.write_credentials(LONG_TERM + stored_session(3600, secret="needs quoting"))
+    user.write_credentials(LONG_TERM + stored_session(keys=("ASIACACHED", "needs quoting", "cachedtoken")))
     result, added = modules_added(user, "env", "--shell", "bash")
     assert result.returncode == 0 and "shlex" in added
 
@@ -104,7 +98,7 @@ def test_the_uncached_path_does_import_botocore(user):
 
 def test_a_session_inside_the_reuse_margin_is_renewed(user):
     # 4 minutes left of a 12-hour session: under aws-vault's 5-minute margin, so awsmfa calls STS.
-    user.write_credentials(LONG_TERM + stored_session(240))
+    user.write_credentials(LONG_TERM + stored_session(expires_in=240))
     before = user.read_credentials()
     result = user.awsmfa("env", "--token-code", "123456")
     assert result.returncode == 1 and result.stdout == ""
@@ -114,19 +108,19 @@ def test_a_session_inside_the_reuse_margin_is_renewed(user):
 
 def test_short_sessions_keep_a_proportional_margin(user):
     # A 900 s session with 4 minutes left is still reused: its margin is 90 s, not 5 minutes.
-    user.write_credentials(LONG_TERM + stored_session(240, duration=900))
+    user.write_credentials(LONG_TERM + stored_session(expires_in=240, duration=900))
     result = user.awsmfa("env", "--shell", "zsh")
     assert result.returncode == 0 and "export AWS_SESSION_TOKEN=cachedtoken" in result.stdout
 
 
 def test_force_ignores_the_stored_session(user):
-    user.write_credentials(LONG_TERM + stored_session(3600))
+    user.write_credentials(LONG_TERM + stored_session())
     result = user.awsmfa("env", "--force", "--token-code", "123456")
     assert result.returncode == 1 and result.stdout == "" and "cannot reach" in result.stderr
 
 
 def test_json_is_credential_process_format(user):
-    user.write_credentials(LONG_TERM + stored_session(3600))
+    user.write_credentials(LONG_TERM + stored_session())
     result = user.awsmfa("env", "--json")
     assert result.returncode == 0 and result.stderr == ""
     data = json.loads(result.stdout)
@@ -140,7 +134,7 @@ HOSTILE = "a'b\\c\"d$(touch pwned)`touch pwned2`$HOME;e"
 @pytest.mark.parametrize("shell, argv", [("bash", ["bash", "-c"]), ("zsh", ["zsh", "-f", "-c"]),
                                          ("fish", ["fish", "--no-config", "-c"]), ("sh", ["sh", "-c"])])
 def test_every_value_round_trips_through_the_real_shell(user, tmp_path, shell, argv):
-    user.write_credentials(LONG_TERM + stored_session(3600, secret=HOSTILE))
+    user.write_credentials(LONG_TERM + stored_session(keys=("ASIACACHED", HOSTILE, "cachedtoken")))
     result = user.awsmfa("env", "--shell", shell)
     assert result.returncode == 0, result.stderr
     os.chdir(tmp_path)
@@ -151,14 +145,14 @@ def test_every_value_round_trips_through_the_real_shell(user, tmp_path, shell, a
 def test_aws_profile_left_by_mfa_is_not_used_as_the_source(user):
     # After `mfa`, AWS_PROFILE=mfa: the next `mfa` renews [mfa] from [default], it does not fail
     # on [mfa] having no long-term keys.
-    user.write_credentials(LONG_TERM + stored_session(3600))
+    user.write_credentials(LONG_TERM + stored_session())
     result = user.awsmfa("env", "--shell", "bash", env={"AWS_PROFILE": "mfa"})
     assert result.returncode == 0 and "export AWS_PROFILE=mfa" in result.stdout
 
 
 def test_aws_profile_naming_another_account_picks_its_own_session_profile(user):
     user.write_credentials(LONG_TERM + "[work]\naws_access_key_id = AKIAW\naws_secret_access_key = w\n"
-                           + stored_session(3600, name="work-mfa", source="work"))
+                           + stored_session("work-mfa", "work", region=None))
     result = user.awsmfa("env", "--shell", "bash", env={"AWS_PROFILE": "work"})
     assert result.returncode == 0 and "export AWS_PROFILE=work-mfa" in result.stdout
 
@@ -237,3 +231,32 @@ def test_write_session_keeps_symlinks_mode_and_other_bytes(tmp_path):
     assert text.startswith(LONG_TERM) and "aws_session_token = newtoken" in text
     assert user.credentials_mode() == 0o600
     assert [name for name in os.listdir(dotfiles) if name != "credentials"] == []
+
+
+def test_the_stored_sessions_tests_start_from_are_what_awsmfa_writes(tmp_path):
+    """awsenv's builders, which many tests start from instead of a login, against awsmfa's own
+    writers, byte for byte: those tests read files awsmfa could have written."""
+    config = "[profile base]\nregion = eu-west-1\n"
+    user = AwsUser(tmp_path / "home")
+    user.write_credentials(BASE)
+    user.write_config(config)
+    environ = {"HOME": user.home}
+    sessions = {"base-mfa": stored_session("base-mfa", "base", 6 * 3600, keys=MFA_KEYS),
+                "ops-mfa": stored_role_session("ops-mfa", "ops", OPS_ARN, mfa_profile="base-mfa"),
+                "audit-mfa": stored_role_session("audit-mfa", "audit", OPS_ARN, mfa_profile=None, region=None),
+                "mfa": stored_session("mfa", "default", -60, duration=900, region=None, keys=CACHED_KEYS)}
+    for name, text in sessions.items():
+        # The builder's own values (its expiry most of all: a second may have passed) go to the writer.
+        values = dict(line.split(" = ", 1) for line in text.splitlines() if " = " in line)
+        credentials = Credentials(values["aws_access_key_id"], values["aws_secret_access_key"],
+                                  values["aws_session_token"], timeutil.parse_utc(values["awsmfa_expiration"]))
+        source = SourceProfile(values["awsmfa_source_profile"], "AKIAX", "x", region=values.get("region"))
+        marks = role_session_items(values["awsmfa_role_arn"], values["awsmfa_role_mfa"],
+                                   values.get("awsmfa_mfa_profile")) if "awsmfa_role_arn" in values else None
+        write_session(environ, name, credentials, source, int(values["awsmfa_duration_seconds"]), marks)
+    assert user.read_credentials() == BASE + "".join(sessions.values())
+    for name, region, update in (("ops-mfa-auto", "eu-west-1", None), ("work-ops-auto", None, "work-ops")):
+        write_renewing_profile(environ, name, process_items("ops", process_command("ops", update), region), "ops")
+        config += renewing_profile(name, "ops", region=region, update_profile=update)
+    with open(user.config) as handle:
+        assert handle.read() == config

@@ -15,33 +15,18 @@ import time
 
 import pytest
 
-from awsenv import AWSMFA, AwsUser
+from awsenv import (AWSMFA, BASE, LONG_TERM, MFA_KEYS, OPS_ARN, SERIAL, offline_user, renewing_profile,
+                    stored_role_session, stored_session)
 from awsshell_setup import timeutil
 
-CLOSED = "http://127.0.0.1:9"
-LONG_TERM = "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n"
-CONFIG = "[default]\nregion = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/trainee\n"
 NAMES = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION")
 PRINT_AWS = "import json, os; print(json.dumps({k: v for k, v in os.environ.items() if k.startswith('AWS_')}))"
-OPS_ARN = "arn:aws:iam::111111111111:role/ops"
-
-
-def stamp(seconds):
-    return timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=seconds))
-
-
-def stored_session(expires_in=3600):
-    return ("\n[mfa]\naws_access_key_id = ASIACACHED\naws_secret_access_key = sessionsecret\n"
-            "aws_session_token = cachedtoken\nawsmfa_source_profile = default\n"
-            f"awsmfa_expiration = {stamp(expires_in)}\nawsmfa_duration_seconds = 43200\n")
 
 
 @pytest.fixture
 def user(tmp_path):
-    user = AwsUser(tmp_path / "home", endpoint_url=CLOSED)
-    user.write_credentials(LONG_TERM + stored_session())
-    user.write_config(CONFIG)
-    return user
+    """awsenv's offline user with a session [mfa] of [default], an hour left."""
+    return offline_user(tmp_path / "home", LONG_TERM + stored_session())
 
 
 def no_terminal(user, *args, env=None, input=None):
@@ -85,19 +70,12 @@ def test_the_command_gets_what_env_exports(user):
 
 
 def role_files(user):
-    user.write_credentials(
-        "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = basesecret\n"
-        f"\n[base-mfa]\naws_access_key_id = ASIAMFA\naws_secret_access_key = mfasecret\naws_session_token = mfatoken\n"
-        f"region = eu-west-1\nawsmfa_source_profile = base\nawsmfa_expiration = {stamp(6 * 3600)}\n"
-        "awsmfa_duration_seconds = 43200\n"
-        f"\n[ops-mfa]\naws_access_key_id = ASIAROLE\naws_secret_access_key = rolesecret\naws_session_token = roletoken\n"
-        f"region = eu-west-1\nawsmfa_source_profile = ops\nawsmfa_expiration = {stamp(1800)}\n"
-        f"awsmfa_duration_seconds = 3600\nawsmfa_role_arn = {OPS_ARN}\nawsmfa_role_mfa = shared\n"
-        "awsmfa_mfa_profile = base-mfa\n")
-    user.write_config("[profile base]\nregion = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n\n"
-                      f"[profile ops]\nrole_arn = {OPS_ARN}\nsource_profile = base\nregion = eu-west-1\n\n"
-                      "[profile ops-mfa-auto]\ncredential_process = awsmfa env --json --profile ops\n"
-                      "region = eu-west-1\nawsmfa_source_profile = ops\n")
+    """[base] with its MFA session [base-mfa], and the role session [ops-mfa] made from it."""
+    user.write_credentials(BASE + stored_session("base-mfa", "base", 6 * 3600, keys=MFA_KEYS)
+                           + stored_role_session("ops-mfa", "ops", OPS_ARN, mfa_profile="base-mfa"))
+    user.write_config(f"[profile base]\nregion = eu-west-1\nmfa_serial = {SERIAL}\n\n"
+                      f"[profile ops]\nrole_arn = {OPS_ARN}\nsource_profile = base\nregion = eu-west-1\n"
+                      + renewing_profile("ops-mfa-auto", "ops"))
 
 
 def test_a_role_command_gets_the_renewing_profile_and_no_keys(user):

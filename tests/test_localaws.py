@@ -38,6 +38,8 @@ def session_credentials(credentials: dict) -> dict:
 
 
 def mfa_session(local, seed, **extra) -> dict:
+    """GetSessionToken with a fresh code, over HTTP: the live call (awsenv's stored_session is
+    the section awsmfa keeps afterwards)."""
     sts = local.client("sts", **seed.credentials)
     return sts.get_session_token(SerialNumber=seed.serial_number,
                                  TokenCode=local.fresh_code(seed.serial_number),

@@ -10,13 +10,12 @@ The first tests make the role sessions for real, against the package's local AWS
 two roles, as `mfa --profile ops` then `mfa --profile audit` would), and ask the real `aws`
 CLI afterwards; the others write the sections as awsmfa writes them, with no AWS to reach.
 """
-import datetime as dt
 import subprocess
 
 import pytest
 
-from awsenv import AWSMFA, AwsUser
-from awsshell_setup import timeutil
+from awsenv import (AWSMFA, BASE, MFA_KEYS, OPS_ARN, SERIAL, AwsUser, offline_user, renewing_profile,
+                    stored_role_session, stored_session)
 
 from localaws_fixtures import roles  # noqa: F401  (pytest fixture)
 
@@ -131,46 +130,19 @@ def test_logout_of_the_source_keeps_a_role_session_made_per_role(role_user, loca
 
 # --- offline: sections as awsmfa writes them, no AWS to reach ---------------------------------
 
-CLOSED = "http://127.0.0.1:9"  # discard port: nothing listens
-SERIAL = "arn:aws:iam::123456789012:mfa/alice"
-OPS_ARN = "arn:aws:iam::111111111111:role/ops"
 AUDIT_ARN = "arn:aws:iam::222222222222:role/audit"
-BASE = "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = basesecret\n"
 CONFIG = (f"[profile base]\nregion = eu-west-1\nmfa_serial = {SERIAL}\n\n"
           f"[profile ops]\nrole_arn = {OPS_ARN}\nsource_profile = base\nregion = eu-west-1\n\n"
           f"[profile audit]\nrole_arn = {AUDIT_ARN}\nsource_profile = base\nregion = eu-west-1\n")
 
 
-def stamp(seconds):
-    return timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=seconds))
-
-
 def mfa_session(name="base-mfa", source="base"):
-    return (f"\n[{name}]\naws_access_key_id = ASIAMFA\naws_secret_access_key = mfasecret\naws_session_token = mfatoken\n"
-            f"region = eu-west-1\nawsmfa_source_profile = {source}\nawsmfa_expiration = {stamp(6 * 3600)}\n"
-            "awsmfa_duration_seconds = 43200\n")
-
-
-def role_session(name, role, arn, mfa_profile="base-mfa", extra=""):
-    marks = f"awsmfa_role_mfa = shared\nawsmfa_mfa_profile = {mfa_profile}\n" if mfa_profile else \
-        "awsmfa_role_mfa = per-role\n"
-    return (f"\n[{name}]\naws_access_key_id = ASIAROLE\naws_secret_access_key = rolesecret\n"
-            f"aws_session_token = roletoken\nregion = eu-west-1\nawsmfa_source_profile = {role}\n"
-            f"awsmfa_expiration = {stamp(1800)}\nawsmfa_duration_seconds = 3600\nawsmfa_role_arn = {arn}\n"
-            + marks + extra)
-
-
-def renewing(name, role, extra=""):
-    return (f"\n[profile {name}]\ncredential_process = awsmfa env --json --profile {role}\nregion = eu-west-1\n"
-            f"awsmfa_source_profile = {role}\n" + extra)
+    return stored_session(name, source, 6 * 3600, keys=MFA_KEYS)
 
 
 @pytest.fixture
 def offline(tmp_path):
-    user = AwsUser(tmp_path / "home", endpoint_url=CLOSED)
-    user.write_credentials(BASE)
-    user.write_config(CONFIG)
-    return user
+    return offline_user(tmp_path / "home", BASE, CONFIG)
 
 
 def test_foreign_sections_with_similar_names_stay(offline):
@@ -180,35 +152,36 @@ def test_foreign_sections_with_similar_names_stay(offline):
     hand_made = "\n[dev-mfa]\naws_access_key_id = AKIAHAND\naws_secret_access_key = handsecret\n"
     unmarked = ("\n[odd-mfa]\naws_access_key_id = ASIAODD\naws_secret_access_key = oddsecret\n"
                 "aws_session_token = oddtoken\nawsmfa_mfa_profile = base-mfa\n")
-    other_source = role_session("deploy-mfa", "deploy", OPS_ARN, mfa_profile="other-mfa")
+    other_source = stored_role_session("deploy-mfa", "deploy", OPS_ARN, mfa_profile="other-mfa")
     users_process = "\n[profile audit-mfa-auto]\ncredential_process = /usr/local/bin/vault-creds audit\n"
     kept_credentials = BASE + hand_made + unmarked + other_source
-    offline.write_credentials(BASE + mfa_session() + hand_made + role_session("ops-mfa", "ops", OPS_ARN) + unmarked
-                              + role_session("audit-mfa", "audit", AUDIT_ARN) + other_source)
-    offline.write_config(CONFIG + renewing("ops-mfa-auto", "ops") + users_process + renewing("deploy-mfa-auto", "deploy"))
+    offline.write_credentials(BASE + mfa_session() + hand_made + stored_role_session("ops-mfa", "ops", OPS_ARN)
+                              + unmarked + stored_role_session("audit-mfa", "audit", AUDIT_ARN) + other_source)
+    offline.write_config(CONFIG + renewing_profile("ops-mfa-auto", "ops") + users_process
+                         + renewing_profile("deploy-mfa-auto", "deploy"))
 
     result = offline.awsmfa("logout", "--profile", "base")
 
     assert result.returncode == 0, result.stderr
     assert one_line(result) == ("awsmfa: removed session profile [base-mfa] and the role sessions made from it: "
                                 "[ops-mfa], [audit-mfa]")
-    assert both(offline) == (kept_credentials, CONFIG + users_process + renewing("deploy-mfa-auto", "deploy"))
+    assert both(offline) == (kept_credentials, CONFIG + users_process + renewing_profile("deploy-mfa-auto", "deploy"))
 
 
 def test_a_role_session_made_per_role_stays(offline):
-    per_role = role_session("audit-mfa", "audit", AUDIT_ARN, mfa_profile=None)
+    per_role = stored_role_session("audit-mfa", "audit", AUDIT_ARN, mfa_profile=None)
     offline.write_credentials(BASE + mfa_session() + per_role)
-    offline.write_config(CONFIG + renewing("audit-mfa-auto", "audit"))
+    offline.write_config(CONFIG + renewing_profile("audit-mfa-auto", "audit"))
     result = offline.awsmfa("logout", "--profile", "base")
     assert result.returncode == 0 and one_line(result) == "awsmfa: removed session profile [base-mfa]"
-    assert both(offline) == (BASE + per_role, CONFIG + renewing("audit-mfa-auto", "audit"))
+    assert both(offline) == (BASE + per_role, CONFIG + renewing_profile("audit-mfa-auto", "audit"))
 
 
 def test_the_default_source_and_its_mfa_session(offline):
     """`awsmfa logout` with no profile: the MFA session [mfa] of [default], and what was made from it."""
     offline.write_credentials(BASE.replace("[base]", "[default]") + mfa_session("mfa", "default")
-                              + role_session("ops-mfa", "ops", OPS_ARN, mfa_profile="mfa"))
-    offline.write_config(CONFIG + renewing("ops-mfa-auto", "ops"))
+                              + stored_role_session("ops-mfa", "ops", OPS_ARN, mfa_profile="mfa"))
+    offline.write_config(CONFIG + renewing_profile("ops-mfa-auto", "ops"))
     result = offline.awsmfa("logout")
     assert result.returncode == 0, result.stderr
     assert one_line(result) == "awsmfa: removed session profile [mfa] and the role sessions made from it: [ops-mfa]"
@@ -217,9 +190,8 @@ def test_the_default_source_and_its_mfa_session(offline):
 
 def test_a_role_session_stored_under_update_profile_goes_with_its_renewing_profile(offline):
     """`login --profile ops --update-profile work-ops` stores [work-ops] and [profile work-ops-auto]."""
-    auto = ("\n[profile work-ops-auto]\ncredential_process = awsmfa env --json --profile ops --update-profile work-ops\n"
-            "region = eu-west-1\nawsmfa_source_profile = ops\n")
-    offline.write_credentials(BASE + mfa_session() + role_session("work-ops", "ops", OPS_ARN))
+    auto = renewing_profile("work-ops-auto", "ops", update_profile="work-ops")
+    offline.write_credentials(BASE + mfa_session() + stored_role_session("work-ops", "ops", OPS_ARN))
     offline.write_config(CONFIG + auto)
     result = offline.awsmfa("logout", "--profile", "base")
     assert result.returncode == 0, result.stderr
@@ -228,8 +200,8 @@ def test_a_role_session_stored_under_update_profile_goes_with_its_renewing_profi
 
 
 def test_role_sessions_go_even_when_their_mfa_session_is_already_gone(offline):
-    offline.write_credentials(BASE + role_session("ops-mfa", "ops", OPS_ARN))
-    offline.write_config(CONFIG + renewing("ops-mfa-auto", "ops"))
+    offline.write_credentials(BASE + stored_role_session("ops-mfa", "ops", OPS_ARN))
+    offline.write_config(CONFIG + renewing_profile("ops-mfa-auto", "ops"))
     result = offline.awsmfa("logout", "--profile", "base")
     assert result.returncode == 0, result.stderr
     assert one_line(result) == ("awsmfa: no session profile [base-mfa]; removed the role sessions made from it: "
@@ -241,8 +213,8 @@ def test_a_config_file_in_another_folder(offline, tmp_path):
     """AWS_CONFIG_FILE elsewhere: both folders are locked, both files edited."""
     elsewhere = tmp_path / "dotfiles" / "aws-config"
     elsewhere.parent.mkdir()
-    elsewhere.write_text(CONFIG + renewing("ops-mfa-auto", "ops"))
-    offline.write_credentials(BASE + mfa_session() + role_session("ops-mfa", "ops", OPS_ARN))
+    elsewhere.write_text(CONFIG + renewing_profile("ops-mfa-auto", "ops"))
+    offline.write_credentials(BASE + mfa_session() + stored_role_session("ops-mfa", "ops", OPS_ARN))
     result = offline.awsmfa("logout", "--profile", "base", env={"AWS_CONFIG_FILE": str(elsewhere)})
     assert result.returncode == 0, result.stderr
     assert "[ops-mfa]" in one_line(result)
@@ -251,14 +223,16 @@ def test_a_config_file_in_another_folder(offline, tmp_path):
 
 REFUSED = {
     "a role session with a key awsmfa does not write": (
-        role_session("ops-mfa", "ops", OPS_ARN, extra="output = json\n"), renewing("ops-mfa-auto", "ops"),
+        stored_role_session("ops-mfa", "ops", OPS_ARN, extra="output = json\n"),
+        renewing_profile("ops-mfa-auto", "ops"),
         "profile [ops-mfa] in ~/.aws/credentials, a role session made from [base-mfa], holds keys awsmfa does not "
         "write (output)"),
     "a self-renewing profile with a key awsmfa does not write": (
-        role_session("ops-mfa", "ops", OPS_ARN), renewing("ops-mfa-auto", "ops", extra="output = json\n"),
+        stored_role_session("ops-mfa", "ops", OPS_ARN),
+        renewing_profile("ops-mfa-auto", "ops", extra="output = json\n"),
         "profile [ops-mfa-auto] in ~/.aws/config holds output, not what awsmfa writes for [ops]"),
     "a self-renewing profile for another role": (
-        role_session("ops-mfa", "ops", OPS_ARN), renewing("ops-mfa-auto", "audit"),
+        stored_role_session("ops-mfa", "ops", OPS_ARN), renewing_profile("ops-mfa-auto", "audit"),
         "profile [ops-mfa-auto] in ~/.aws/config holds awsmfa_source_profile = audit, not what awsmfa writes for "
         "[ops]"),
 }
@@ -267,8 +241,8 @@ REFUSED = {
 @pytest.mark.parametrize("case", sorted(REFUSED))
 def test_a_refusal_removes_nothing_from_either_file(offline, case):
     role, config, words = REFUSED[case]
-    offline.write_credentials(BASE + mfa_session() + role_session("audit-mfa", "audit", AUDIT_ARN) + role)
-    offline.write_config(CONFIG + renewing("audit-mfa-auto", "audit") + config)
+    offline.write_credentials(BASE + mfa_session() + stored_role_session("audit-mfa", "audit", AUDIT_ARN) + role)
+    offline.write_config(CONFIG + renewing_profile("audit-mfa-auto", "audit") + config)
     before = both(offline)
     result = offline.awsmfa("logout", "--profile", "base")
     assert result.returncode == 1 and result.stdout == ""
@@ -285,8 +259,8 @@ def test_a_read_only_config_is_refused_before_the_credentials_change(offline, tm
     folder = tmp_path / "dotfiles"
     folder.mkdir()
     config = folder / "config"
-    config.write_text(CONFIG + renewing("ops-mfa-auto", "ops"))
-    offline.write_credentials(BASE + mfa_session() + role_session("ops-mfa", "ops", OPS_ARN))
+    config.write_text(CONFIG + renewing_profile("ops-mfa-auto", "ops"))
+    offline.write_credentials(BASE + mfa_session() + stored_role_session("ops-mfa", "ops", OPS_ARN))
     before = read(offline.credentials)
     folder.chmod(0o555)
     try:
@@ -298,15 +272,15 @@ def test_a_read_only_config_is_refused_before_the_credentials_change(offline, tm
     assert result.returncode == 1, result.stderr
     line = one_line(result)
     assert "is not writable" in line and line.endswith("awsmfa changed nothing"), line
-    assert read(offline.credentials) == before and read(str(config)) == CONFIG + renewing("ops-mfa-auto", "ops")
+    assert read(offline.credentials) == before and read(str(config)) == CONFIG + renewing_profile("ops-mfa-auto", "ops")
 
 
 def test_logout_of_a_role_is_unchanged(offline):
     """`logout --profile ops` removes that role session and its profile; the MFA session and
     the other role sessions made from it stay."""
-    kept = BASE + mfa_session() + role_session("audit-mfa", "audit", AUDIT_ARN)
-    offline.write_credentials(kept + role_session("ops-mfa", "ops", OPS_ARN))
-    offline.write_config(CONFIG + renewing("audit-mfa-auto", "audit") + renewing("ops-mfa-auto", "ops"))
+    kept = BASE + mfa_session() + stored_role_session("audit-mfa", "audit", AUDIT_ARN)
+    offline.write_credentials(kept + stored_role_session("ops-mfa", "ops", OPS_ARN))
+    offline.write_config(CONFIG + renewing_profile("audit-mfa-auto", "audit") + renewing_profile("ops-mfa-auto", "ops"))
     result = offline.awsmfa("logout", "--profile", "ops")
     assert result.returncode == 0 and one_line(result) == "awsmfa: removed session profile [ops-mfa]"
-    assert both(offline) == (kept, CONFIG + renewing("audit-mfa-auto", "audit"))
+    assert both(offline) == (kept, CONFIG + renewing_profile("audit-mfa-auto", "audit"))

@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from awsenv import AWSMFA, CLOSED, CONFIG, LONG_TERM, AwsUser, seed_user_files
+from awsenv import AWSMFA, CONFIG, LONG_TERM, AwsUser, offline_user, seed_user_files, stamp
 from awsshell_setup import fileio, timeutil
 from awsshell_setup.errors import FileProblem
 from awsshell_setup.localaws.mfa import STEP_SECONDS
@@ -28,22 +28,17 @@ STORED_KEY = "ASIASTOREDUNTRUSTED"
 
 
 def stored_section(expiration, duration, name="mfa", source="default"):
+    # Not awsenv's stored_session: the expiry and duration are raw text, for values awsmfa never
+    # writes (overflowing, naive, far-future, not a number).
     return (f"\n[{name}]\naws_access_key_id = {STORED_KEY}\naws_secret_access_key = storedsecret\n"
             f"aws_session_token = storedtoken\nawsmfa_source_profile = {source}\n"
             f"awsmfa_expiration = {expiration}\nawsmfa_duration_seconds = {duration}\n")
 
 
-def utc_in(seconds):
-    return timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=seconds))
-
-
 @pytest.fixture
 def offline(tmp_path):
     """A user whose endpoint is a closed port: any AWS call shows as 'cannot reach'."""
-    user = AwsUser(tmp_path / "home", endpoint_url=CLOSED)
-    user.write_credentials(LONG_TERM)
-    user.write_config(CONFIG)
-    return user
+    return offline_user(tmp_path / "home")
 
 
 @pytest.fixture
@@ -67,12 +62,12 @@ UNBELIEVABLE = {
     "expiry past year 9999 once in UTC": (lambda: "9999-12-31T23:59:59-01:00", 43200),
     "expiry before year 1 once in UTC": (lambda: "0001-01-01T00:00:00+01:00", 43200),
     # a negative duration made the reuse margin negative: an expired session was reused
-    "expired, duration -100000": (lambda: utc_in(-3600), -100000),
+    "expired, duration -100000": (lambda: stamp(-3600), -100000),
     "far-future expiry": (lambda: "9000-01-01T00:00:00Z", 43200),
-    "expiry a day past its 12 h duration": (lambda: utc_in(36 * 3600), 43200),
-    "duration under 900 s": (lambda: utc_in(600), 5),
-    "duration over 129600 s": (lambda: utc_in(40 * 3600), 200000),
-    "duration not a number": (lambda: utc_in(3600), "3600x"),
+    "expiry a day past its 12 h duration": (lambda: stamp(36 * 3600), 43200),
+    "duration under 900 s": (lambda: stamp(600), 5),
+    "duration over 129600 s": (lambda: stamp(40 * 3600), 200000),
+    "duration not a number": (lambda: stamp(3600), "3600x"),
 }
 
 
@@ -128,7 +123,7 @@ def test_an_unbelievable_stored_session_is_never_printed_without_a_call(offline,
 ])
 def test_the_stored_session_rule_at_its_edges(tmp_path, expires_in, duration, trusted):
     user = AwsUser(tmp_path / "home")
-    user.write_credentials(LONG_TERM + stored_section(utc_in(expires_in), duration))
+    user.write_credentials(LONG_TERM + stored_section(stamp(expires_in), duration))
     found = AwsFiles({"HOME": user.home}).cached_session("mfa", "default")
     assert (found is not None) == trusted
 

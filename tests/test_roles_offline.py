@@ -8,50 +8,33 @@ AWS_PROFILE for the self-renewing profile, and as credential_process JSON; AWS_P
 `mfa` leading back to the role; a changed role_arn never served an old session.
 """
 import collections
-import datetime as dt
 import json
 import subprocess
 
 import pytest
 
-from awsenv import AWSMFA, AwsUser
+from awsenv import (AWSMFA, BASE, MFA_KEYS, OPS_ARN, ROLE_KEYS, SERIAL, offline_user, renewing_profile,
+                    stored_role_session, stored_session)
 from awsshell_setup import timeutil
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
 
-CLOSED = "http://127.0.0.1:9"  # discard port: nothing listens
-SERIAL = "arn:aws:iam::123456789012:mfa/alice"
-OPS_ARN = "arn:aws:iam::111111111111:role/ops"
-BASE = "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = basesecret\n"
 CONFIG = (f"[profile base]\nregion = eu-west-1\nmfa_serial = {SERIAL}\n\n"
           f"[profile ops]\nrole_arn = {OPS_ARN}\nsource_profile = base\nmfa_serial = {SERIAL}\nregion = eu-west-1\n")
-RENEWING = ("\n[profile ops-mfa-auto]\ncredential_process = awsmfa env --json --profile ops\nregion = eu-west-1\n"
-            "awsmfa_source_profile = ops\n")
+RENEWING = renewing_profile("ops-mfa-auto", "ops")
 
 
-def stamp(seconds):
-    return timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=seconds))
+def mfa_session(expires_in=6 * 3600):
+    return stored_session("base-mfa", "base", expires_in, keys=MFA_KEYS)
 
 
-def mfa_session(expires_in, name="base-mfa", source="base"):
-    return (f"\n[{name}]\naws_access_key_id = ASIAMFA\naws_secret_access_key = mfasecret\naws_session_token = mfatoken\n"
-            f"region = eu-west-1\nawsmfa_source_profile = {source}\nawsmfa_expiration = {stamp(expires_in)}\n"
-            "awsmfa_duration_seconds = 43200\n")
-
-
-def role_session(expires_in, arn=OPS_ARN, name="ops-mfa", role="ops"):
-    return (f"\n[{name}]\naws_access_key_id = ASIAROLE\naws_secret_access_key = rolesecret\n"
-            f"aws_session_token = roletoken\nregion = eu-west-1\nawsmfa_source_profile = {role}\n"
-            f"awsmfa_expiration = {stamp(expires_in)}\nawsmfa_duration_seconds = 3600\nawsmfa_role_arn = {arn}\n"
-            "awsmfa_role_mfa = shared\nawsmfa_mfa_profile = base-mfa\n")
+def role_session(expires_in=1800, arn=OPS_ARN, name="ops-mfa", role="ops"):
+    return stored_role_session(name, role, arn, mfa_profile="base-mfa", expires_in=expires_in)
 
 
 @pytest.fixture
 def user(tmp_path):
-    user = AwsUser(tmp_path / "home", endpoint_url=CLOSED)
-    user.write_credentials(BASE)
-    user.write_config(CONFIG)
-    return user
+    return offline_user(tmp_path / "home", BASE, CONFIG)
 
 
 def files_of(user):
@@ -195,8 +178,7 @@ def test_a_session_for_another_role_arn_is_not_served(user):
 
 def test_a_plain_session_is_not_served_for_a_role_nor_a_role_session_for_a_plain_profile(user):
     # [ops-mfa] written when ops held keys, ops now a role: renewed, not served.
-    plain = role_session(1800).replace(f"awsmfa_role_arn = {OPS_ARN}\nawsmfa_role_mfa = shared\n"
-                                       "awsmfa_mfa_profile = base-mfa\n", "")
+    plain = stored_session("ops-mfa", "ops", 1800, duration=3600, keys=ROLE_KEYS)  # no role marks
     user.write_credentials(BASE + mfa_session(6 * 3600) + plain)
     assert "cannot reach" in user.awsmfa("env", "--json", "--profile", "ops").stderr
     # [base-mfa] holding a role session for base: plain env for base must not serve it.

@@ -27,6 +27,8 @@ EXPIRY = timeutil.parse_utc("2030-01-01T00:00:00Z")
 
 
 def session(number):
+    # The writer's own input, not awsenv's stored_session text: this suite tests write_session
+    # itself, so every version of the file must come from it (and from session_items, below).
     return Credentials(f"ASIA{number:016d}", f"secret/{number:08d}+" + "s" * 24, f"token{number:08d}" + "t" * 700,
                        EXPIRY)
 

@@ -5,7 +5,6 @@ output in the real shell that runs it.
 shell (read from the process tree) decides the syntax; $SHELL names only the login shell, which is
 often not the one running a script (`SHELL=/usr/bin/fish` while `sh -c`, cron or a Makefile runs).
 """
-import datetime as dt
 import os
 import shutil
 import subprocess
@@ -13,8 +12,9 @@ import sys
 
 import pytest
 
-from awsshell_setup import shells, timeutil
+from awsshell_setup import shells
 
+from awsenv import stored_session
 from shellkit import require_shell
 
 NAMES = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -28,12 +28,9 @@ def cached_env(tmp_path):
     """A HOME holding a valid stored session (no AWS call is needed: the endpoint is closed)."""
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
-    expiration = timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=3600))
     (home / ".aws" / "credentials").write_text(
-        "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n\n"
-        "[mfa]\naws_access_key_id = ASIACACHED\naws_secret_access_key = session secret$(x)\n"
-        f"aws_session_token = cachedtoken\nawsmfa_source_profile = default\nawsmfa_expiration = {expiration}\n"
-        "awsmfa_duration_seconds = 43200\n")
+        "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n"
+        + stored_session(keys=("ASIACACHED", "session secret$(x)", "cachedtoken")))
     (home / ".aws" / "credentials").chmod(0o600)
     (home / ".aws" / "config").write_text("[default]\nregion = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/t\n")
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}

@@ -22,6 +22,7 @@ import pytest
 
 from awsshell_setup import sessionrules, shells, timeutil
 
+from awsenv import stamp, stored_session
 from shellkit import Interactive, base_env, new_home, require_awsmfa, require_shell
 
 CLOSED = "http://127.0.0.1:9"
@@ -209,10 +210,6 @@ def test_the_warning_threshold_is_the_reuse_margin():
 
 # --- in real interactive shells ---------------------------------------------------------------
 
-def stamp(seconds):
-    return timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=seconds))
-
-
 @pytest.fixture
 def installed(tmp_path):
     """A home with a stored session (6 h left) and awsmfa's block installed for every shell."""
@@ -220,10 +217,8 @@ def installed(tmp_path):
     home = new_home(tmp_path)
     (home / ".aws").mkdir()
     (home / ".aws" / "credentials").write_text(
-        "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n\n"
-        "[mfa]\naws_access_key_id = ASIASTORED\naws_secret_access_key = s3cr3t\naws_session_token = t0ken\n"
-        f"awsmfa_source_profile = default\nawsmfa_expiration = {stamp(6 * 3600)}\n"
-        "awsmfa_duration_seconds = 43200\n")
+        "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n"
+        + stored_session("mfa", "default", 6 * 3600, keys=("ASIASTORED", "s3cr3t", "t0ken")))
     (home / ".aws" / "config").write_text("[default]\nregion = eu-west-1\n"
                                           "mfa_serial = arn:aws:iam::123456789012:mfa/trainee\n")
     env = base_env(home, AWS_ENDPOINT_URL=CLOSED, PYTHONDONTWRITEBYTECODE="1")

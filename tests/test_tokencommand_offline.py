@@ -7,24 +7,15 @@ is a small script that leaves a mark (a file named after it) and prints a code, 
 which command ran, and that none ran when none should. awsmfa runs with no controlling
 terminal and stdin at /dev/null (as from cron): a prompt would fail, saying so.
 """
-import datetime as dt
 import os
 import subprocess
 import time
 
 import pytest
 
-from awsenv import AWSMFA, CONFIG, LONG_TERM, SERIAL, offline_user
-from awsshell_setup import timeutil
+from awsenv import AWSMFA, CONFIG, LONG_TERM, SERIAL, offline_user, stored_session
 
 NO_TERMINAL = "no terminal to ask for the MFA code on"
-
-
-def stored_session(expires_in):
-    expiration = timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=expires_in))
-    return ("\n[mfa]\naws_access_key_id = ASIACACHED\naws_secret_access_key = sessionsecret\n"
-            "aws_session_token = cachedtoken\nawsmfa_source_profile = default\n"
-            f"awsmfa_expiration = {expiration}\nawsmfa_duration_seconds = 43200\n")
 
 
 class Commands:
@@ -119,7 +110,7 @@ def test_no_command_and_no_terminal_names_the_ways_to_give_a_code(user):
 
 
 def test_a_cached_session_runs_no_command_on_either_path(user, commands):
-    user.write_credentials(LONG_TERM + stored_session(3600))
+    user.write_credentials(LONG_TERM + stored_session())
     user.write_config(CONFIG + f"mfa_process = {commands.make('process')}\n")
     env = {"AWSMFA_TOKEN_COMMAND": commands.make("variable")}
     for args in (["env", "--shell", "bash"], ["env", "--json"], ["env", "--token-command", commands.make("flag")],
@@ -132,7 +123,7 @@ def test_a_cached_session_runs_no_command_on_either_path(user, commands):
 def test_the_fast_path_only_notices_the_option(user, commands):
     # The cached answer with --token-command given stays the fast path: no click, no
     # subprocess, no shlex (see test_env_offline.test_the_cached_path_imports_only_what_it_needs).
-    user.write_credentials(LONG_TERM + stored_session(3600))
+    user.write_credentials(LONG_TERM + stored_session())
     probe = ("import sys\nbefore = set(sys.modules)\nfrom awsshell_setup.__main__ import main\n"
              "status = main(sys.argv[1:])\n"
              "sys.stderr.write('ADDED ' + ' '.join(sorted(set(sys.modules) - before)) + '\\n')\nsys.exit(status)\n")

@@ -5,30 +5,18 @@ The sessions are stored ones (the endpoint is a closed port): `env` answers from
 `eval "$(awsmfa env)"` the variables are there; after `eval "$(awsmfa unset)"` every one of
 them is gone, the eval's status is 0 (also when run twice), and other AWS_* variables stay.
 """
-import datetime as dt
 import re
 import subprocess
 
 import pytest
 
-from awsshell_setup import shells, timeutil
+from awsshell_setup import shells
 
+from awsenv import CLOSED, CONFIG, LONG_TERM, OPS_ARN, renewing_profile, stored_role_session, stored_session
 from shellkit import Interactive, base_env, new_home, require_awsmfa
 
-CLOSED = "http://127.0.0.1:9"
 EXPORTED = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
             "AWS_CREDENTIAL_EXPIRATION")
-OPS_ARN = "arn:aws:iam::111111111111:role/ops"
-
-
-def stamp(seconds):
-    return timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=seconds))
-
-
-def session(name, source, seconds, extra=""):
-    return (f"\n[{name}]\naws_access_key_id = ASIA{name.upper().replace('-', '')}\naws_secret_access_key = s3cr3t\n"
-            f"aws_session_token = t0ken\nregion = eu-west-1\nawsmfa_source_profile = {source}\n"
-            f"awsmfa_expiration = {stamp(seconds)}\nawsmfa_duration_seconds = {3600 if extra else 43200}\n{extra}")
 
 
 @pytest.fixture
@@ -36,15 +24,11 @@ def env(tmp_path):
     home = new_home(tmp_path)
     (home / ".aws").mkdir()
     (home / ".aws" / "credentials").write_text(
-        "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n"
-        + session("mfa", "default", 6 * 3600) + session("default-mfa", "default", 6 * 3600)
-        + session("ops-mfa", "ops", 1800, extra=f"awsmfa_role_arn = {OPS_ARN}\nawsmfa_role_mfa = shared\n"
-                                                "awsmfa_mfa_profile = mfa\n"))
+        LONG_TERM + stored_session("mfa", "default", 6 * 3600) + stored_session("default-mfa", "default", 6 * 3600)
+        + stored_role_session("ops-mfa", "ops", OPS_ARN, mfa_profile="mfa"))
     (home / ".aws" / "config").write_text(
-        "[default]\nregion = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/trainee\n\n"
-        f"[profile ops]\nrole_arn = {OPS_ARN}\nsource_profile = default\nregion = eu-west-1\n\n"
-        "[profile ops-mfa-auto]\ncredential_process = awsmfa env --json --profile ops\nregion = eu-west-1\n"
-        "awsmfa_source_profile = ops\n")
+        CONFIG + f"\n[profile ops]\nrole_arn = {OPS_ARN}\nsource_profile = default\nregion = eu-west-1\n"
+        + renewing_profile("ops-mfa-auto", "ops"))
     return base_env(home, AWS_ENDPOINT_URL=CLOSED, AWS_DEFAULT_REGION="eu-west-1", PYTHONDONTWRITEBYTECODE="1")
 
 
