@@ -297,32 +297,6 @@ def write_session(environ, session_name, credentials, source, duration, extra=No
     return path
 
 
-def remove_session(environ, name):
-    """Delete the session profile `name` from the credentials file: the undo of write_session.
-
-    For `awsmfa logout`. Locked and atomic like write_session, and the file is left 0600. Only
-    the section's own lines go (header, keys, comments among them, and the blank line above
-    it), so removing a section that write_session appended gives back the file exactly as it
-    was before. Returns True when the section was removed; False when there is no such
-    section (or no credentials file), and then nothing is written.
-
-    Raises UsageError for a name that cannot be a profile; ProfileProblem when the section
-    has no `awsmfa_source_profile` key (a profile the user made, never awsmfa's to delete);
-    FileProblem when the file cannot be read, parsed or written.
-    """
-    check_section_name(name, "session profile")
-    path = paths.credentials_file(environ)
-
-    def without_it(document):
-        section = document.section(name)
-        if section is None:
-            return None
-        check_removable(section, f"profile [{name}] in {paths.display(path, environ)}")
-        return document.without_section(name)
-
-    return edit_locked(path, without_it, mode=0o600)
-
-
 def check_removable(section, what, hint=None):
     """Refuse to remove a credentials-file section awsmfa did not write: one with keys awsmfa
     never writes, or without its awsmfa_source_profile. what: how the message names it."""

@@ -125,31 +125,6 @@ def write_renewing_profile(environ, name, items, role_profile):
     return True
 
 
-def remove_renewing_profile(environ, name, role_profile=None):
-    """Remove `[profile NAME]` from the config file if awsmfa wrote it (the undo of
-    write_renewing_profile, byte for byte); True when removed, False when absent. A profile of
-    that name awsmfa did not write is refused, never removed."""
-    check_section_name(name, "session profile")
-    path = paths.config_file(environ)
-
-    def without_it(document):
-        headers = [header for header in document.values if config_profile_name(header) == name]
-        if not headers:
-            return None
-        for header in headers:
-            section = document.section(header)
-            if section.get(SOURCE_KEY) is None or any(key not in PROCESS_KEYS for key in section) \
-                    or (role_profile is not None and section.get(SOURCE_KEY) != role_profile):
-                raise ProfileProblem(f"profile [{name}] in {paths.display(path, environ)} was not written by awsmfa; "
-                                     "awsmfa removes only its own profiles")
-        text = document.text
-        for header in headers:
-            text = IniDocument(text, path).without_section(header)
-        return text
-
-    return edit_locked(path, without_it)
-
-
 def role_sessions_made_from(credentials, mfa_name):
     """The role sessions in the credentials file (an IniDocument) made from the MFA session
     `mfa_name`, in file order: sections with awsmfa's mark (awsmfa_source_profile) whose
@@ -177,6 +152,17 @@ def _own_renewing_headers(config, session_name, role_profile, where):
                                  hint="remove it by hand, then log out again")
         headers.append(header)
     return headers
+
+
+def _without_sections(document, headers):
+    """The text of `document` without those sections, each byte for byte as
+    IniDocument.without_section removes it; None (nothing to write) when there are none."""
+    if not headers:
+        return None
+    text = document.text
+    for header in headers:
+        text = IniDocument(text, document.path).without_section(header)
+    return text
 
 
 def remove_with_role_sessions(environ, mfa_name):
@@ -210,19 +196,37 @@ def remove_with_role_sessions(environ, mfa_name):
                             hint="take those keys out or remove the section by hand, then log out again")
             renewing += _own_renewing_headers(config, name, section[SOURCE_KEY], where_config)
         found = (mfa_section is not None, sessions)
-        credentials_text = config_text = None
-        if mfa_section is not None or sessions:
-            credentials_text = credentials.text
-            for name in ([mfa_name] if mfa_section is not None else []) + sessions:
-                credentials_text = IniDocument(credentials_text, credentials.path).without_section(name)
-        if renewing:
-            config_text = config.text
-            for header in renewing:
-                config_text = IniDocument(config_text, config.path).without_section(header)
-        return credentials_text, config_text
+        return (_without_sections(credentials, ([mfa_name] if mfa_section is not None else []) + sessions),
+                _without_sections(config, renewing))
 
     edit_both_locked(environ, without_them)
     return found or (False, [])  # None: no credentials folder, so nothing to remove
+
+
+def remove_role_session(environ, session_name, role_profile):
+    """`awsmfa logout` of a role profile: remove its role session `[session_name]` and the
+    self-renewing `[profile session_name-auto]` awsmfa wrote for `role_profile`; the MFA
+    session it was made from stays (other roles use it). The same rules as
+    remove_with_role_sessions: both files under their locks, everything checked before either
+    is written, a config profile of that name without awsmfa's mark is the user's and stays.
+    Returns whether anything was removed."""
+    from .profiles import check_removable, edit_both_locked
+
+    check_section_name(session_name, "session profile")
+    removed = False
+
+    def without_them(credentials, config):
+        nonlocal removed
+        section = credentials.section(session_name)
+        if section is not None:
+            check_removable(section, f"profile [{session_name}] in {paths.display(credentials.path, environ)}")
+        renewing = _own_renewing_headers(config, session_name, role_profile, paths.display(config.path, environ))
+        removed = section is not None or bool(renewing)
+        return _without_sections(credentials, [session_name] if section is not None else []), \
+            _without_sections(config, renewing)
+
+    edit_both_locked(environ, without_them)
+    return removed
 
 
 def role_session_items(role_arn, role_mfa, mfa_profile):

@@ -186,14 +186,12 @@ def forget(profile=None, update_profile=None, environ=None):
     role sessions removed with it).
 
     The same choice of names as `obtain`, so `awsmfa logout` undoes `awsmfa login` with the
-    same options. Only a section awsmfa wrote is removed (profiles.remove_session refuses others).
+    same options. Only a section awsmfa wrote is removed (profiles.check_removable refuses others).
     For a plain source, the role sessions made from its MFA session and their self-renewing
     config profiles go too (rolesessions.remove_with_role_sessions): logging out leaves no role
     keys behind. For a role profile, its self-renewing config profile goes too (the shared MFA
-    session of its source stays: other roles use it).
+    session of its source stays: other roles use it): rolesessions.remove_role_session.
     """
-    from .profiles import remove_session
-
     environ = os.environ if environ is None else environ
     files = AwsFiles(environ)
     source, _ = choose_source(files, profile)
@@ -204,8 +202,4 @@ def forget(profile=None, update_profile=None, environ=None):
     if chain is None:
         removed, role_sessions = rolesessions.remove_with_role_sessions(environ, name)
         return name, removed, role_sessions
-    renewing = rolesessions.renewing_profile_for(name)
-    if files.config_section(renewing) is not None:
-        rolesessions.check_renewing_target(files, renewing, chain.profile)  # refused before anything goes
-    removed = remove_session(environ, name)
-    return name, rolesessions.remove_renewing_profile(environ, renewing, chain.profile) or removed, []
+    return name, rolesessions.remove_role_session(environ, name, chain.profile), []

@@ -29,7 +29,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from awsshell_setup import profiles, timeutil
+from awsshell_setup import profiles, rolesessions, timeutil
 from awsshell_setup.errors import FileProblem, ProfileProblem
 from awsshell_setup.inifile import IniDocument, split_lines
 from awsshell_setup.profiles import SESSION_KEYS, Credentials, SourceProfile
@@ -336,8 +336,13 @@ def credentials_on_disk(home, text, mode):
     return path
 
 
+def logout(environ, name):
+    """What `awsmfa logout` does to a plain session: whether [name] was there and went."""
+    return rolesessions.remove_with_role_sessions(environ, name)[0]
+
+
 @given(credentials_files(mfa="any"), session_values(), st.sampled_from([0o600, 0o644, 0o640, 0o400]))
-def test_write_session_and_remove_session_on_disk(generated, values, mode):
+def test_write_session_and_logout_on_disk(generated, values, mode):
     text, facts = generated
     FIGURES["credentials files written and removed on disk"] += 1
     with tempfile.TemporaryDirectory() as home:
@@ -349,7 +354,7 @@ def test_write_session_and_remove_session_on_disk(generated, values, mode):
             # neither filled nor removed, and the file is left exactly as it was.
             FIGURES["[mfa] holding a key of the user's, refused untouched"] += 1
             for attempt in (lambda: profiles.write_session(environ, "mfa", credentials, source, duration),
-                            lambda: profiles.remove_session(environ, "mfa")):
+                            lambda: logout(environ, "mfa")):
                 with pytest.raises(ProfileProblem, match="holds keys awsmfa does not write"):
                     attempt()
                 assert snapshot(path) == (text.encode("utf-8"), mode)
@@ -362,11 +367,11 @@ def test_write_session_and_remove_session_on_disk(generated, values, mode):
         profiles.write_session(environ, "mfa", credentials, source, duration)
         assert snapshot(path) == (written, 0o600)
 
-        assert profiles.remove_session(environ, "mfa") is True
+        assert logout(environ, "mfa") is True
         removed, removed_mode = snapshot(path)
         assert removed_mode == 0o600
         assert_removed(removed.decode("utf-8"), text, facts)
-        assert profiles.remove_session(environ, "mfa") is False
+        assert logout(environ, "mfa") is False
         assert snapshot(path) == (removed, 0o600)
         assert temporaries(os.path.dirname(path)) == [] and sorted(os.listdir(os.path.dirname(path))) == ["credentials"]
 
@@ -410,7 +415,7 @@ def test_files_the_aws_cli_cannot_read_are_refused_untouched(broken, values):
             profiles.write_session({"HOME": home}, "mfa", credentials, source, duration)
         assert snapshot(path) == before
         with pytest.raises(FileProblem, match="changed nothing"):
-            profiles.remove_session({"HOME": home}, "mfa")
+            logout({"HOME": home}, "mfa")
         assert snapshot(path) == before and temporaries(os.path.dirname(path)) == []
 
 
@@ -435,7 +440,7 @@ def test_profiles_that_are_not_ours_are_never_overwritten_or_removed(generated, 
         environ = {"HOME": home}
         if spelling == "mfa":
             with pytest.raises(ProfileProblem, match="not written by awsmfa"):
-                profiles.remove_session(environ, "mfa")
+                logout(environ, "mfa")
             assert snapshot(path) == before
             if kind == "long-term":
                 with pytest.raises(ProfileProblem, match="holds long-term keys"):
@@ -443,7 +448,7 @@ def test_profiles_that_are_not_ours_are_never_overwritten_or_removed(generated, 
                 assert snapshot(path) == before
                 return
         else:
-            assert profiles.remove_session(environ, "mfa") is False
+            assert logout(environ, "mfa") is False
             assert snapshot(path) == before
         profiles.write_session(environ, "mfa", *values)
         after = snapshot(path)[0].decode("utf-8")

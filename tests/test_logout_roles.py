@@ -284,3 +284,41 @@ def test_logout_of_a_role_is_unchanged(offline):
     result = offline.awsmfa("logout", "--profile", "ops")
     assert result.returncode == 0 and one_line(result) == "awsmfa: removed session profile [ops-mfa]"
     assert both(offline) == (kept, CONFIG + renewing_profile("audit-mfa-auto", "audit"))
+
+
+def test_logout_of_a_role_keeps_a_config_profile_of_the_users_own(offline):
+    """A `[profile ops-mfa-auto]` the user wrote (no awsmfa_source_profile) is theirs: `logout
+    --profile ops` removes the role session and leaves that profile, as logout of the source
+    does; a hint about --update-profile would make no sense here."""
+    users_own = "\n[profile ops-mfa-auto]\ncredential_process = /usr/local/bin/my-tool ops\n"
+    kept = BASE + mfa_session()
+    offline.write_credentials(kept + stored_role_session("ops-mfa", "ops", OPS_ARN))
+    offline.write_config(CONFIG + users_own)
+    result = offline.awsmfa("logout", "--profile", "ops")
+    assert result.returncode == 0 and one_line(result) == "awsmfa: removed session profile [ops-mfa]", result.stderr
+    assert both(offline) == (kept, CONFIG + users_own)
+
+
+def test_logout_of_a_role_refuses_a_changed_renewing_profile_and_removes_nothing(offline):
+    """awsmfa's mark but a key it never writes: changed by hand, so refused, in one line that
+    says what to do, before either file changes (one lock over both, as for the source)."""
+    changed = renewing_profile("ops-mfa-auto", "ops", extra="output = json\n")
+    offline.write_credentials(BASE + mfa_session() + stored_role_session("ops-mfa", "ops", OPS_ARN))
+    offline.write_config(CONFIG + changed)
+    before = both(offline)
+    result = offline.awsmfa("logout", "--profile", "ops")
+    assert result.returncode != 0
+    line = one_line(result)
+    assert "holds output" in line and "--update-profile" not in line and line.endswith("awsmfa changed nothing"), line
+    assert both(offline) == before
+
+
+def test_logout_of_a_role_ignores_a_credentials_section_named_like_the_renewing_profile(offline):
+    """[ops-mfa-auto] in the credentials file only matters when the profile is written (botocore
+    would take its keys first); logout has nothing to write there and removes what is awsmfa's."""
+    theirs = "\n[ops-mfa-auto]\naws_access_key_id = AKIATHEIRS\naws_secret_access_key = theirsecret\n"
+    offline.write_credentials(BASE + mfa_session() + theirs + stored_role_session("ops-mfa", "ops", OPS_ARN))
+    offline.write_config(CONFIG + renewing_profile("ops-mfa-auto", "ops"))
+    result = offline.awsmfa("logout", "--profile", "ops")
+    assert result.returncode == 0, result.stderr
+    assert both(offline) == (BASE + mfa_session() + theirs, CONFIG)

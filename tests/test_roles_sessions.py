@@ -2,7 +2,8 @@
 
 The config file is the user's: the profile awsmfa writes there is its own section only, every
 other byte stays, a second write with the same values changes nothing, removal gives the file
-back byte for byte, and a profile awsmfa did not write is refused, untouched.
+back byte for byte, and a profile awsmfa did not write is refused, untouched (logout leaves
+it in place; one with awsmfa's mark but changed by hand is refused there too).
 """
 import os
 import stat
@@ -46,9 +47,9 @@ def test_the_renewing_profile_is_written_once_and_removed_byte_for_byte(home):
     assert stat.S_IMODE(os.stat(config).st_mode) == 0o640  # the config file keeps its mode
     assert not rolesessions.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
     assert config.read_text() == text
-    assert rolesessions.remove_renewing_profile(environ(home), "ops-mfa-auto", "ops")
+    assert rolesessions.remove_role_session(environ(home), "ops-mfa", "ops")  # logout --profile ops
     assert config.read_text() == USER_CONFIG
-    assert not rolesessions.remove_renewing_profile(environ(home), "ops-mfa-auto", "ops")
+    assert not rolesessions.remove_role_session(environ(home), "ops-mfa", "ops")
 
 
 def test_botocore_reads_the_renewing_profile_as_a_credential_process(home):
@@ -88,8 +89,11 @@ def test_a_config_profile_awsmfa_did_not_write_is_refused_untouched(home, sectio
     with pytest.raises(ProfileProblem, match=expected) as raised:
         rolesessions.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
     assert "\n" not in str(raised.value)
-    with pytest.raises(ProfileProblem):
-        rolesessions.remove_renewing_profile(environ(home), "ops-mfa-auto", "ops")
+    if "not written by awsmfa" in expected:  # the user's own profile: logout leaves it
+        assert not rolesessions.remove_role_session(environ(home), "ops-mfa", "ops")
+    else:  # awsmfa's mark, changed by hand: not awsmfa's to guess, so refused
+        with pytest.raises(ProfileProblem, match=expected):
+            rolesessions.remove_role_session(environ(home), "ops-mfa", "ops")
     assert config.read_bytes() == before
 
 
