@@ -55,10 +55,11 @@ def peers_venv(path):
     return os.path.join(path, "bin")
 
 
-def install_awsmfa(root):
+def install_awsmfa(root, extra=()):
     """This checkout pip-installed as users install it (not editable) into a new virtualenv in
-    ROOT; returns the virtualenv's bin folder. The sources are copied first so the build leaves
-    nothing in the checkout and never reuses a build/ folder left there."""
+    ROOT, with the EXTRA distributions beside it; returns the virtualenv's bin folder. The
+    sources are copied first so the build leaves nothing in the checkout and never reuses a
+    build/ folder left there."""
     source = os.path.join(root, "source")
     for name in BUILD_INPUTS:
         path = os.path.join(CHECKOUT, name)
@@ -72,7 +73,7 @@ def install_awsmfa(root):
     # A plain virtualenv, made as the peers' is, so the baseline and the peers start alike.
     subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     bindir = os.path.join(venv, "bin")
-    done = subprocess.run([os.path.join(bindir, "python"), "-m", "pip", "install", "-q", source],
+    done = subprocess.run([os.path.join(bindir, "python"), "-m", "pip", "install", "-q", source, *extra],
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"pip install of this checkout failed:\n{done.stdout}{done.stderr}")
