@@ -16,7 +16,8 @@ must be reachable, as for any install). Nothing is cached, so a stale copy is ne
 That virtualenv's own Python is the `python -c pass` baseline, and every ratio uses that awsmfa.
 The development virtualenv's awsmfa (`pip install -e .`) has a row of its own: an editable
 install adds a .pth finder that runs at every Python start of that virtualenv, a cost users
-(pipx install .) never pay.
+(pipx install .) never pay. --startup and --all call bench/startup.py and bench/completion.py
+as they are: those still run the checkout and the development virtualenv's awsmfa.
 
 Peers (aws-mfa, awsume) are installed once into their own plain virtualenv under
 ~/.cache/awsmfa-bench (override with --peers-venv), so they never touch the project's
