@@ -9,13 +9,24 @@ a shell starts it) of each command below and each ratio. Not a test: speed is re
     python bench/benchmark.py --startup       # also what the installed block adds to shell start
     python bench/benchmark.py --all           # and Tab latency (bench/completion.py): everything in one run
 
-Peers (aws-mfa, awsume) are installed once into their own virtualenv under
+awsmfa is measured as users install it: each run builds this checkout (its package and
+templates as they are now, committed or not) and pip-installs it, not editable, into a
+virtualenv made for that run in a temporary folder, removed at the end (about 5 s; pip's index
+must be reachable, as for any install). Nothing is cached, so a stale copy is never measured.
+That virtualenv's own Python is the `python -c pass` baseline, and every ratio uses that awsmfa.
+The development virtualenv's awsmfa (`pip install -e .`) has a row of its own: an editable
+install adds a .pth finder that runs at every Python start of that virtualenv, a cost users
+(pipx install .) never pay. --startup and --all call bench/startup.py and bench/completion.py
+as they are: those still run the checkout and the development virtualenv's awsmfa.
+
+Peers (aws-mfa, awsume) are installed once into their own plain virtualenv under
 ~/.cache/awsmfa-bench (override with --peers-venv), so they never touch the project's
 environment. Every command runs against the same throwaway HOME whose session is valid for
 six more hours; no command makes a network call (the endpoint is a closed port).
 """
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import os
 import shutil
@@ -26,6 +37,11 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+CHECKOUT = os.path.dirname(HERE)
+# What a wheel of awsmfa is built from: the package, its shell templates, and the build files
+# (setup.cfg reads README.md for the long description).
+BUILD_INPUTS = ("awsshell_setup", "shell", "pyproject.toml", "setup.cfg", "setup.py", "README.md")
+BLOCK_START, BLOCK_END = "# >>> awsmfa initialize >>>", "# <<< awsmfa initialize <<<"
 KEY_ID, SECRET = "AKIABENCHMARK0000000", "benchmarksecret"
 SERIAL = "arn:aws:iam::123456789012:mfa/trainee"
 
@@ -38,6 +54,68 @@ def peers_venv(path):
         subprocess.run([sys.executable, "-m", "venv", path], check=True)
         subprocess.run([python, "-m", "pip", "install", "-q", "aws-mfa", "awsume"], check=True)
     return os.path.join(path, "bin")
+
+
+def install_awsmfa(root, extra=()):
+    """This checkout pip-installed as users install it (not editable) into a new virtualenv in
+    ROOT, with the EXTRA distributions beside it; returns the virtualenv's bin folder. The
+    sources are copied first so the build leaves nothing in the checkout and never reuses a
+    build/ folder left there."""
+    source = os.path.join(root, "source")
+    for name in BUILD_INPUTS:
+        path = os.path.join(CHECKOUT, name)
+        if os.path.isdir(path):
+            shutil.copytree(path, os.path.join(source, name),
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+        else:
+            os.makedirs(source, exist_ok=True)
+            shutil.copy2(path, source)
+    venv = os.path.join(root, "awsmfa-venv")
+    # A plain virtualenv, made as the peers' is, so the baseline and the peers start alike.
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    bindir = os.path.join(venv, "bin")
+    done = subprocess.run([os.path.join(bindir, "python"), "-m", "pip", "install", "-q", source, *extra],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"pip install of this checkout failed:\n{done.stdout}{done.stderr}")
+    return bindir
+
+
+def check_installed(bindir, env, cwd):
+    """The copy measured is a real install: its package lives in its own virtualenv (not in
+    this checkout), the wheel carries the shell templates (`awsmfa init SHELL` prints the
+    block), and `awsmfa env` answers without importing click or botocore (its cached path)."""
+    python, awsmfa = os.path.join(bindir, "python"), os.path.join(bindir, "awsmfa")
+    where = subprocess.run([python, "-c", "import awsshell_setup.shell_templates as t; print(t.__file__)"],
+                           env=env, cwd=cwd, capture_output=True, text=True)
+    origin = os.path.realpath(where.stdout.strip())
+    if where.returncode != 0 or not origin.startswith(os.path.realpath(os.path.dirname(bindir)) + os.sep):
+        raise SystemExit(f"the installed awsmfa's templates are not in its virtualenv: {where.stdout}{where.stderr}")
+    for shell in ("bash", "zsh", "fish"):
+        # A bare completer name is looked up at Tab, so this needs no AWS CLI on the machine.
+        block = subprocess.run([awsmfa, "init", shell, "--completer", "aws_completer"], env=env, cwd=cwd,
+                               capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if block.returncode != 0 or BLOCK_START not in block.stdout or BLOCK_END not in block.stdout:
+            raise SystemExit(f"the installed `awsmfa init {shell}` printed no block:\n{block.stdout}{block.stderr}")
+    imports = subprocess.run(VIA_SHELL + [python, "-X", "importtime", awsmfa, "env", "--shell", "bash"],
+                             env=env, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    lines = imports.stderr.splitlines()
+    modules = {line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")}
+    heavy = sorted({"click", "botocore"} & modules)
+    if imports.returncode != 0 or "AWS_SESSION_TOKEN" not in imports.stdout or heavy:
+        said = "\n".join(line for line in lines if not line.startswith("import time:"))
+        raise SystemExit(f"the installed `awsmfa env` did not take its cached path (imported: {heavy}):\n"
+                         f"{imports.stdout}{said}")
+
+
+def editable_awsmfa():
+    """The development virtualenv's awsmfa (the one next to this Python) and whether its
+    package is this checkout's folder (an editable install); None when it has none."""
+    awsmfa = shutil.which("awsmfa", path=os.path.dirname(sys.executable))
+    spec = importlib.util.find_spec("awsshell_setup")
+    if not awsmfa or spec is None or not spec.origin:
+        return None, False
+    return awsmfa, os.path.realpath(spec.origin).startswith(os.path.realpath(CHECKOUT) + os.sep)
 
 
 def make_home(root):
@@ -82,13 +160,13 @@ def environment(home):
 VIA_SHELL = ["bash", "-c", '"$@"; exit $?', "bash"]
 
 
-def median_ms(argv, env, runs, expect):
+def median_ms(argv, env, runs, expect, cwd=None):
     """Median wall time of the whole process; the first run warms the page cache and is dropped."""
     times = []
     for index in range(runs + 1):
         start = time.perf_counter()
         result = subprocess.run(VIA_SHELL + argv, env=env, capture_output=True, text=True,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, cwd=cwd)
         elapsed = (time.perf_counter() - start) * 1000
         if result.returncode != 0 or expect not in result.stdout + result.stderr:
             raise SystemExit(f"{argv} did not take its cached path:\n{result.stdout}{result.stderr}")
@@ -106,35 +184,51 @@ def main():
                         help="also shell start and Tab latency (awsmfa's completion, aws with each CLI): one run, every figure")
     args = parser.parse_args()
 
-    bindir = os.path.dirname(sys.executable)
-    awsmfa = shutil.which("awsmfa", path=bindir) or shutil.which("awsmfa")
+    dev_awsmfa, editable = editable_awsmfa()
+    dev = "editable checkout" if editable else "development venv"
     peers = peers_venv(args.peers_venv)
-    with tempfile.TemporaryDirectory() as root:
+    with tempfile.TemporaryDirectory(prefix="awsmfa-bench-") as root:
+        print("installing this checkout (pip install, not editable) into a new virtualenv", file=sys.stderr)
+        installed = install_awsmfa(root)
+        python, awsmfa = os.path.join(installed, "python"), os.path.join(installed, "awsmfa")
         env = environment(make_home(root))
+        check_installed(installed, env, root)
         commands = [
-            ("python -c pass", [sys.executable, "-c", "pass"], ""),
+            ("python -c pass", [python, "-c", "pass"], ""),
             ("awsmfa env --shell bash", [awsmfa, "env", "--shell", "bash"], "AWS_SESSION_TOKEN"),
             ("awsmfa env", [awsmfa, "env"], "AWS_SESSION_TOKEN"),
             ("aws-mfa (cached)", [os.path.join(peers, "aws-mfa"), "--profile", "bench"], "still valid"),
             ("awsume (cached)", [os.path.join(peers, "awsumepy"), "default"], "ASIABENCH"),
         ]
-        results = {}
+        if dev_awsmfa:
+            commands += [
+                (f"python -c pass, {dev}", [sys.executable, "-c", "pass"], ""),
+                (f"awsmfa env, {dev}", [dev_awsmfa, "env"], "AWS_SESSION_TOKEN"),
+            ]
         # Interleave the commands round by round so a noisy moment hits all of them alike.
         samples = {label: [] for label, _, _ in commands}
         for _ in range(max(1, args.runs // 5)):
             for label, argv, expect in commands:
-                samples[label].append(median_ms(argv, env, 5, expect))
+                samples[label].append(median_ms(argv, env, 5, expect, cwd=root))
         results = {label: statistics.median(values) for label, values in samples.items()}
 
     base, ours = results["python -c pass"], results["awsmfa env"]
-    print(f"median wall time, {args.runs} runs each, cached session, this machine ({os.cpu_count()} cores):")
+    print(f"median wall time, {args.runs} runs each, cached session, this machine ({os.cpu_count()} cores);")
+    print("awsmfa and python: a non-editable pip install of this checkout in a new virtualenv (as pipx installs it);")
+    print("aws-mfa and awsume: their own plain virtualenv:")
     for label, ms in results.items():
-        print(f"  {label:26s} {ms:8.1f} ms")
-    print("ratios:")
+        print(f"  {label:38s} {ms:8.1f} ms")
+    print("ratios (the installed awsmfa):")
     print(f"  awsmfa env / python -c pass        {ours / base:6.2f}x   (goal: at most 5x)")
     print(f"  awsmfa env --shell bash / python   {results['awsmfa env --shell bash'] / base:6.2f}x")
     print(f"  aws-mfa / awsmfa env               {results['aws-mfa (cached)'] / ours:6.2f}x   (goal: at least 6x)")
     print(f"  awsume / awsmfa env                {results['awsume (cached)'] / ours:6.2f}x")
+    if dev_awsmfa:
+        dev_env, dev_base = results[f"awsmfa env, {dev}"], results[f"python -c pass, {dev}"]
+        print(f"{dev} ({os.path.dirname(os.path.dirname(sys.executable))}), what users never pay:")
+        print(f"  awsmfa env: {dev_env - ours:+.1f} ms, python -c pass: {dev_base - base:+.1f} ms")
+    else:
+        print(f"no awsmfa next to {sys.executable}: the development venv is not measured")
     sys.path.insert(0, HERE)
     if args.startup or args.all:
         import startup  # bench/startup.py: shell start with and without the installed block

@@ -21,11 +21,15 @@ with MFA), prints:
     python bench/roles.py --runs 60
 
 Every command is started by bash, as a shell starts it. Not a test: figures are reported, not
-asserted. aws-mfa is installed once into its own virtualenv (see bench/benchmark.py).
+asserted. awsmfa and the AWS CLI (v1, pip) run from a virtualenv made for this run, where this
+checkout is pip-installed as users install it, not editable (bench/benchmark.py's
+install_awsmfa: the editable install's .pth would add its cost to every Python start); its
+Python is the `python -c pass` baseline, and its bin folder leads PATH, so the self-renewing
+profile's credential_process runs that awsmfa too. aws-mfa is installed once into its own
+virtualenv (see bench/benchmark.py).
 """
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -36,14 +40,15 @@ import pexpect
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from benchmark import VIA_SHELL, peers_venv  # noqa: E402  (bench/benchmark.py, same folder)
+import benchmark  # noqa: E402  (bench/benchmark.py, same folder)
+from benchmark import VIA_SHELL, peers_venv  # noqa: E402
 
 from awsshell_setup.localaws import LocalAWS, mfa, provision_roles  # noqa: E402
 
-def aws_command():
-    """argv prefix for the AWS CLI installed with this Python (as tests/awscli.py finds it)."""
-    candidate = os.path.join(os.path.dirname(sys.executable), "aws")
-    return [sys.executable, candidate] if os.path.exists(candidate) else [sys.executable, "-m", "awscli"]
+def aws_command(bindir):
+    """argv prefix for the AWS CLI installed in the virtualenv of BINDIR (as tests/awscli.py finds it)."""
+    python, candidate = os.path.join(bindir, "python"), os.path.join(bindir, "aws")
+    return [python, candidate] if os.path.exists(candidate) else [python, "-m", "awscli"]
 
 
 CODE_PROMPTS = {
@@ -67,21 +72,22 @@ def write_files(home, scenario, region="us-east-1"):
                          f"mfa_serial = {scenario.serial_number}\nregion = {region}\n")
 
 
-def environment(home, local):
+def environment(home, local, bindir):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "XDG_"))}
     env.update(HOME=home, AWS_ENDPOINT_URL=local.endpoint_url, AWS_EC2_METADATA_DISABLED="true",
                AWS_DEFAULT_REGION="us-east-1")
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
     return env
 
 
-def median_ms(argv, env, runs, expect):
+def median_ms(argv, env, runs, expect, cwd=None):
     import time
 
     times = []
     for index in range(runs + 1):
         start = time.perf_counter()
-        result = subprocess.run(VIA_SHELL + argv, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        result = subprocess.run(VIA_SHELL + argv, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                cwd=cwd)
         elapsed = (time.perf_counter() - start) * 1000
         if result.returncode != 0 or expect not in result.stdout + result.stderr:
             raise SystemExit(f"{argv} failed:\n{result.stdout}{result.stderr}")
@@ -115,8 +121,13 @@ def main():
     parser.add_argument("--no-peers", action="store_true", help="skip aws-mfa (no install)")
     args = parser.parse_args()
 
-    awsmfa = shutil.which("awsmfa", path=os.path.dirname(sys.executable)) or shutil.which("awsmfa")
-    with LocalAWS() as local, tempfile.TemporaryDirectory() as root:
+    with LocalAWS() as local, tempfile.TemporaryDirectory(prefix="awsmfa-bench-") as root:
+        print("installing this checkout (pip install, not editable) and awscli into a new virtualenv", file=sys.stderr)
+        installed = benchmark.install_awsmfa(root, extra=("awscli",))
+        check = os.path.join(root, "check")
+        os.makedirs(check)
+        benchmark.check_installed(installed, benchmark.environment(benchmark.make_home(check)), check)
+        python, awsmfa = os.path.join(installed, "python"), os.path.join(installed, "awsmfa")
         scenario = provision_roles(local)
         serial = scenario.serial_number
         figures = {}
@@ -125,12 +136,12 @@ def main():
         codes = {}
         for tool, commands in (
                 ("awsmfa", [[awsmfa, "env", "--profile", "ops"], [awsmfa, "env", "--profile", "audit"]]),
-                ("aws", [aws_command() + ["sts", "get-caller-identity", "--profile", "ops"],
-                         aws_command() + ["sts", "get-caller-identity", "--profile", "audit"]]),
+                ("aws", [aws_command(installed) + ["sts", "get-caller-identity", "--profile", "ops"],
+                         aws_command(installed) + ["sts", "get-caller-identity", "--profile", "audit"]]),
                 ("aws-mfa", None)):
             home = os.path.join(root, tool)
             write_files(home, scenario)
-            env = environment(home, local)
+            env = environment(home, local, installed)
             if tool == "aws-mfa":
                 if args.no_peers:
                     continue
@@ -141,30 +152,31 @@ def main():
             codes[tool] = codes_asked(tool, commands, env, local, serial)
 
         # Timings, in the awsmfa HOME where both roles and the MFA session are now cached.
-        env = environment(os.path.join(root, "awsmfa"), local)
+        env = environment(os.path.join(root, "awsmfa"), local, installed)
         commands = [
-            ("python -c pass", [sys.executable, "-c", "pass"], ""),
+            ("python -c pass", [python, "-c", "pass"], ""),
             ("awsmfa env --profile ops (cached)", [awsmfa, "env", "--profile", "ops", "--shell", "bash"], "AWS_PROFILE"),
             ("awsmfa env --json --profile ops (cached)", [awsmfa, "env", "--json", "--profile", "ops"], "SessionToken"),
             ("awsmfa env --profile audit --force", [awsmfa, "env", "--profile", "audit", "--force", "--shell", "bash"],
              "AWS_PROFILE"),
-            ("aws sts assume-role (AWS CLI)", aws_command() + [
+            ("aws sts assume-role (AWS CLI)", aws_command(installed) + [
                 "sts", "assume-role", "--role-arn", scenario.audit_role_arn, "--role-session-name", "bench",
                 "--profile", "base-mfa"], "SessionToken"),
             # What the self-renewing profile costs each AWS CLI command: its credential_process.
-            ("aws sts get-caller-identity, ops-mfa", aws_command() + [
+            ("aws sts get-caller-identity, ops-mfa", aws_command(installed) + [
                 "sts", "get-caller-identity", "--profile", "ops-mfa"], "assumed-role/ops"),
-            ("aws sts get-caller-identity, ops-mfa-auto", aws_command() + [
+            ("aws sts get-caller-identity, ops-mfa-auto", aws_command(installed) + [
                 "sts", "get-caller-identity", "--profile", "ops-mfa-auto"], "assumed-role/ops"),
         ]
         samples = {label: [] for label, _, _ in commands}
         for _ in range(max(1, args.runs // 5)):  # interleaved: a noisy moment hits all alike
             for label, argv, expect in commands:
-                samples[label] += median_ms(argv, env, 5, expect)
+                samples[label] += median_ms(argv, env, 5, expect, cwd=root)
         figures = {label: statistics.median(values) for label, values in samples.items()}
 
     base = figures["python -c pass"]
-    print(f"median wall time, {args.runs} runs each, local AWS over HTTP, this machine ({os.cpu_count()} cores):")
+    print(f"median wall time, {args.runs} runs each, local AWS over HTTP, this machine ({os.cpu_count()} cores);")
+    print("awsmfa, python and the AWS CLI: a non-editable pip install of this checkout (and awscli) in a new virtualenv:")
     for label, ms in figures.items():
         print(f"  {label:42s} {ms:8.1f} ms")
     print("ratios:")
