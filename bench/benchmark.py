@@ -74,6 +74,10 @@ def install_awsmfa(root, extra=()):
     # A plain virtualenv, made as the peers' is, so the baseline and the peers start alike.
     subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     bindir = os.path.join(venv, "bin")
+    # The pip that writes the `awsmfa` wrapper as pipx's (current) pip does: pip 23's wrapper
+    # imports `re` (about 4 ms a start) to trim a `.exe` suffix; current pip's does not.
+    subprocess.run([os.path.join(bindir, "python"), "-m", "pip", "install", "-q", "--upgrade", "pip"],
+                   check=True, capture_output=True)
     done = subprocess.run([os.path.join(bindir, "python"), "-m", "pip", "install", "-q", source, *extra],
                           capture_output=True, text=True)
     if done.returncode != 0:
