@@ -216,32 +216,32 @@ def main():
                 samples[label].append(median_ms(argv, env, 5, expect, cwd=root))
         results = {label: statistics.median(values) for label, values in samples.items()}
 
-    base, ours = results["python -c pass"], results["awsmfa env"]
-    print(f"median wall time, {args.runs} runs each, cached session, this machine ({os.cpu_count()} cores);")
-    print("awsmfa and python: a non-editable pip install of this checkout in a new virtualenv (as pipx installs it);")
-    print("aws-mfa and awsume: their own plain virtualenv:")
-    for label, ms in results.items():
-        print(f"  {label:38s} {ms:8.1f} ms")
-    print("ratios (the installed awsmfa):")
-    print(f"  awsmfa env / python -c pass        {ours / base:6.2f}x   (goal: at most 5x)")
-    print(f"  awsmfa env --shell bash / python   {results['awsmfa env --shell bash'] / base:6.2f}x")
-    print(f"  aws-mfa / awsmfa env               {results['aws-mfa (cached)'] / ours:6.2f}x   (goal: at least 6x)")
-    print(f"  awsume / awsmfa env                {results['awsume (cached)'] / ours:6.2f}x")
-    if dev_awsmfa:
-        dev_env, dev_base = results[f"awsmfa env, {dev}"], results[f"python -c pass, {dev}"]
-        print(f"{dev} ({os.path.dirname(os.path.dirname(sys.executable))}), what users never pay:")
-        print(f"  awsmfa env: {dev_env - ours:+.1f} ms, python -c pass: {dev_base - base:+.1f} ms")
-    else:
-        print(f"no awsmfa next to {sys.executable}: the development venv is not measured")
-    sys.path.insert(0, HERE)
-    if args.startup or args.all:
-        import startup  # bench/startup.py: shell start with and without the installed block
+        base, ours = results["python -c pass"], results["awsmfa env"]
+        print(f"median wall time, {args.runs} runs each, cached session, this machine ({os.cpu_count()} cores);")
+        print("awsmfa and python: a non-editable pip install of this checkout in a new virtualenv (as pipx installs it);")
+        print("aws-mfa and awsume: their own plain virtualenv:")
+        for label, ms in results.items():
+            print(f"  {label:38s} {ms:8.1f} ms")
+        print("ratios (the installed awsmfa):")
+        print(f"  awsmfa env / python -c pass        {ours / base:6.2f}x   (goal: at most 5x)")
+        print(f"  awsmfa env --shell bash / python   {results['awsmfa env --shell bash'] / base:6.2f}x")
+        print(f"  aws-mfa / awsmfa env               {results['aws-mfa (cached)'] / ours:6.2f}x   (goal: at least 6x)")
+        print(f"  awsume / awsmfa env                {results['awsume (cached)'] / ours:6.2f}x")
+        if dev_awsmfa:
+            dev_env, dev_base = results[f"awsmfa env, {dev}"], results[f"python -c pass, {dev}"]
+            print(f"{dev} ({os.path.dirname(os.path.dirname(sys.executable))}), what users never pay:")
+            print(f"  awsmfa env: {dev_env - ours:+.1f} ms, python -c pass: {dev_base - base:+.1f} ms")
+        else:
+            print(f"no awsmfa next to {sys.executable}: the development venv is not measured")
+        sys.path.insert(0, HERE)
+        if args.startup or args.all:
+            import startup  # bench/startup.py: shell start with and without the installed block
 
-        startup.main()
-    if args.all:
-        import completion  # bench/completion.py: Tab latency of awsmfa's and aws's completion
+            startup.main()
+        if args.all:
+            import completion  # bench/completion.py: Tab latency of awsmfa's and aws's completion
 
-        completion.main([])
+            completion.main([], awsmfa=awsmfa)
 
 
 if __name__ == "__main__":

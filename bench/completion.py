@@ -87,20 +87,20 @@ AWSMFA_TABS = [("awsmfa sta", "awsmfa sta", 1, "plain,status"),
                ("awsmfa env --profile ", "awsmfa env --profile ", 3, "plain,work")]
 
 
-def awsmfa_tab_once(home, words, cword, expected):
+def awsmfa_tab_once(home, words, cword, expected, awsmfa=AWSMFA):
     """One Tab's answer, as the installed block asks it: `env _AWSMFA_COMPLETE=bash_complete
     COMP_WORDS=... COMP_CWORD=... awsmfa`; whole-process wall time."""
-    env = {"PATH": os.path.dirname(AWSMFA) + ":" + SYSTEM_PATH, "HOME": home, "_AWSMFA_COMPLETE": "bash_complete",
+    env = {"PATH": os.path.dirname(awsmfa) + ":" + SYSTEM_PATH, "HOME": home, "_AWSMFA_COMPLETE": "bash_complete",
            "COMP_WORDS": words, "COMP_CWORD": str(cword)}
     start = time.perf_counter()
-    answer = subprocess.run([AWSMFA], env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    answer = subprocess.run([awsmfa], env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
     if expected not in answer.stdout.splitlines():
         raise SystemExit(f"awsmfa did not complete {words!r}: {answer.stdout!r} {answer.stderr[-300:]!r}")
     return elapsed
 
 
-def awsmfa_tab_medians(runs):
+def awsmfa_tab_medians(runs, awsmfa=AWSMFA):
     with tempfile.TemporaryDirectory(prefix="awsmfa-bench-") as home:
         os.mkdir(os.path.join(home, ".aws"))
         with open(os.path.join(home, ".aws", "credentials"), "w") as handle:
@@ -109,26 +109,29 @@ def awsmfa_tab_medians(runs):
             handle.write("[default]\nregion = eu-west-1\n\n[profile ops]\nrole_arn = arn:aws:iam::1:role/x\n")
         rows = []
         for typed, words, cword, expected in AWSMFA_TABS:
-            awsmfa_tab_once(home, words, cword, expected)  # warm the disk cache
-            rows.append((typed, statistics.median(awsmfa_tab_once(home, words, cword, expected)
+            awsmfa_tab_once(home, words, cword, expected, awsmfa)  # warm the disk cache
+            rows.append((typed, statistics.median(awsmfa_tab_once(home, words, cword, expected, awsmfa)
                                                   for _ in range(runs))))
         return rows
 
 
-def print_awsmfa_tabs(runs):
-    rows = awsmfa_tab_medians(runs)
+def print_awsmfa_tabs(runs, awsmfa=AWSMFA):
+    rows = awsmfa_tab_medians(runs, awsmfa)
     print(f"Tab latency of awsmfa's own completion (click, one answer), medians of {runs} runs; goal < 150 ms")
+    print(f"  ({awsmfa})")
     for typed, median in rows:
         print(f"  {typed + '<Tab>':36} {median * 1000:7.1f} ms")
     return rows
 
 
-def main(argv=None):
+def main(argv=None, awsmfa=AWSMFA):
+    """Print every figure; `awsmfa`: which awsmfa answers Tab (bench/benchmark.py --all passes
+    the non-editable install it made, as users have it; alone, this venv's)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--awsmfa-only", action="store_true", help="Only the Tab latency of awsmfa's completion.")
     args = parser.parse_args(argv)
-    awsmfa_rows = print_awsmfa_tabs(10)  # ten answers: the figure the README quotes
+    awsmfa_rows = print_awsmfa_tabs(10, awsmfa)  # ten answers: the figure the README quotes
     if args.awsmfa_only:
         return awsmfa_rows
     for _, path, _ in CLIS:
