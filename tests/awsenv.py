@@ -171,3 +171,13 @@ def renewing_profile(name, role, region="eu-west-1", update_profile=None, extra=
         items["region"] = region
     items[SOURCE_KEY] = role
     return appended_section(f"profile {name}", items, extra)
+
+
+def role_chain_of_n(count):
+    """Config text: role profiles r0 -> r1 -> ... -> r(count-1), whose source is [base]; each
+    section after a blank line, so the text can follow any config."""
+    text = ""
+    for index in range(count):
+        source = f"r{index + 1}" if index + 1 < count else "base"
+        text += f"\n[profile r{index}]\nrole_arn = arn:aws:iam::111111111111:role/r{index}\nsource_profile = {source}\n"
+    return text

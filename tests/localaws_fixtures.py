@@ -44,3 +44,19 @@ def roles_home(home, local_aws, scenario):
     user.write_config(f"[profile base]\nregion = us-east-1\nmfa_serial = {scenario.serial_number}\n\n"
                       f"[profile ops]\nrole_arn = {scenario.ops_role_arn}\nsource_profile = base\nregion = us-east-1\n")
     return user
+
+
+def error_of(call):
+    """The error response of a boto3 call that must fail (ClientError), for its code and text."""
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as info:
+        call()
+    return info.value.response
+
+
+def session_keys(credentials: dict) -> dict:
+    """An STS answer's Credentials as the keyword arguments of a boto3 client."""
+    return {"aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"]}

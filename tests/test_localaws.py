@@ -15,27 +15,15 @@ import urllib.request
 from email.utils import parsedate_to_datetime
 
 import pytest
-from botocore.exceptions import ClientError
 
 from awsshell_setup.localaws import list_own_mfa_devices_statement, policy, provision_seed
 from awsshell_setup.localaws.mfa import STEP_SECONDS, code_at
 
 from awscli import aws_command, clean_environment, start_serve, stop_serve
+from localaws_fixtures import error_of, session_keys
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-def error_of(call):
-    with pytest.raises(ClientError) as info:
-        call()
-    return info.value.response
-
-
-def session_credentials(credentials: dict) -> dict:
-    return {"aws_access_key_id": credentials["AccessKeyId"],
-            "aws_secret_access_key": credentials["SecretAccessKey"],
-            "aws_session_token": credentials["SessionToken"]}
-
 
 def mfa_session(local, seed, **extra) -> dict:
     """GetSessionToken with a fresh code, over HTTP: the live call (awsenv's stored_session is
@@ -82,7 +70,7 @@ def test_stop_instances_needs_mfa(local_aws, seed_user):
 def test_session_without_mfa_still_cannot_stop(local_aws, seed_user):
     sts = local_aws.client("sts", **seed_user.credentials)
     creds = sts.get_session_token(DurationSeconds=900)["Credentials"]
-    ec2 = local_aws.client("ec2", **session_credentials(creds))
+    ec2 = local_aws.client("ec2", **session_keys(creds))
     assert ec2.describe_instances()["Reservations"]
     response = error_of(lambda: ec2.stop_instances(InstanceIds=[seed_user.instance_id]))
     assert response["Error"]["Code"] == "UnauthorizedOperation"
@@ -180,7 +168,7 @@ def test_non_digit_code_is_a_validation_error(local_aws, seed_user):
 
 
 def test_get_session_token_with_session_credentials(local_aws, seed_user):
-    sts = local_aws.client("sts", **session_credentials(mfa_session(local_aws, seed_user)))
+    sts = local_aws.client("sts", **session_keys(mfa_session(local_aws, seed_user)))
     response = error_of(lambda: sts.get_session_token())
     assert response["Error"]["Code"] == "AccessDenied"
     assert response["Error"]["Message"] == "Cannot call GetSessionToken with session credentials"
@@ -189,7 +177,7 @@ def test_get_session_token_with_session_credentials(local_aws, seed_user):
 # -- using the session ---------------------------------------------------------------------
 
 def test_mfa_session_stops_the_instance(local_aws, seed_user):
-    creds = session_credentials(mfa_session(local_aws, seed_user))
+    creds = session_keys(mfa_session(local_aws, seed_user))
     ec2 = local_aws.client("ec2", **creds)
     stopping = ec2.stop_instances(InstanceIds=[seed_user.instance_id])["StoppingInstances"]
     assert stopping[0]["InstanceId"] == seed_user.instance_id
@@ -198,7 +186,7 @@ def test_mfa_session_stops_the_instance(local_aws, seed_user):
 
 def test_caller_identity_is_the_user_for_keys_and_sessions(local_aws, seed_user):
     by_key = local_aws.client("sts", **seed_user.credentials).get_caller_identity()
-    creds = session_credentials(mfa_session(local_aws, seed_user))
+    creds = session_keys(mfa_session(local_aws, seed_user))
     by_session = local_aws.client("sts", **creds).get_caller_identity()
     for identity in (by_key, by_session):
         assert identity["Arn"] == seed_user.user_arn
@@ -207,7 +195,7 @@ def test_caller_identity_is_the_user_for_keys_and_sessions(local_aws, seed_user)
 
 
 def test_session_expires_on_the_server_clock(local_aws, seed_user):
-    creds = session_credentials(mfa_session(local_aws, seed_user, DurationSeconds=900))
+    creds = session_keys(mfa_session(local_aws, seed_user, DurationSeconds=900))
     local_aws.clock_offset = 890
     assert local_aws.client("sts", **creds).get_caller_identity()["Arn"] == seed_user.user_arn
     local_aws.clock_offset = 901
@@ -222,7 +210,7 @@ def test_session_expires_on_the_server_clock(local_aws, seed_user):
 
 
 def test_session_token_must_match(local_aws, seed_user):
-    creds = session_credentials(mfa_session(local_aws, seed_user))
+    creds = session_keys(mfa_session(local_aws, seed_user))
     creds["aws_session_token"] = creds["aws_session_token"][:-4] + "AAAA"
     response = error_of(lambda: local_aws.client("sts", **creds).get_caller_identity())
     assert response["Error"]["Code"] == "InvalidClientTokenId"
@@ -238,7 +226,7 @@ def test_wrong_secret_is_signature_does_not_match(local_aws, seed_user):
     response = error_of(lambda: local_aws.client("iam", **bad).list_mfa_devices())
     assert response["Error"]["Code"] == "SignatureDoesNotMatch"
     # A session's secret is checked too, not only the long-term key's.
-    creds = session_credentials(mfa_session(local_aws, seed_user))
+    creds = session_keys(mfa_session(local_aws, seed_user))
     creds["aws_secret_access_key"] = "y" * 40
     response = error_of(lambda: local_aws.client("sts", **creds).get_caller_identity())
     assert response["Error"]["Code"] == "SignatureDoesNotMatch"

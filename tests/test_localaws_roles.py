@@ -12,12 +12,11 @@ import subprocess
 import sys
 
 import pytest
-from botocore.exceptions import ClientError
 
 from awsshell_setup.localaws import policy, provision_seed, trust
 from awsshell_setup.localaws.scenario import OPS_POLICY, provision_roles, trust_policy
 from awscli import aws_command, clean_environment, start_serve, stop_serve
-from localaws_fixtures import roles, roles_cli  # noqa: F401  (pytest fixtures)
+from localaws_fixtures import error_of, roles, roles_cli, session_keys  # noqa: F401  (pytest fixtures)
 
 CHAINED = ("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed "
            "by role chaining.")
@@ -27,22 +26,10 @@ MFA_FAILED = "MultiFactorAuthentication failed with invalid MFA one time pass co
 
 # -- helpers -------------------------------------------------------------------------------
 
-def error_of(call):
-    with pytest.raises(ClientError) as info:
-        call()
-    return info.value.response
-
-
-def keys(credentials: dict) -> dict:
-    return {"aws_access_key_id": credentials["AccessKeyId"],
-            "aws_secret_access_key": credentials["SecretAccessKey"],
-            "aws_session_token": credentials["SessionToken"]}
-
-
 def mfa_session(local, roles, **extra) -> dict:
     """GetSessionToken with a fresh code: the MFA session awsmfa keeps."""
     sts = local.client("sts", **roles.credentials)
-    return keys(sts.get_session_token(SerialNumber=roles.serial_number,
+    return session_keys(sts.get_session_token(SerialNumber=roles.serial_number,
                                       TokenCode=local.fresh_code(roles.serial_number),
                                       **extra)["Credentials"])
 
@@ -86,7 +73,7 @@ def test_role_needing_mfa_is_refused_without_it(local_aws, roles):
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert response["Error"]["Message"] == denied_message(roles.user_arn, roles.ops_role_arn)
     # A GetSessionToken session without MFA: the key is present and false.
-    plain = keys(local_aws.client("sts", **roles.credentials).get_session_token()["Credentials"])
+    plain = session_keys(local_aws.client("sts", **roles.credentials).get_session_token()["Credentials"])
     for role_arn in (roles.ops_role_arn, roles.audit_role_arn):
         response = error_of(lambda: assume(local_aws, plain, role_arn))
         assert response["Error"]["Code"] == "AccessDenied"
@@ -106,7 +93,7 @@ def test_mfa_session_assumes_both_roles_in_two_accounts_with_one_code(local_aws,
     assert re.fullmatch(r"AROA[A-Z0-9]+:audit-session", audit["AssumedRoleUser"]["AssumedRoleId"])
     for response, account, role in ((ops, roles.account_a, "ops"),
                                      (audit, roles.account_b, "audit")):
-        who = local_aws.client("sts", **keys(response["Credentials"])).get_caller_identity()
+        who = local_aws.client("sts", **session_keys(response["Credentials"])).get_caller_identity()
         assert who["Account"] == account
         assert who["Arn"] == response["AssumedRoleUser"]["Arn"]
         assert who["UserId"] == response["AssumedRoleUser"]["AssumedRoleId"]
@@ -135,7 +122,7 @@ def test_trust_names_the_account_so_the_callers_own_policy_must_allow(local_aws,
     # sts:AssumeRole: a trust policy naming the account (its root ARN) is not enough.
     trainee = provision_seed(local_aws)
     sts = local_aws.client("sts", **trainee.credentials)
-    session = keys(sts.get_session_token(
+    session = session_keys(sts.get_session_token(
         SerialNumber=trainee.serial_number,
         TokenCode=local_aws.fresh_code(trainee.serial_number))["Credentials"])
     for role_arn in (roles.ops_role_arn, roles.audit_role_arn):
@@ -193,7 +180,7 @@ def test_direct_assume_role_with_code_lasts_up_to_max_session_duration(local_aws
     twelve_hours = direct(roles.ops_role_arn, 43200)
     assert 43200 - 60 < expires_in(local_aws, twelve_hours) <= 43200
     # The role session carries MFA: ops's own policy lets it stop the instance.
-    ec2 = local_aws.client("ec2", **keys(twelve_hours["Credentials"]))
+    ec2 = local_aws.client("ec2", **session_keys(twelve_hours["Credentials"]))
     ec2.stop_instances(InstanceIds=[roles.ops_instance_id])
     # audit's MaxSessionDuration is the default hour.
     assert 3600 - 60 < expires_in(local_aws, direct(roles.audit_role_arn, 3600)) <= 3600
@@ -261,7 +248,7 @@ def test_chained_role_sessions_are_capped_at_one_hour(local_aws, roles):
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                        "Resource": jump["Role"]["Arn"]}]}))
-    jumped = keys(assume(local_aws, session, jump["Role"]["Arn"])["Credentials"])
+    jumped = session_keys(assume(local_aws, session, jump["Role"]["Arn"])["Credentials"])
     response = error_of(lambda: assume(local_aws, jumped, roles.audit_role_arn,
                                        DurationSeconds=7200))
     assert response["Error"]["Message"] == CHAINED
@@ -271,7 +258,7 @@ def test_chained_role_sessions_are_capped_at_one_hour(local_aws, roles):
 
 
 def test_role_session_cannot_call_get_session_token(local_aws, roles):
-    ops = keys(assume(local_aws, mfa_session(local_aws, roles), roles.ops_role_arn)["Credentials"])
+    ops = session_keys(assume(local_aws, mfa_session(local_aws, roles), roles.ops_role_arn)["Credentials"])
     response = error_of(lambda: local_aws.client("sts", **ops).get_session_token())
     assert response["Error"]["Code"] == "AccessDenied"
     assert response["Error"]["Message"] == "Cannot call GetSessionToken with session credentials"
@@ -281,7 +268,7 @@ def test_role_session_cannot_call_get_session_token(local_aws, roles):
 
 def test_audit_cannot_stop_instances_ops_can(local_aws, roles):
     session = mfa_session(local_aws, roles)
-    audit = local_aws.client("ec2", **keys(assume(local_aws, session,
+    audit = local_aws.client("ec2", **session_keys(assume(local_aws, session,
                                                   roles.audit_role_arn)["Credentials"]))
     assert instance_ids(audit) == [roles.audit_instance_id]
     response = error_of(lambda: audit.stop_instances(InstanceIds=[roles.audit_instance_id]))
@@ -293,7 +280,7 @@ def test_audit_cannot_stop_instances_ops_can(local_aws, roles):
         f"arn:aws:ec2:{roles.region}:{roles.account_b}:instance/{roles.audit_instance_id}")
     assert state_of(local_aws, roles.audit_instance_id, roles.account_b) == "running"
 
-    ops = local_aws.client("ec2", **keys(assume(local_aws, session,
+    ops = local_aws.client("ec2", **session_keys(assume(local_aws, session,
                                                 roles.ops_role_arn)["Credentials"]))
     stopping = ops.stop_instances(InstanceIds=[roles.ops_instance_id])["StoppingInstances"]
     assert stopping[0]["InstanceId"] == roles.ops_instance_id
@@ -314,12 +301,12 @@ def test_role_session_has_the_roles_permissions_not_the_users(local_aws, roles):
     iam.put_user_policy(UserName=roles.user_name, PolicyName="no-mfa", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                  "Resource": role["Arn"]}]}))
-    without = local_aws.client("ec2", **keys(assume(local_aws, roles.credentials,
+    without = local_aws.client("ec2", **session_keys(assume(local_aws, roles.credentials,
                                                     role["Arn"])["Credentials"]))
     assert instance_ids(without) == [roles.ops_instance_id]
     response = error_of(lambda: without.stop_instances(InstanceIds=[roles.ops_instance_id]))
     assert response["Error"]["Code"] == "UnauthorizedOperation"
-    with_mfa = local_aws.client("ec2", **keys(assume(
+    with_mfa = local_aws.client("ec2", **session_keys(assume(
         local_aws, roles.credentials, role["Arn"], SerialNumber=roles.serial_number,
         TokenCode=local_aws.fresh_code(roles.serial_number))["Credentials"]))
     with_mfa.stop_instances(InstanceIds=[roles.ops_instance_id])
@@ -331,15 +318,15 @@ def test_role_session_has_the_roles_permissions_not_the_users(local_aws, roles):
                                            {"aws:MultiFactorAuthAge": "300"}}}]}))
     session = mfa_session(local_aws, roles)
     local_aws.clock_offset = 600      # within SigV4's 15-minute window for this client
-    late = local_aws.client("ec2", **keys(assume(local_aws, session, role["Arn"])["Credentials"]))
+    late = local_aws.client("ec2", **session_keys(assume(local_aws, session, role["Arn"])["Credentials"]))
     assert error_of(late.describe_instances)["Error"]["Code"] == "UnauthorizedOperation"
 
 
 def test_two_accounts_keep_their_instances_apart(local_aws, roles):
     session = mfa_session(local_aws, roles)
-    ops = local_aws.client("ec2", **keys(assume(local_aws, session,
+    ops = local_aws.client("ec2", **session_keys(assume(local_aws, session,
                                                 roles.ops_role_arn)["Credentials"]))
-    audit = local_aws.client("ec2", **keys(assume(local_aws, session,
+    audit = local_aws.client("ec2", **session_keys(assume(local_aws, session,
                                                   roles.audit_role_arn)["Credentials"]))
     assert instance_ids(ops) == [roles.ops_instance_id]
     assert instance_ids(audit) == [roles.audit_instance_id]
@@ -355,7 +342,7 @@ def test_two_accounts_keep_their_instances_apart(local_aws, roles):
 def test_role_session_expires_on_the_server_clock(local_aws, roles):
     response = assume(local_aws, mfa_session(local_aws, roles), roles.ops_role_arn,
                       DurationSeconds=900)
-    creds = keys(response["Credentials"])
+    creds = session_keys(response["Credentials"])
     local_aws.clock_offset = 890
     assert local_aws.client("sts", **creds).get_caller_identity()["Account"] == roles.account_a
     local_aws.clock_offset = 901
@@ -369,7 +356,7 @@ def test_role_session_expires_on_the_server_clock(local_aws, roles):
 
 
 def test_role_session_keys_are_verified(local_aws, roles):
-    creds = keys(assume(local_aws, mfa_session(local_aws, roles),
+    creds = session_keys(assume(local_aws, mfa_session(local_aws, roles),
                         roles.audit_role_arn)["Credentials"])
     bad_secret = dict(creds, aws_secret_access_key="x" * 40)
     response = error_of(lambda: local_aws.client("sts", **bad_secret).get_caller_identity())

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from awsenv import (AWSMFA, BASE, MFA_KEYS, OPS_ARN, ROLE_KEYS, SERIAL, offline_user, renewing_profile,
-                    stored_role_session, stored_session)
+                    role_chain_of_n, stored_role_session, stored_session)
 from awsshell_setup import timeutil
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
@@ -46,14 +46,6 @@ def no_terminal(user, *args, env=None):
     """awsmfa with no controlling terminal and stdin at /dev/null: any prompt would fail."""
     return subprocess.run(["setsid", "-w"] + AWSMFA + list(args), env=user.environ(**(env or {})),
                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
-
-
-def role_chain_of_n(count):
-    text = ""
-    for index in range(count):
-        source = f"r{index + 1}" if index + 1 < count else "base"
-        text += f"\n[profile r{index}]\nrole_arn = arn:aws:iam::111111111111:role/r{index}\nsource_profile = {source}\n"
-    return text
 
 
 HOSTILE = {

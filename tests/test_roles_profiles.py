@@ -23,6 +23,7 @@ from botocore.credentials import AssumeRoleProvider, CanonicalNameCredentialSour
 from hypothesis import given
 from hypothesis import strategies as st
 
+from awsenv import role_chain_of_n
 from awsshell_setup import roles
 from awsshell_setup.errors import ProfileProblem, UsageError
 from awsshell_setup.profiles import AwsFiles
@@ -278,14 +279,6 @@ def test_role_durations_are_capped_at_an_hour_when_chained(tmp_path):
 # --- refused, in one line, before anything ---------------------------------------------------
 
 ROLE = "role_arn = arn:aws:iam::111111111111:role/ops\n"
-
-
-def role_chain_of_n(count):
-    text = ""
-    for index in range(count):
-        source = f"r{index + 1}" if index + 1 < count else "base"
-        text += f"[profile r{index}]\nrole_arn = arn:aws:iam::111111111111:role/r{index}\nsource_profile = {source}\n"
-    return text
 
 
 HOSTILE = {
