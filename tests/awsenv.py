@@ -181,3 +181,17 @@ def role_chain_of_n(count):
         source = f"r{index + 1}" if index + 1 < count else "base"
         text += f"\n[profile r{index}]\nrole_arn = arn:aws:iam::111111111111:role/r{index}\nsource_profile = {source}\n"
     return text
+
+
+def add_process_profile(user, folder, code_file, runs_file=None, name="viaprocess"):
+    """`[profile NAME]` in the user's config whose credential_process is awsmfa (`env --json` for
+    the default profile) given the code held in `code_file`, as a token source hands out the
+    current code; each run appends a line to `runs_file` when one is named. Returns the wrapper."""
+    wrapper = folder / "awsmfa-process"
+    count = f"echo run >> {runs_file}\n" if runs_file else ""
+    wrapper.write_text(f'#!/bin/sh\n{count}exec {AWSMFA[0]} -m awsshell_setup env --json --profile default '
+                       f'--token-code "$(cat {code_file})"\n')
+    os.chmod(wrapper, 0o755)
+    with open(user.config, "a") as handle:
+        handle.write(f"\n[profile {name}]\ncredential_process = {wrapper}\nregion = us-east-1\n")
+    return wrapper

@@ -13,14 +13,13 @@ one) and the real AWS CLI, with a profile whose credential_process is a wrapper 
 its runs and passes awsmfa a code (a token source; a renewal spends it).
 """
 import datetime as dt
-import os
 import re
 import subprocess
 import sys
 
 import pytest
 
-from awsenv import AWSMFA, AwsUser, seed_user_files
+from awsenv import AwsUser, add_process_profile, seed_user_files
 from awsshell_setup import timeutil
 from awscli import aws_command
 
@@ -38,12 +37,7 @@ def user(tmp_path, local_aws, seed_user):
     user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
     seed_user_files(user, seed_user)
     runs, code = tmp_path / "runs", tmp_path / "code"
-    wrapper = tmp_path / "awsmfa-process"
-    wrapper.write_text(f'#!/bin/sh\necho run >> {runs}\n'
-                       f'exec {AWSMFA[0]} -m awsshell_setup env --json --profile default --token-code "$(cat {code})"\n')
-    os.chmod(wrapper, 0o755)
-    with open(user.config, "a") as handle:
-        handle.write(f"\n[profile viaprocess]\ncredential_process = {wrapper}\nregion = us-east-1\n")
+    add_process_profile(user, tmp_path, code, runs_file=runs)
     user.runs, user.code = runs, code
     return user
 

@@ -13,7 +13,7 @@ import time
 
 import pexpect
 
-from awsenv import AWSMFA
+from awsenv import AWSMFA, add_process_profile
 from awsshell_setup import timeutil
 from awscli import aws_command
 
@@ -93,12 +93,7 @@ def test_parallel_credential_process_calls_spend_one_code(user, local_aws, seed_
     the same code (a token source handing out the current code): one GetSessionToken, three
     answers. Without the lock the code is refused for all but one."""
     code_file = tmp_path / "code"
-    wrapper = tmp_path / "awsmfa-process"
-    wrapper.write_text(f'#!/bin/sh\nexec {AWSMFA[0]} -m awsshell_setup env --json --profile default '
-                       f'--token-code "$(cat {code_file})"\n')
-    os.chmod(wrapper, 0o755)
-    with open(user.config, "a") as handle:
-        handle.write(f"\n[profile viaprocess]\ncredential_process = {wrapper}\nregion = us-east-1\n")
+    add_process_profile(user, tmp_path, code_file)
     code_file.write_text(local_aws.fresh_code(seed_user.serial_number))
     runs = [subprocess.Popen(["setsid", "--wait"] + aws_command() + ["sts", "get-caller-identity"],
                              env=user.environ(AWS_PROFILE="viaprocess"),
