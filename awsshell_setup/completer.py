@@ -13,6 +13,9 @@ A version manager's shim (pyenv, asdf: a small shell script that execs `pyenv ex
 is the exception: it answers only while the active Python version has the AWS CLI, and adds
 the manager's own start to every Tab, so the program it stands for is preferred.
 
+A bare --completer NAME (a dotfile shared between machines) is not resolved here: the block
+looks NAME up at each Tab, on PATH, then in KNOWN_FOLDERS.
+
 Checking a completer, or asking a shim's manager, runs a program. As root, only one that no one
 but root could have changed (rootpolicy.run_refusal); any other counts as not answering, and
 says why. Root working for another account does not get here: that job runs as the account.
@@ -26,7 +29,8 @@ import subprocess
 from . import rootpolicy
 
 NAME = "aws_completer"
-# Searched in this order, after PATH and the folder of `aws`.
+# Searched in this order, after PATH and the folder of `aws`. Also written into the block for a
+# bare --completer name (shells.Shell.render), which looks in them after PATH at each Tab.
 KNOWN_FOLDERS = ("/usr/bin", "/usr/local/bin", "/usr/local/aws-cli/v2/current/bin", "/usr/local/aws-cli",
                  "/usr/libexec", "/opt/homebrew/bin", "~/.local/bin")
 # The system's bash-completion file for aws (Debian's awscli ships one: `complete -C
