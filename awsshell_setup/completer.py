@@ -13,6 +13,9 @@ A version manager's shim (pyenv, asdf: a small shell script that execs `pyenv ex
 is the exception: it answers only while the active Python version has the AWS CLI, and adds
 the manager's own start to every Tab, so the program it stands for is preferred.
 
+A bare --completer NAME (a dotfile shared between machines) is not resolved here: the block
+looks NAME up at each Tab, on PATH, then in KNOWN_FOLDERS (at_tab says what it finds now).
+
 Checking a completer, or asking a shim's manager, runs a program. As root, only one that no one
 but root could have changed (rootpolicy.run_refusal); any other counts as not answering, and
 says why. Root working for another account does not get here: that job runs as the account.
@@ -26,7 +29,8 @@ import subprocess
 from . import rootpolicy
 
 NAME = "aws_completer"
-# Searched in this order, after PATH and the folder of `aws`.
+# Searched in this order, after PATH and the folder of `aws`. Also written into the block for a
+# bare --completer name (shells.Shell.render), which looks in them after PATH at each Tab.
 KNOWN_FOLDERS = ("/usr/bin", "/usr/local/bin", "/usr/local/aws-cli/v2/current/bin", "/usr/local/aws-cli",
                  "/usr/libexec", "/opt/homebrew/bin", "~/.local/bin")
 # The system's bash-completion file for aws (Debian's awscli ships one: `complete -C
@@ -70,9 +74,13 @@ def candidates(environ, home):
         add(os.path.join(os.path.dirname(os.path.realpath(aws)), NAME), f"next to {os.path.realpath(aws)}")
     add(named_by_bash_completion(BASH_COMPLETION_FILE), f"named by {BASH_COMPLETION_FILE}")
     for folder in KNOWN_FOLDERS:
-        folder = os.path.join(home, folder[2:]) if folder.startswith("~/") else folder
+        folder = _expanded(folder, home)
         add(os.path.join(folder, NAME), f"in {folder}")
     return result
+
+
+def _expanded(folder, home):
+    return os.path.join(home, folder[2:]) if folder.startswith("~/") else folder
 
 
 def named_by_bash_completion(path):
@@ -171,17 +179,32 @@ def find(environ, home):
     return None, failed
 
 
-def given(path, environ):
-    """--completer PATH: a path, or a bare name looked up on PATH at each Tab (dotfile repos
-    shared between machines). Checked like a found one."""
+def given(path, environ, home):
+    """--completer PATH: a path, or a bare name that the rendered block looks up at each Tab
+    (dotfile repos shared between machines): on PATH, then in KNOWN_FOLDERS (at_tab). Checked
+    like a found one: the program the name finds now."""
     if os.sep in path:
         runnable = path
         how = "--completer"
     else:
-        runnable = shutil.which(path, path=environ.get("PATH", os.defpath))
-        how = f"--completer, looked up on PATH at each Tab (now {runnable or 'not found'})"
-    problem = check(runnable, environ) if runnable else "not found on PATH"
+        runnable = at_tab(path, environ, home)
+        how = f"looked up at each Tab on PATH, then in {', '.join(KNOWN_FOLDERS)}; now {runnable or 'none found'}"
+    problem = check(runnable, environ) if runnable else f"not found on PATH nor in {', '.join(KNOWN_FOLDERS)}"
     return Found(path, how, not problem, problem)
+
+
+def at_tab(name, environ, home):
+    """The program a block written for the bare name `name` runs at a Tab, as the shell would
+    find it now: `name` on PATH, else in the first of KNOWN_FOLDERS that holds it (the folders
+    off PATH where systems put it: Debian's and Ubuntu's /usr/libexec); None when none does."""
+    on_path = shutil.which(name, path=environ.get("PATH", os.defpath))
+    if on_path:
+        return on_path
+    for folder in KNOWN_FOLDERS:
+        path = os.path.join(_expanded(folder, home), name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
 
 
 def looked_in(home):

@@ -175,7 +175,7 @@ def choose_completer(environ, home, given=None, enabled=True):
         return Completion(None, "aws completion: left out (--no-completion)")
     if given:
         check_completer_option(given)
-        found = completers.given(given, environ)
+        found = completers.given(given, environ, home)
         if not found.answers:
             return Completion(found.path, f"aws completion: {printable(found.path)} does not answer now "
                                           f"({printable(found.problem)}); written as you asked", problem=True)

@@ -135,6 +135,12 @@ class Shell:
         """The completer as a word of this shell's completion command."""
         return self.quote(path)
 
+    def folder_words(self, folders):
+        """Folders as words of a `for` list; `~/` left unquoted, so the shell expands it at each
+        Tab (a dotfile serves homes in different places)."""
+        return " ".join("~/" + self.quote(folder[2:]) if folder.startswith("~/") else self.quote(folder)
+                        for folder in folders)
+
     def sections(self, completion=True):
         """The template sections of a full block (init, --rc-file, marker blocks). `completion`
         is the aws completion; awsmfa's own (complete_awsmfa) and the prompt helper (prompt:
@@ -153,6 +159,14 @@ class Shell:
             if "\n" in completer or "\r" in completer:
                 raise ValueError("a completer path with a line break")
             values = {"completer": self.completer_word(completer), "completer_path": completer}
+            if os.sep not in completer:
+                # A bare name (a dotfile shared between machines): the block looks it up at each
+                # Tab, on PATH, then in the folders off PATH where systems put it.
+                from . import completer as completers
+
+                sections = tuple("completion_lookup" if name == "completion" else name for name in sections)
+                values.update(completer_name=self.quote(completer),
+                              completer_folders=self.folder_words(completers.KNOWN_FOLDERS))
             provider = self.completion_provider(completer) if "completion" in sections else None
             if provider:
                 sections = tuple("completion_provided" if name == "completion" else name for name in sections)

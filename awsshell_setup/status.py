@@ -2,11 +2,13 @@
 
 In place (exit 0) means: for every shell looked at, each file install writes holds the block
 (or owned file) this awsmfa would write now, no stale block is left elsewhere, the completer
-those files name answers, and a new login shell of the account finds awsmfa on its PATH for
-`mfa` to call (when that shell cannot be asked, the PATH here decides). The session is reported
-but does not count: an expired session is normal, not a broken setup.
+those files name answers (for a bare name, the one the block's lookup at Tab time finds now),
+and a new login shell of the account finds awsmfa on its PATH for `mfa` to call (when that
+shell cannot be asked, the PATH here decides). The session is reported but does not count: an
+expired session is normal, not a broken setup.
 """
 import dataclasses
+import os
 
 from . import completer as completers
 from . import detect, install, loginshell, paths, rcfile, render, rootpolicy, shells, timeutil
@@ -130,8 +132,10 @@ def status(shell_names=(), environ=None, rc_file=None, profile=None, account=Non
             if completer_path and completer_path not in named:
                 named.append(completer_path)
     for path in named:
-        found = completers.given(path, env)
-        lines.append(f"completer: {path}: " + ("answers" if found.answers else f"does not answer ({found.problem})"))
+        found = completers.given(path, env, acct.home)
+        # A bare name is looked up at each Tab: say where, and what it finds now.
+        shown = path if os.sep in path else f"{path}, {found.how}"
+        lines.append(f"completer: {shown}: " + ("answers" if found.answers else f"does not answer ({found.problem})"))
         ok = ok and found.answers
     if chosen and not named:
         found, _ = completers.find(env, acct.home)

@@ -11,6 +11,12 @@
 # completion_provided replaces completion when the system's bash-completion file completes aws
 # with the same completer: a `complete -C` of ours would only repeat it. Its first line names
 # the completer as completion's does, so status re-renders the block and checks that program.
+# completion_lookup replaces completion for a bare --completer NAME (one dotfile, many machines):
+# at each Tab, NAME on PATH, else in completer.KNOWN_FOLDERS (rendered in: Debian's and Ubuntu's
+# awscli keeps it in /usr/libexec, off PATH). `complete -F`, not `-C`: with NAME found nowhere,
+# only a function run by the shell itself can hand aws to the default completion (`complete -D`,
+# bash-completion's loader) and return its 124, after which bash starts over with what it
+# loaded. `complete -r aws; return 124` alone does nothing: bash retries only a new compspec.
 # prompt: the clock is bash's own (`printf %(%s)T`, bash 4.2+) and the date arithmetic is
 # days-from-civil on RFC 3339's fields, so a prompt pays no `date` process; `-v NAME` (as
 # printf's) spares even the subshell of `$(mfa_prompt)`. 300 is the reuse margin
@@ -102,6 +108,34 @@ function _mfa_warn {
 #@ completion
 # aws completion: {{completer_path}}
 complete -C {{completer}} aws
+#@ completion_lookup
+# aws completion: {{completer_path}}
+# At each Tab: {{completer_path}} on PATH, else in the first of these folders that holds it; with
+# neither, aws is completed as bash would without this block (bash-completion's file for aws).
+function _awsmfa_complete_aws {
+    local folder default
+    if type -P -- {{completer_name}} >/dev/null; then
+        mapfile -t COMPREPLY < <(COMP_LINE=$COMP_LINE COMP_POINT=$COMP_POINT command -- {{completer_name}})
+        return 0
+    fi
+    for folder in {{completer_folders}}; do
+        if [[ -f $folder/{{completer_name}} && -x $folder/{{completer_name}} ]]; then
+            mapfile -t COMPREPLY < <(COMP_LINE=$COMP_LINE COMP_POINT=$COMP_POINT "$folder"/{{completer_name}})
+            return 0
+        fi
+    done
+    # Neither: aws goes to bash's default completion (`complete -D`: bash-completion's loader,
+    # which reads its file for aws); its status 124 makes bash start again with what it loaded.
+    default=$(complete -p -D 2>/dev/null) || default=
+    if [[ $default == *" -F "* ]]; then
+        default=${default#* -F }
+        complete -r aws
+        "${default%% *}" "$@"
+        return
+    fi
+    return 0
+}
+complete -F _awsmfa_complete_aws aws
 #@ complete_awsmfa
 # Tab after awsmfa and mfa: click's own completion (_AWSMFA_COMPLETE), asked only on Tab;
 # `mfa ARGS` completes as `awsmfa env ARGS`. `env` runs the awsmfa on PATH, never a function.

@@ -6,6 +6,9 @@
 # prints both for config.fish. `set -gx` comes from `awsmfa env --shell fish` (`set -x` in
 # sourced text would stay local to the function). The AWS CLI has no fish completion
 # (aws-cli #1079); aws_completer reads only COMP_LINE and COMP_POINT, so we give it those.
+# completion_lookup replaces completion for a bare --completer NAME (one dotfile, many machines):
+# at each Tab, NAME on PATH (`command -s`, a builtin), else in completer.KNOWN_FOLDERS (rendered
+# in). `command $program`, not `$program`: fish before 3.0 takes no variable as a command.
 # `command awsmfa`, by name: see bash.bash for why not an absolute path.
 # prompt: `awsmfa install` writes it to functions/mfa_prompt.fish. fish has no clock builtin:
 # `path mtime` (fish 3.5+) of / plus its age (`path mtime --relative`) is now, with no process;
@@ -95,6 +98,29 @@ function __awsmfa_complete_aws
     set -lx COMP_LINE $line
     set -lx COMP_POINT (string length -- $line)
     {{completer}} | string trim -r
+end
+complete --command aws --no-files --arguments '(__awsmfa_complete_aws)'
+#@ completion_lookup
+# aws completion: {{completer_path}}
+# Replaces fish's bundled aws completion, which runs `aws s3 ls` on Tab. At each Tab:
+# {{completer_path}} on PATH, else in the first of these folders that holds it; with neither, nothing.
+function __awsmfa_complete_aws
+    # The line up to the cursor, in this process only (after a pipe, mid-line too).
+    set -l line (string join ' ' -- (commandline -pc))
+    set -lx COMP_LINE $line
+    set -lx COMP_POINT (string length -- $line)
+    set -l program (command -s -- {{completer_name}})
+    if not set -q program[1]
+        for folder in {{completer_folders}}
+            if test -f $folder/{{completer_name}} -a -x $folder/{{completer_name}}
+                set program $folder/{{completer_name}}
+                break
+            end
+        end
+    end
+    if set -q program[1]
+        command $program[1] | string trim -r
+    end
 end
 complete --command aws --no-files --arguments '(__awsmfa_complete_aws)'
 #@ complete_awsmfa

@@ -3,6 +3,10 @@
 # Completion: `bashcompinit` needs `compdef`, which only `compinit` defines (Debian's zsh has
 # none by default: "command not found: compdef"). compinit costs ~18 ms, so it runs only when
 # the user's own rc (oh-my-zsh, prezto, a plain compinit) has not run it already.
+# completion_lookup replaces completion for a bare --completer NAME (one dotfile, many machines):
+# at each Tab, NAME on PATH (`whence -p`, a builtin), else in completer.KNOWN_FOLDERS (rendered
+# in). bashcompinit's `complete -C` evals its argument, so it takes a function; it runs under
+# bashcompinit's `emulate -L sh`, hence the function's own `emulate -L zsh`.
 # `command awsmfa`, by name, not by an absolute path frozen at install time: that path
 # breaks when a pyenv/venv/pipx install moves or is upgraded, and as root with --user it
 # would name a copy the account may not run. `command` skips aliases/functions named awsmfa.
@@ -107,6 +111,30 @@ if (( ! $+functions[compdef] )); then
 fi
 autoload -Uz bashcompinit && bashcompinit
 complete -C {{completer}} aws
+#@ completion_lookup
+# aws completion: {{completer_path}}
+# At each Tab: {{completer_path}} on PATH, else in the first of these folders that holds it; with
+# neither, no completion and no message.
+if (( ! $+functions[compdef] )); then
+    autoload -Uz compinit && compinit -i
+fi
+autoload -Uz bashcompinit && bashcompinit
+function _awsmfa_aws_completer {
+    emulate -L zsh
+    local folder
+    if whence -p -- {{completer_name}} >/dev/null; then
+        command -- {{completer_name}}
+        return
+    fi
+    for folder in {{completer_folders}}; do
+        if [[ -f $folder/{{completer_name}} && -x $folder/{{completer_name}} ]]; then
+            "$folder"/{{completer_name}}
+            return
+        fi
+    done
+    return 0
+}
+complete -C _awsmfa_aws_completer aws
 #@ complete_awsmfa
 # Tab after awsmfa and mfa: click's own completion (_AWSMFA_COMPLETE), asked only on Tab;
 # `mfa ARGS` completes as `awsmfa env ARGS`. `env` runs the awsmfa on PATH, never a function.

@@ -4,6 +4,8 @@ of this virtualenv. Each is found, answers, completes `aws ec2 stop-ins<Tab>` in
 and fish through what `awsmfa install` wrote, and runs the seed scenario against the local AWS.
 """
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 
@@ -145,6 +147,120 @@ def test_bash_with_the_v1_completer_writes_its_own_line(tmp_path):
     home, env, out = _install(tmp_path, "pypi-v1", "bash")
     assert "already provided" not in out.stdout + out.stderr
     assert f"complete -C {V1_COMPLETER} aws" in (home / ".bashrc").read_text()
+
+
+# --- a dotfile block with a bare --completer name, on a machine with the completer off PATH ----
+
+RC_FILES = {"bash": ".bashrc", "zsh": ".zshrc", "fish": ".config/fish/config.fish"}
+NOWHERE = "aws_completer_in_no_folder"  # a bare name no folder of this machine holds
+
+
+def _dotfile_home(tmp_path, shell_name, name="aws_completer", bash_completion=True):
+    """A home whose rc file ends with `awsmfa init SHELL --completer NAME` (the README's dotfile
+    way), and the environment of a shell with only the system's folders on PATH. Without
+    bash_completion, the home's ~/.bashrc does not load bash-completion (only the block can
+    complete aws there)."""
+    home = new_home(tmp_path, skel=bash_completion)
+    env = base_env(home)
+    block = awsmfa("init", shell_name, "--completer", name, env=env).stdout
+    rc = home / RC_FILES[shell_name]
+    rc.parent.mkdir(parents=True, exist_ok=True)
+    with open(rc, "a", encoding="utf-8") as handle:
+        handle.write(block)
+    env["PATH"] = SYSTEM_PATH
+    for program in ("aws_completer", NOWHERE):
+        if shutil.which(program, path=SYSTEM_PATH):
+            pytest.fail(f"{program} is on {SYSTEM_PATH}: these tests need it off PATH", pytrace=False)
+    return home, env
+
+
+def _recording_completer(folder, log):
+    """An aws_completer that notes the line it was asked about, then answers `stop-instances`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "aws_completer"
+    path.write_text(f'#!/bin/sh\nprintf \'%s|%s\\n\' "$COMP_LINE" "$COMP_POINT" >> {shlex.quote(str(log))}\n'
+                    'echo stop-instances\n')
+    path.chmod(0o755)
+    return path
+
+
+def _tab_then_mark(session, partial):
+    """Type `partial`, press Tab, drop the line (Ctrl-U), print a mark; the text the shell
+    printed from the Tab to the mark."""
+    start = len(session.text())
+    session.child.send(partial + "\t")
+    session.child.send("\x15printf %s_ tab done\r")
+    session.child.expect_exact("tab_done_")
+    session.wait_prompt()
+    return session.text()[start:]
+
+
+@pytest.mark.parametrize("shell_name, bash_completion", [("bash", True), ("bash", False), ("zsh", True),
+                                                         ("fish", True)])
+def test_a_bare_name_block_runs_debians_completer_off_path(tmp_path, shell_name, bash_completion):
+    """Debian's v2 keeps aws_completer in /usr/libexec, off PATH: the bare name is found there
+    at Tab time (in bash without bash-completion too, where nothing else could complete)."""
+    require_debian_v2()
+    require_bash_completion()
+    home, env = _dotfile_home(tmp_path, shell_name, bash_completion=bash_completion)
+    with Interactive(shell_name, env) as session:
+        complete_aws_line(session)
+    assert "not found" not in session.text() and "Unknown command" not in session.text(), session.text()[-2000:]
+
+
+@pytest.mark.parametrize("shell_name", ["bash", "zsh", "fish"])
+def test_a_bare_name_on_path_wins_over_the_folders(tmp_path, shell_name):
+    require_debian_v2()
+    home, env = _dotfile_home(tmp_path, shell_name)
+    log = tmp_path / "asked"
+    on_path = _recording_completer(tmp_path / "first on PATH", log)
+    env["PATH"] = f"{on_path.parent}:{env['PATH']}"
+    with Interactive(shell_name, env) as session:
+        complete_aws_line(session)
+    # The line the Tab asked about (fish may also ask while it suggests, as the line is typed).
+    assert "aws ec2 stop-ins|16" in log.read_text().splitlines(), log.read_text()
+
+
+def _without_completers(tmp_path, home, shell_name):
+    """A folder for the front of PATH whose SHELL_NAME starts the real shell in a mount namespace
+    of its own, where each aws_completer of the folders the block looks in (Debian's
+    /usr/libexec one here) is /dev/null: not a file, so not a completer."""
+    hidden = [path for path in (os.path.join(os.path.join(home, folder[2:]) if folder.startswith("~/") else folder,
+                                             "aws_completer") for folder in completer.KNOWN_FOLDERS)
+              if os.path.exists(path)]
+    hide = "".join(f"mount --bind /dev/null {shlex.quote(path)} || exit 1\n" for path in hidden) + 'exec "$@"'
+    folder = tmp_path / "wrapper"
+    folder.mkdir()
+    wrapper = folder / shell_name
+    wrapper.write_text(f"#!/bin/sh\nexec unshare --mount --propagation private sh -c {shlex.quote(hide)} sh "
+                       f"{shlex.quote(shutil.which(shell_name))} \"$@\"\n")
+    wrapper.chmod(0o755)
+    return str(folder)
+
+
+@pytest.mark.parametrize("shell_name, bash_completion", [("bash", False), ("zsh", True), ("fish", True)])
+def test_a_bare_name_found_nowhere_completes_nothing_quietly(tmp_path, shell_name, bash_completion):
+    """No aws_completer on PATH nor in the folders: Tab completes nothing and prints no error
+    (bash without bash-completion: nothing else would complete aws there either)."""
+    home, env = _dotfile_home(tmp_path, shell_name, bash_completion=bash_completion)
+    env["PATH"] = _without_completers(tmp_path, home, shell_name) + os.pathsep + env["PATH"]
+    with Interactive(shell_name, env) as session:
+        session.run("test -f /usr/libexec/aws_completer || echo hid''den", expect="hidden")
+        printed = _tab_then_mark(session, "aws ec2 stop-ins")
+        session.run("echo still-us''able", expect="still-usable")
+    for error in ("aws_completer", "not found", "Unknown command", "rror"):
+        assert error not in printed, printed
+
+
+def test_bash_hands_a_bare_name_found_nowhere_to_bash_completion(tmp_path):
+    """No completer where the block looks: bash completes aws as it would without the block,
+    through bash-completion's file for aws (which names Debian's /usr/libexec/aws_completer)."""
+    require_debian_v2()
+    require_bash_completion()
+    home, env = _dotfile_home(tmp_path, "bash", name=NOWHERE)
+    with Interactive("bash", env) as session:
+        complete_aws_line(session)
+    assert NOWHERE not in session.text() and "not found" not in session.text(), session.text()[-2000:]
 
 
 # --- the seed scenario with Debian's AWS CLI v2 as the client -------------------------------

@@ -64,10 +64,17 @@ def test_a_completer_that_does_not_answer_is_passed_over(tmp_path):
 
 def test_given_bare_name_is_looked_up_at_each_tab(tmp_path):
     _exe(tmp_path / "bin" / "aws_completer", FAKE)
-    found = completer.given("aws_completer", {"PATH": str(tmp_path / "bin")})
-    assert found.path == "aws_completer" and found.answers and "looked up on PATH" in found.how
-    missing = completer.given("aws_completer", {"PATH": str(tmp_path / "nothing")})
-    assert not missing.answers and "not found" in missing.problem
+    found = completer.given("aws_completer", {"PATH": str(tmp_path / "bin")}, str(tmp_path))
+    assert found.path == "aws_completer" and found.answers
+    assert found.how.startswith("looked up at each Tab on PATH, then in /usr/bin, ")
+    assert found.how.endswith(f"; now {tmp_path}/bin/aws_completer")
+    # Off PATH: the folders where systems put it, in KNOWN_FOLDERS's order (~/.local/bin last).
+    _exe(tmp_path / "home" / ".local" / "bin" / "aws_completer_here", FAKE)
+    home = completer.given("aws_completer_here", {"PATH": str(tmp_path / "nothing")}, str(tmp_path / "home"))
+    assert home.answers and home.how.endswith(f"; now {tmp_path}/home/.local/bin/aws_completer_here")
+    missing = completer.given("aws_completer_here", {"PATH": str(tmp_path / "nothing")}, str(tmp_path))
+    assert not missing.answers and "not found on PATH nor in /usr/bin, " in missing.problem
+    assert missing.how.endswith("; now none found")
 
 
 # --- as root: never run what anyone but root could have changed ----------------------------

@@ -52,6 +52,8 @@ CASES = {
     "function-only": lambda shell, c: (("function",), None, None),
     "completion-only": lambda shell, c: (("completion",), c, None),
     "space-in-path": lambda shell, c: (shell.sections(True), c + " with space", None),
+    # A bare name (dotfiles): looked up when completion runs, never at start.
+    "bare-name": lambda shell, c: (shell.sections(True), "aws_completer", None),
 }
 
 
@@ -249,10 +251,35 @@ def test_profile_wrapping_is_plain_sh(kit):
     assert result.stdout.splitlines()[1].startswith("complete -C ") and kit.completer in result.stdout
 
 
+# The completion function of a bare-name block, called as the shell's completion would call it.
+CALL_BARE_NAME = {
+    "bash": 'COMP_LINE="aws "; COMP_POINT=4; _awsmfa_complete_aws aws "" aws\n'
+            'for word in ${COMPREPLY[@]+"${COMPREPLY[@]}"}; do echo "$word"; done\n',
+    "zsh": 'export COMP_LINE="aws " COMP_POINT=4; _awsmfa_aws_completer\n',
+}
+
+
+@pytest.mark.parametrize("shell_name", ["bash", "zsh"])  # fish's reads the line, only at a prompt
+def test_a_bare_name_runs_what_is_on_path_when_completion_runs(kit, shell_name):
+    """Under set -eu: the completion of a bare-name block runs the completer PATH has at that
+    moment; with the name found nowhere, it prints nothing and fails nothing."""
+    require_shell(shell_name)
+    shell = shells.by_name(shell_name)
+    for name, answer in (("aws_completer", "ec2\n"), ("aws_completer_in_no_folder", "")):
+        if kit.completer_log.exists():
+            kit.completer_log.unlink()
+        rendered = kit.tmp / f"bare.{shell_name}"
+        rendered.write_text(rcfile.block_text(shell.render(("completion",), name)))
+        result = _run(_strict_script(shell, rendered, CALL_BARE_NAME[shell_name] + "echo called\n", kit), kit.env)
+        assert (result.returncode, result.stdout, result.stderr) == (0, answer + "called\n", ""), name
+        assert kit.completer_log.exists() == bool(answer)
+
+
 def test_template_sections_are_complete():
     for name in shells.SUPPORTED:
         shell = shells.by_name(name)
         sections = shells.load_template(shell.template)
-        assert {"about", "function", "completion"} <= set(sections), name
-        assert shells.COMPLETER_COMMENT.strip() in sections["completion"]
+        assert {"about", "function", "completion", "completion_lookup"} <= set(sections), name
+        assert sections["completion"].startswith(shells.COMPLETER_COMMENT)
+        assert sections["completion_lookup"].startswith(shells.COMPLETER_COMMENT)
     assert "profile" in shells.load_template("bash.bash")

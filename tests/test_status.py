@@ -7,6 +7,8 @@ PATH status runs with: a virtualenv's bin folder on that PATH does not count.
 import datetime
 import os
 
+import pytest
+
 from awsshell_setup import rcfile, shells
 
 from shellkit import BIN, awsmfa, base_env, fake_completer, link_awsmfa, new_home
@@ -120,3 +122,53 @@ def test_session_time_left_is_reported(tmp_path):
     result = status(dict(env, AWS_SESSION_TOKEN="t", AWS_PROFILE="mfa"))
     assert result.returncode == 0  # an expired session is not a broken setup
     assert "expired at 2020-01-01" in result.stdout and "this shell: AWS_PROFILE=mfa" in result.stdout
+
+
+# Where a block for a bare --completer name lives, per shell (`awsmfa init SHELL >> FILE`).
+BARE_NAME_FILES = {"bash": ".bashrc", "zsh": ".zshrc", "fish": ".config/fish/config.fish"}
+
+
+def _bare_name_setup(tmp_path):
+    """A home with the fake completer first on PATH, found there by its bare name."""
+    home, env, comp = _setup(tmp_path)
+    env["PATH"] = f"{os.path.dirname(comp)}{os.pathsep}{env['PATH']}"
+    return home, env, comp
+
+
+def test_a_bare_completer_name_is_current_and_said_where_it_is_looked_up(tmp_path):
+    home, env, comp = _bare_name_setup(tmp_path)
+    awsmfa("install", "--shell", "bash", "--shell", "zsh", "--yes", "--completer", "aws_completer", env=env)
+    result = status(env)
+    assert result.returncode == 0, result.stdout
+    assert "~/.bashrc: current, with aws completion" in result.stdout
+    assert "~/.zshrc: current, with aws completion" in result.stdout
+    assert (f"completer: aws_completer, looked up at each Tab on PATH, then in /usr/bin, /usr/local/bin, "
+            f"/usr/local/aws-cli/v2/current/bin, /usr/local/aws-cli, /usr/libexec, /opt/homebrew/bin, ~/.local/bin; "
+            f"now {comp}: answers\n") in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("shell_name", sorted(BARE_NAME_FILES))
+def test_an_older_bare_name_block_is_updated_by_install(tmp_path, shell_name):
+    """Blocks written before the bare name was looked for off PATH (`complete -C aws_completer
+    aws`, fish's `aws_completer | string trim -r`): status says they differ, install updates
+    them once, then there is nothing to change."""
+    home, env, comp = _bare_name_setup(tmp_path)
+    shell = shells.by_name(shell_name)
+    old = shell.render(shell.sections(True), "/OLD/aws_completer").replace("/OLD/aws_completer", "aws_completer")
+    assert "complete -C aws_completer aws\n" in old or "    aws_completer | string trim -r\n" in old
+    rc = home / BARE_NAME_FILES[shell_name]
+    rc.parent.mkdir(parents=True, exist_ok=True)
+    with open(rc, "a", encoding="utf-8") as handle:
+        handle.write(rcfile.block_text(old))
+    where = "~/" + BARE_NAME_FILES[shell_name]
+    result = status(env, "--shell", shell_name)
+    assert result.returncode == 1, result.stdout
+    assert f"{where}: differs from what this awsmfa writes (`awsmfa install` updates it)" in result.stdout
+    said = awsmfa("install", "--shell", shell_name, "--yes", "--completer", "aws_completer", env=env).stderr
+    assert f"updated the block in {where}" in said, said
+    assert "complete -C aws_completer aws" not in rc.read_text()
+    result = status(env, "--shell", shell_name)
+    assert result.returncode == 0, result.stdout
+    assert f"{where}: current, with aws completion" in result.stdout, result.stdout
+    again = awsmfa("install", "--shell", shell_name, "--yes", "--completer", "aws_completer", env=env).stderr
+    assert f"nothing to change: {shell_name} already set up" in again, again
