@@ -118,7 +118,8 @@ ROLE_KEYS = ("ASIAROLE", "rolesecret", "roletoken")
 
 def stamp(seconds):
     """The moment `seconds` from now (before now when negative) as awsmfa stores a time:
-    timeutil.format_utc, UTC to the second with a `Z`."""
+    timeutil.format_utc, UTC to the second with a `Z`. Two calls may fall on either side of a
+    second: build a section once and compare the file with that same string."""
     return timeutil.format_utc(timeutil.now() + dt.timedelta(seconds=seconds))
 
 

@@ -317,8 +317,9 @@ def test_logout_of_a_role_ignores_a_credentials_section_named_like_the_renewing_
     """[ops-mfa-auto] in the credentials file only matters when the profile is written (botocore
     would take its keys first); logout has nothing to write there and removes what is awsmfa's."""
     theirs = "\n[ops-mfa-auto]\naws_access_key_id = AKIATHEIRS\naws_secret_access_key = theirsecret\n"
-    offline.write_credentials(BASE + mfa_session() + theirs + stored_role_session("ops-mfa", "ops", OPS_ARN))
+    kept = BASE + mfa_session() + theirs   # built once: a second call may stamp the next second
+    offline.write_credentials(kept + stored_role_session("ops-mfa", "ops", OPS_ARN))
     offline.write_config(CONFIG + renewing_profile("ops-mfa-auto", "ops"))
     result = offline.awsmfa("logout", "--profile", "ops")
     assert result.returncode == 0, result.stderr
-    assert both(offline) == (BASE + mfa_session() + theirs, CONFIG)
+    assert both(offline) == (kept, CONFIG)
