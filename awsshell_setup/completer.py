@@ -189,7 +189,8 @@ def given(path, environ, home):
     else:
         runnable = at_tab(path, environ, home)
         how = f"looked up at each Tab on PATH, then in {', '.join(KNOWN_FOLDERS)}; now {runnable or 'none found'}"
-    problem = check(runnable, environ) if runnable else f"not found on PATH nor in {', '.join(KNOWN_FOLDERS)}"
+    # `how` already lists the folders (status prints both): the problem says what to do.
+    problem = check(runnable, environ) if runnable else "none found now: install the AWS CLI, or put it on PATH"
     return Found(path, how, not problem, problem)
 
 

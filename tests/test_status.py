@@ -147,6 +147,18 @@ def test_a_bare_completer_name_is_current_and_said_where_it_is_looked_up(tmp_pat
             f"now {comp}: answers\n") in result.stdout, result.stdout
 
 
+def test_a_bare_completer_name_found_nowhere_says_the_folders_once_and_what_to_do(tmp_path):
+    home, env, comp = _setup(tmp_path)
+    awsmfa("install", "--shell", "bash", "--yes", "--completer", "no_such_completer", env=env)
+    result = status(env)
+    assert result.returncode == 1, result.stdout
+    line = next(line for line in result.stdout.splitlines() if line.startswith("completer: "))
+    assert line == ("completer: no_such_completer, looked up at each Tab on PATH, then in /usr/bin, /usr/local/bin, "
+                    "/usr/local/aws-cli/v2/current/bin, /usr/local/aws-cli, /usr/libexec, /opt/homebrew/bin, "
+                    "~/.local/bin; now none found: does not answer (none found now: install the AWS CLI, or put it "
+                    "on PATH)"), line
+
+
 @pytest.mark.parametrize("shell_name", sorted(BARE_NAME_FILES))
 def test_an_older_bare_name_block_is_updated_by_install(tmp_path, shell_name):
     """Blocks written before the bare name was looked for off PATH (`complete -C aws_completer
