@@ -5,8 +5,13 @@ from . import timeutil
 # Keys an earlier `mfa` (or another tool) may have exported: for a role they must go, since
 # botocore and every SDK take exported keys before AWS_PROFILE.
 KEY_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-# Every variable `env` may export (a role exports the first and last): what `unset` removes.
-EXPORTED_VARIABLES = ("AWS_PROFILE",) + KEY_VARIABLES + ("AWS_CREDENTIAL_EXPIRATION",)
+# The seconds before AWS_CREDENTIAL_EXPIRATION from which `mfa` asks for a new code (the
+# reuse margin of the session that ends then): the shell's warning starts there
+# (docs/ARCHITECTURE.md §4). Not secret, and no tool but awsmfa's prompt helper reads it.
+MARGIN_VARIABLE = "AWSMFA_REUSE_MARGIN"
+# Every variable `env` may export (a role exports the first and the last two): what `unset`
+# removes.
+EXPORTED_VARIABLES = ("AWS_PROFILE",) + KEY_VARIABLES + ("AWS_CREDENTIAL_EXPIRATION", MARGIN_VARIABLE)
 
 
 # AWS_CREDENTIAL_EXPIRATION: the name AWS CLI v2 and aws-vault use for the session's end.
@@ -17,13 +22,15 @@ def variables(outcome):
         # role session without a code), and when this shell will next need a code. Exported
         # keys would win over it and die at the hour. See docs/ARCHITECTURE.md, role sessions.
         return [("AWS_PROFILE", outcome.renewing_profile),
-                ("AWS_CREDENTIAL_EXPIRATION", timeutil.format_utc(outcome.code_due))]
+                ("AWS_CREDENTIAL_EXPIRATION", timeutil.format_utc(outcome.code_due)),
+                (MARGIN_VARIABLE, str(int(outcome.code_due_margin)))]
     return [
         ("AWS_PROFILE", outcome.session_profile),
         ("AWS_ACCESS_KEY_ID", creds.access_key_id),
         ("AWS_SECRET_ACCESS_KEY", creds.secret_access_key),
         ("AWS_SESSION_TOKEN", creds.session_token),
         ("AWS_CREDENTIAL_EXPIRATION", timeutil.format_utc(creds.expiration)),
+        (MARGIN_VARIABLE, str(int(outcome.margin))),
     ]
 
 

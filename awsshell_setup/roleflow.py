@@ -42,7 +42,7 @@ def cached(files, request, chain, source_how, with_renewing_profile):
     if left <= sessionrules.reuse_margin(duration, request.credential_process):
         log("role session in [%s] has %d s left, under the reuse margin: renewing", session_name, left)
         return None
-    outcome = _outcome(files, request, chain, session_name, credentials, True, source_how)
+    outcome = _outcome(files, request, chain, session_name, credentials, True, source_how, duration)
     if with_renewing_profile and not rolesessions.renewing_profile_current(
             files, outcome.renewing_profile, _renewing_items(request, chain)):
         log("profile [%s] is missing or not current in the config file", outcome.renewing_profile)
@@ -118,12 +118,12 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
 
     aws = AwsClients(source, environ, region=chain.region)
     shared = mode == roles.ROLE_MFA_SHARED
-    signer = _reusable_mfa_session(files, mfa_name, chain.source) if shared else None
+    mfa_session = _reusable_mfa_session(files, mfa_name, chain.source) if shared else None
     step = _Step(request, environ, files, chain, aws, mode, durations, session_name, mfa_name, source_how,
                  keep_unstored)
-    if signer is not None:
+    if mfa_session is not None:
         log("reusing MFA session [%s] of [%s]: no code", mfa_name, chain.source)
-        return step.assume_and_store(signer, {})
+        return step.assume_and_store(mfa_session, {})
     from . import codesource
 
     # Where the code will come from, checked now: the nearest mfa_process down the chain, as
@@ -142,16 +142,16 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
             if again is not None:
                 log("another awsmfa stored a role session in [%s] while this one waited", again.session_profile)
                 return again
-        signer = _reusable_mfa_session(fresh, mfa_name, chain.source) if shared else None
-        if signer is not None:
+        mfa_session = _reusable_mfa_session(fresh, mfa_name, chain.source) if shared else None
+        if mfa_session is not None:
             log("another awsmfa stored the MFA session [%s] while this one waited", mfa_name)
-            return step.assume_and_store(signer, {})
+            return step.assume_and_store(mfa_session, {})
         code = codes.code(serial, ask_code)  # the flag's, a command's, or typed at the prompt
         if shared:
             signer = aws.get_session_token(serial, code, request.duration_seconds)
             step.store(mfa_name, signer, source, request.duration_seconds)
             log("new MFA session [%s] of [%s]", mfa_name, chain.source)
-            outcome = step.assume_and_store(signer, {})
+            outcome = step.assume_and_store((signer, request.duration_seconds), {})
         else:
             outcome = step.assume_and_store(None, {"serial": serial, "code": code})
     outcome.serial, outcome.serial_how = serial, serial_how
@@ -183,9 +183,11 @@ class _Step:
             self.unstored = str(error)
             return None
 
-    def assume_and_store(self, signer, first_hop_mfa):
+    def assume_and_store(self, mfa_session, first_hop_mfa):
+        """mfa_session: (credentials, duration) of the MFA session the first hop is signed with;
+        None when the first hop takes the code itself (first_hop_mfa: serial and code)."""
         chain, shared = self.chain, self.mode == roles.ROLE_MFA_SHARED
-        credentials = signer
+        credentials = mfa_session[0] if mfa_session else None
         for index, (hop, duration) in enumerate(zip(chain.hops, self.durations)):
             credentials = self.aws.assume_role(hop, duration, credentials, mode=self.mode,
                                                **(first_hop_mfa if index == 0 else {}))
@@ -194,21 +196,22 @@ class _Step:
                           extra=items)
         files = self.files
         outcome = _outcome(files, self.request, chain, self.session_name, credentials, False, self.source_how,
-                           mode=self.mode, mfa_expiration=signer.expiration if signer is not None else None)
+                           self.durations[-1], mode=self.mode, mfa_session=mfa_session)
         outcome.credentials_path = path or files.credentials_path
         outcome.unstored = self.unstored
         return outcome
 
 
 def _reusable_mfa_session(files, mfa_name, source):
-    """The source's MFA session when it may be reused (session.cached's rule), else None. Read
-    directly: the source may be the role itself (a role holding its own keys)."""
+    """The source's MFA session, (credentials, duration), when it may be reused
+    (session.cached's rule), else None. Read directly: the source may be the role itself (a
+    role holding its own keys)."""
     found = files.cached_session(mfa_name, source)
     if found is None:
         return None
     credentials, duration = found
     left = (credentials.expiration - timeutil.now()).total_seconds()
-    return credentials if left > sessionrules.reuse_margin(duration) else None
+    return found if left > sessionrules.reuse_margin(duration) else None
 
 
 def _mfa_device(request, chain, source, aws):
@@ -221,20 +224,27 @@ def _mfa_device(request, chain, source, aws):
     return sessionrules.mfa_device(request, source, aws)
 
 
-def _outcome(files, request, chain, session_name, credentials, reused, source_how, mode=None, mfa_expiration=None):
-    """An Outcome for a role session, with what the shell code and the summary need."""
+def _outcome(files, request, chain, session_name, credentials, reused, source_how, duration, mode=None,
+             mfa_session=None):
+    """An Outcome for a role session (`duration` seconds long), with what the shell code and
+    the summary need. mfa_session: (credentials, duration) of the MFA session it was made
+    from; None to look for the stored one."""
     mode = mode or roles.role_mfa_mode(request.role_mfa, chain)
     mfa_name = sessionrules.session_profile_for(chain.source)
-    if mode == roles.ROLE_MFA_SHARED and mfa_expiration is None:
+    if mode == roles.ROLE_MFA_SHARED and mfa_session is None:
         found = files.cached_session(mfa_name, chain.source)
         if found is not None and found[0].expiration > timeutil.now():
-            mfa_expiration = found[0].expiration
-    outcome = sessionrules.Outcome(credentials, chain.profile, session_name, reused, files.credentials_path, source_how)
+            mfa_session = found
+    outcome = sessionrules.Outcome(credentials, chain.profile, session_name, reused, files.credentials_path, source_how,
+                                   duration=duration)
     outcome.role_arn = chain.role_arn
     outcome.renewing_profile = rolesessions.renewing_profile_for(session_name)
     outcome.mfa_profile = mfa_name if mode == roles.ROLE_MFA_SHARED else None
     # When this shell next needs a code: the role session is renewed without one while the
-    # MFA session lives (shared mode); per-role, a new role session needs a new code.
-    outcome.code_due = max(credentials.expiration, mfa_expiration) if mfa_expiration else credentials.expiration
-    outcome.mfa_expiration = mfa_expiration
+    # MFA session lives (shared mode), so then the MFA session's end and reuse margin count;
+    # per-role, a new role session needs a new code.
+    outcome.mfa_expiration = mfa_session[0].expiration if mfa_session else None
+    if mfa_session and mfa_session[0].expiration > credentials.expiration:
+        outcome.code_due = mfa_session[0].expiration
+        outcome.code_due_margin = sessionrules.reuse_margin(mfa_session[1])
     return outcome

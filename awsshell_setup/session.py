@@ -111,7 +111,7 @@ def cached(files, request):
         log("session in [%s] has %d s left, under the reuse margin: renewing", session_name, left)
         return None
     log("reusing session in [%s]: %s left", session_name, timeutil.describe_span(left))
-    return Outcome(credentials, source, session_name, True, files.credentials_path, source_how)
+    return Outcome(credentials, source, session_name, True, files.credentials_path, source_how, duration=duration)
 
 
 def obtain(request, environ=None, ask_code=None, keep_unstored=False):
@@ -177,8 +177,9 @@ def _new_session(request, environ, files, aws, source, source_how, session_name,
                               "that MFA code is spent, so fix this and use the next code")
         log("session not stored: %s", error)
         return Outcome(credentials, source.name, session_name, False, files.credentials_path, source_how,
-                       serial, serial_how, unstored=str(error))
-    return Outcome(credentials, source.name, session_name, False, path, source_how, serial, serial_how)
+                       serial, serial_how, unstored=str(error), duration=request.duration_seconds)
+    return Outcome(credentials, source.name, session_name, False, path, source_how, serial, serial_how,
+                   duration=request.duration_seconds)
 
 
 def forget(profile=None, update_profile=None, environ=None):

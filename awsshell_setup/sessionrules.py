@@ -30,10 +30,11 @@ PROMPT_WAIT_SECONDS = 300
 
 class Outcome:
     """A usable session and where it came from. `unstored`: why a new session could not be
-    written to the credentials file (None when it was, or was reused from there)."""
+    written to the credentials file (None when it was, or was reused from there). `duration`:
+    the session's length in seconds (None: the default), which sets its reuse margin."""
 
     def __init__(self, credentials, source, session_profile, reused, credentials_path, source_how="",
-                 serial=None, serial_how=None, unstored=None):
+                 serial=None, serial_how=None, unstored=None, duration=None):
         self.credentials, self.source, self.session_profile = credentials, source, session_profile
         self.reused, self.credentials_path, self.source_how = reused, credentials_path, source_how
         self.serial, self.serial_how, self.unstored = serial, serial_how, unstored
@@ -41,6 +42,10 @@ class Outcome:
         # the MFA session it is renewed from, and when a code is next needed.
         self.role_arn = self.renewing_profile = self.mfa_profile = self.mfa_expiration = None
         self.renewing_problem = None  # why the self-renewing profile could not be written
+        # The seconds before its end from which this session is renewed (reuse_margin). For a
+        # role, `mfa` next asks for a code once the session that ends at code_due has no more
+        # than code_due_margin left (the shell's warning, docs/ARCHITECTURE.md §4).
+        self.margin = self.code_due_margin = reuse_margin(duration)
         self.code_due = credentials.expiration
 
 

@@ -12,9 +12,10 @@
 # `command awsmfa`, by name: see bash.bash for why not an absolute path.
 # prompt: `awsmfa install` writes it to functions/mfa_prompt.fish. fish has no clock builtin:
 # `path mtime` (fish 3.5+) of / plus its age (`path mtime --relative`) is now, with no process;
-# older fish runs `date`. The date arithmetic is days-from-civil in `math`. 300 is the reuse
-# margin (sessionrules.REUSE_MARGIN_SECONDS; tests/test_shells_prompt.py keeps them equal): from
-# then on `mfa` asks for a new code. fish keeps $status across event handlers by itself.
+# older fish runs `date`. The date arithmetic is days-from-civil in `math`. The warning starts at
+# the session's reuse margin, from which `mfa` asks for a new code: AWSMFA_REUSE_MARGIN, which
+# env exports with the session, else 300 (sessionrules.REUSE_MARGIN_SECONDS;
+# tests/test_shells_prompt.py keeps them equal). fish keeps $status across event handlers itself.
 #@ about
 # `awsmfa install` wrote this; `awsmfa uninstall` removes it. It starts no process:
 # `mfa` runs awsmfa only when you call it. For a dotfile repo: awsmfa init fish >> config.fish
@@ -70,12 +71,14 @@ function mfa_prompt --description 'Print the time left in the AWS session export
     if test "$argv[1]" = --seconds
         echo $left
     else if test "$argv[1]" = --warn
-        # AWSMFA_WARN set: one line while the session exported here has under 5 minutes left
+        # AWSMFA_WARN set: one line while the session exported here is within its reuse margin
         # (then mfa asks for a new code) or has ended.
         test -n "$AWSMFA_WARN"; or return 0
+        set -l margin 300
+        string match -qr -- '^(0|[1-9][0-9]{0,4})$' "$AWSMFA_REUSE_MARGIN"; and set margin $AWSMFA_REUSE_MARGIN
         if test $left -le 0
             echo 'mfa: the AWS session in this shell has ended; renew it with mfa, or clear it with mfa -u' >&2
-        else if test $left -lt 300
+        else if test $left -lt $margin
             printf 'mfa: the AWS session in this shell ends in %dm %02ds; renew it with mfa\n' \
                 (math -s0 "floor($left / 60)") (math -s0 "$left % 60") >&2
         end

@@ -15,9 +15,10 @@
 # on RFC 3339's fields, so a prompt pays no `date` process; `-v NAME` spares even the subshell
 # of `$(mfa_prompt)`. `emulate -L zsh`, and BASH_REMATCH off (emulate keeps it): the user's
 # options (KSH_ARRAYS, BASH_REMATCH, OCTAL_ZEROES) would change what `=~`, indexes and numbers
-# mean. 300 is the reuse margin (sessionrules.REUSE_MARGIN_SECONDS; tests/test_shells_prompt.py
-# keeps them equal): from then on `mfa` asks for a new code. `_mfa_warn` returns the status it
-# found, for prompts showing `$?`.
+# mean. The warning starts at the session's reuse margin, from which `mfa` asks for a new code:
+# AWSMFA_REUSE_MARGIN, which env exports with the session, else 300
+# (sessionrules.REUSE_MARGIN_SECONDS; tests/test_shells_prompt.py keeps them equal). `_mfa_warn`
+# returns the status it found, for prompts showing `$?`.
 #@ about
 # `awsmfa install` wrote this block; `awsmfa uninstall` removes it. It starts no process:
 # `mfa` runs awsmfa only when you call it. For a dotfile repo: awsmfa init zsh >> ~/.zshrc
@@ -89,15 +90,16 @@ function _mfa_left {
                       + (153 * ((m + 9) % 12) + 2) / 5 + 10#$f[3] - 1 - 719468) * 86400
                      + 10#$f[4] * 3600 + 10#$f[5] * 60 + 10#$f[6] - offset - EPOCHSECONDS ))
 }
-# AWSMFA_WARN set: before each prompt, one line while the session exported here has under
-# 5 minutes left (then mfa asks for a new code) or has ended.
+# AWSMFA_WARN set: before each prompt, one line while the session exported here is within its
+# reuse margin (then mfa asks for a new code) or has ended.
 function _mfa_warn {
-    local _mfa_status=$? _mfa_seconds
+    local _mfa_status=$? _mfa_seconds _mfa_margin=300
     emulate -L zsh
     if [[ -n ${AWSMFA_WARN-} ]] && _mfa_left; then
+        [[ ${AWSMFA_REUSE_MARGIN-} =~ '^(0|[1-9][0-9]{0,4})$' ]] && _mfa_margin=$AWSMFA_REUSE_MARGIN
         if (( _mfa_seconds <= 0 )); then
             print -ru2 -- 'mfa: the AWS session in this shell has ended; renew it with mfa, or clear it with mfa -u'
-        elif (( _mfa_seconds < 300 )); then
+        elif (( _mfa_seconds < _mfa_margin )); then
             printf 'mfa: the AWS session in this shell ends in %dm %02ds; renew it with mfa\n' \
                 $((_mfa_seconds / 60)) $((_mfa_seconds % 60)) >&2
         fi

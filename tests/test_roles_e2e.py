@@ -18,7 +18,7 @@ import subprocess
 
 import pytest
 
-from awsshell_setup import shells
+from awsshell_setup import shells, timeutil
 from awsshell_setup.localaws import provision_roles
 
 from awsenv import AWSMFA, AwsUser
@@ -193,6 +193,40 @@ def test_per_role_mode_spends_a_code_per_role_and_gets_the_role_duration(world, 
                                                        "--force"], env=user.environ(), capture_output=True,
                            text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert again.returncode == 2 and again.stdout == "" and "pass --token-code" in again.stderr
+
+
+def exported(result):
+    """{name: value} of the `export NAME=value` lines of `env --shell bash`."""
+    assert result.returncode == 0, result.stderr
+    return dict(line[len("export "):].split("=", 1) for line in result.stdout.splitlines() if line.startswith("export "))
+
+
+def test_the_exported_margin_is_that_of_the_session_which_next_needs_a_code(world, local_aws, scenario):
+    """AWSMFA_REUSE_MARGIN (where the shell's warning starts) is the reuse margin of the session
+    whose end AWS_CREDENTIAL_EXPIRATION names: a tenth of a short one, else 300 s. New and
+    cached (the fast path) alike."""
+    home, env, clock = world
+    config = home / ".aws" / "config"
+    config.write_text(config.read_text().replace("[profile ops]\n", "[profile ops]\nduration_seconds = 900\n")
+                      .replace("[profile audit]\n", "[profile audit]\nduration_seconds = 900\n"))
+    user = AwsUser(home, endpoint_url=local_aws.endpoint_url)
+    code = lambda: local_aws.fresh_code(scenario.serial_number)  # noqa: E731
+    # Shared: a 1800 s MFA session outlives the 900 s role session; a code is next due at its end.
+    for args in (["--duration-seconds", "1800", "--token-code", code()], []):
+        ops = exported(user.awsmfa("env", "--profile", "ops", "--shell", "bash", *args))
+        assert ops["AWSMFA_REUSE_MARGIN"] == "180", ops
+        left = (timeutil.parse_utc(ops["AWS_CREDENTIAL_EXPIRATION"]) - timeutil.now()).total_seconds()
+        assert 1700 < left <= 1800, ops
+    # Per role: the 900 s role session itself.
+    audit = exported(user.awsmfa("env", "--profile", "audit", "--role-mfa", "per-role", "--shell", "bash",
+                                 "--token-code", code()))
+    assert audit["AWSMFA_REUSE_MARGIN"] == "90", audit
+    # Plain: the stored 1800 s MFA session of base, then a new one of 900 s.
+    assert exported(user.awsmfa("env", "--profile", "base", "--shell", "bash"))["AWSMFA_REUSE_MARGIN"] == "180"
+    short = exported(user.awsmfa("env", "--profile", "base", "--shell", "bash", "--force", "--duration-seconds", "900",
+                                 "--token-code", code()))
+    assert short["AWSMFA_REUSE_MARGIN"] == "90", short
+    assert local_aws.codes_spent == 3
 
 
 def test_external_id_is_sent_and_a_role_that_refuses_says_so_in_one_line(tmp_path, local_aws):

@@ -98,6 +98,7 @@ def test_the_cached_role_session_exports_only_the_renewing_profile(user):
     # AWS_CREDENTIAL_EXPIRATION: when this shell next needs a code (the MFA session's end).
     expiry = [line.split("=", 1)[1] for line in lines if line.startswith("export AWS_CREDENTIAL_EXPIRATION=")]
     assert len(expiry) == 1 and 5 * 3600 < (timeutil.parse_utc(expiry[0]) - timeutil.now()).total_seconds() <= 6 * 3600
+    assert lines[-1] == "export AWSMFA_REUSE_MARGIN=300"  # the 12 h MFA session's: 5 minutes
     assert "role [ops]" in result.stderr and "ops-mfa-auto" in result.stderr
     assert files_of(user) == before
 

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from awsshell_setup import sessionrules, shells, timeutil
+from awsshell_setup import render, sessionrules, shells, timeutil
 
 from awsenv import stamp, stored_session
 from shellkit import Interactive, base_env, new_home, require_awsmfa, require_shell
@@ -196,35 +196,80 @@ def test_prompt_helper_starts_no_process(tmp_path, shell_name):
 
 def test_the_warning_threshold_is_the_reuse_margin():
     """Each template warns from the point where `mfa` stops reusing a session and asks for a
-    new code (sessionrules.REUSE_MARGIN_SECONDS), and says so in minutes."""
-    margin = sessionrules.REUSE_MARGIN_SECONDS
+    new code: the margin env exports with the session (render.MARGIN_VARIABLE), else the
+    default one (sessionrules.REUSE_MARGIN_SECONDS), and says so."""
     for name in shells.SUPPORTED:
         shell = shells.by_name(name)
         template = shells.load_template(shell.template)
         code = template["prompt"] + template["function"]
-        thresholds = re.findall(r"(?:< |-lt )(\d+)\b", code)
-        assert thresholds and set(map(int, thresholds)) == {margin}, (name, thresholds)
+        defaults = re.findall(r"(?:_mfa_margin=|set -l margin )(\d+)\b", code)
+        assert defaults and set(map(int, defaults)) == {sessionrules.REUSE_MARGIN_SECONDS}, (name, defaults)
+        assert re.search(r"(?:< _mfa_margin|-lt \$margin)\b", code), name
+        assert f"{render.MARGIN_VARIABLE}-}}" in code or f'"${render.MARGIN_VARIABLE}"' in code, name
         words = re.sub(r"\s*\n\s*#\s*", " ", code)  # comments joined across their lines
-        assert f"under {margin // 60} minutes left" in words, name
+        assert "within its reuse margin" in words, name
+
+
+@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
+def test_the_warning_starts_at_the_exported_margin_and_ignores_a_bad_one(tmp_path, shell_name):
+    """A 900 s session is reused until 90 s are left, so env exports AWSMFA_REUSE_MARGIN=90:
+    no warning with 200 s left, one with 60 s. Without the variable, or with a value that is
+    not a plain number (arithmetic that would run a command, octal, a sign, six digits), the
+    default 300 holds and nothing runs."""
+    require_shell(shell_name)
+    block = rendered(tmp_path, shell_name)
+    pwned = tmp_path / "pwned"
+    cases = [(200, "90", False), (60, "90", True), (200, "-", True), (400, "-", False), (200, "600", True),
+             (200, f"a[$(touch {pwned})]", True), (200, f"$(touch {pwned})", True), (200, "090", True),
+             (200, "-5", True), (200, "1e2", True), (200, "123456", True), (200, " 90", True), (200, "", True)]
+    values = tmp_path / "cases"  # a line each: the end, a tab, the margin
+    values.write_text("".join(f"{stamp(left)}\t{margin}\n" for left, margin, _ in cases))
+    if shell_name == "fish":
+        script = ('source $argv[1]; while read -l line; set -l fields (string split \\t -- $line); '
+                  'set -gx AWS_CREDENTIAL_EXPIRATION $fields[1]; set -e AWSMFA_REUSE_MARGIN; '
+                  'test "$fields[2]" = -; or set -gx AWSMFA_REUSE_MARGIN $fields[2]; '
+                  'printf "%s|" $line; mfa_prompt --warn 2>&1; echo; end < $argv[2]')
+        argv = ["fish", "--no-config", "-c", script, str(block), str(values)]
+    else:
+        script = ('source "$1"; while IFS= read -r line; do export AWS_CREDENTIAL_EXPIRATION="${line%%\t*}"; '
+                  'margin="${line#*\t}"; unset AWSMFA_REUSE_MARGIN; '
+                  '[ "$margin" = - ] || export AWSMFA_REUSE_MARGIN="$margin"; '
+                  'printf "%s|" "$line"; _mfa_warn 2>&1; echo; done < "$2"')
+        argv = [shell_name, "-c", script, shell_name, str(block), str(values)]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                            env=base_env(tmp_path, AWSMFA_WARN="1"))
+    assert result.returncode == 0 and not result.stderr, result
+    lines = [line for line in result.stdout.splitlines() if line]
+    assert len(lines) == len(cases), result.stdout
+    for (left, margin, warns), line in zip(cases, lines):
+        said = line.split("|", 1)[1]
+        assert bool(WARN_SOON.search(said + "\n")) == warns, (margin, left, line)
+    assert not pwned.exists()
 
 
 # --- in real interactive shells ---------------------------------------------------------------
 
-@pytest.fixture
-def installed(tmp_path):
-    """A home with a stored session (6 h left) and awsmfa's block installed for every shell."""
+def home_with_session(tmp_path, expires_in, duration=43200):
+    """A home with a stored session (`expires_in` seconds left, `duration` long) and awsmfa's
+    block installed for every shell; its environment."""
     require_awsmfa()
     home = new_home(tmp_path)
     (home / ".aws").mkdir()
     (home / ".aws" / "credentials").write_text(
         "[default]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = longtermsecret\n"
-        + stored_session("mfa", "default", 6 * 3600, keys=("ASIASTORED", "s3cr3t", "t0ken")))
+        + stored_session("mfa", "default", expires_in, duration, keys=("ASIASTORED", "s3cr3t", "t0ken")))
     (home / ".aws" / "config").write_text("[default]\nregion = eu-west-1\n"
                                           "mfa_serial = arn:aws:iam::123456789012:mfa/trainee\n")
     env = base_env(home, AWS_ENDPOINT_URL=CLOSED, PYTHONDONTWRITEBYTECODE="1")
     subprocess.run(["awsmfa", "install", "--shell", "all", "--yes", "--no-completion"], env=env, check=True,
                    capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
     return env
+
+
+@pytest.fixture
+def installed(tmp_path):
+    """A home with a stored session (6 h left) and awsmfa's block installed for every shell."""
+    return home_with_session(tmp_path, 6 * 3600)
 
 
 def shown(shell, shell_name, line, pattern):
@@ -312,6 +357,23 @@ def test_warning_before_prompts_near_the_end_when_asked_for(installed, shell_nam
         assert "mfa: the AWS session" not in cleared
         if shell_name == "bash":
             assert shell.run("echo \"$PROMPT_COMMAND\"").count("_mfa_warn") == 1
+
+
+@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
+def test_a_short_session_warns_only_once_mfa_would_ask_for_a_code(tmp_path, shell_name):
+    """A 900 s session is reused until a tenth of it (90 s) is left: with 200 s left, `mfa`
+    reuses it without a code and no warning shows; the warning starts under 90 s."""
+    env = dict(home_with_session(tmp_path, 200, duration=900), AWSMFA_WARN="1")
+    with Interactive(shell_name, env) as shell:
+        said = shell.run("mfa")
+        assert "reusing session" in said and "mfa: the AWS session" not in said, said
+        assert "margin=90" in shell.run("echo margin=$AWSMFA_REUSE_MARGIN")
+        assert "mfa: the AWS session" not in shell.run("echo 200-seconds-left")
+        shell.child.sendline(SET_END[shell_name].format(stamp(60)))
+        shell.child.expect(WARN_SOON)
+        minutes, seconds = map(int, shell.child.match.groups())
+        assert 0 < minutes * 60 + seconds <= 60
+        shell.wait_prompt()
 
 
 @pytest.mark.parametrize("shell_name", shells.SUPPORTED)

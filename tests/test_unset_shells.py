@@ -84,9 +84,9 @@ def test_unset_for_sh_in_a_non_interactive_shell(env, shell_argv):
 def test_unset_prints_only_shell_code_and_needs_no_files(tmp_path):
     env = base_env(new_home(tmp_path))  # no ~/.aws at all: unset reads nothing
     for shell_name, expected in (("bash", r"^unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY "
-                                          r"AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION\n$"),
+                                          r"AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWSMFA_REUSE_MARGIN\n$"),
                                  ("fish", r"^set -e -g AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY "
-                                          r"AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION; or true\n$")):
+                                          r"AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWSMFA_REUSE_MARGIN; or true\n$")):
         result = subprocess.run(["awsmfa", "unset", "--shell", shell_name], env=env, capture_output=True,
                                 text=True, timeout=60)
         assert result.returncode == 0 and result.stderr == "", result.stderr
