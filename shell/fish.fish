@@ -12,7 +12,8 @@
 # `command awsmfa`, by name: see bash.bash for why not an absolute path.
 # prompt: `awsmfa install` writes it to functions/mfa_prompt.fish. fish has no clock builtin:
 # `path mtime` (fish 3.5+) of / plus its age (`path mtime --relative`) is now, with no process;
-# older fish runs `date`. The date arithmetic is days-from-civil in `math`. The warning starts at
+# older fish runs `date`. The date arithmetic is days-from-civil in `math`. Nothing newer than
+# fish 3.0 otherwise (Ubuntu 22.04 ships 3.3, Debian 11 3.1). The warning starts at
 # the session's reuse margin, from which `mfa` asks for a new code: AWSMFA_REUSE_MARGIN, which
 # env exports with the session, else 300 (sessionrules.REUSE_MARGIN_SECONDS;
 # tests/test_shells_prompt.py keeps them equal). fish keeps $status across event handlers itself.
@@ -51,8 +52,10 @@ function mfa_prompt --description 'Print the time left in the AWS session export
     # fish_right_prompt: function fish_right_prompt; mfa_prompt; end
     # `mfa_prompt --seconds`: the seconds left instead (negative once past); `--warn`: the
     # warning AWSMFA_WARN asks for, on stderr. Starts no process.
-    set -l f (string match -rg -- '^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):?(\d{2}))$' "$AWS_CREDENTIAL_EXPIRATION")
+    # The whole match, then each group that took part; not `--groups-only`, which is fish 3.4+.
+    set -l f (string match -r -- '^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):?(\d{2}))$' "$AWS_CREDENTIAL_EXPIRATION")
     or return 0
+    set -e f[1]
     test $f[2] -ge 1 -a $f[2] -le 12 -a $f[3] -ge 1 -a $f[3] -le 31 -a $f[4] -le 23 -a $f[5] -le 59 \
         -a $f[6] -le 60 -a "0$f[8]" -le 23 -a "0$f[9]" -le 59; or return 0
     set -l now

@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import random
 import re
+import shutil
 import subprocess
 import time
 
@@ -101,19 +102,16 @@ LOOPS = {
 }
 
 
-@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
-def test_prompt_helper_agrees_with_python_on_dates_across_centuries(tmp_path, shell_name):
-    require_shell(shell_name)
+def check_dates(tmp_path, shell_name, block, path):
+    """mfa_prompt of `block` in `shell_name`, with PATH `path`, against Python on moments()."""
     rng = random.Random(shell_name)
     cases = [(moment, rfc3339_forms(moment, rng)) for moment in moments()]
     values = tmp_path / "values"
     values.write_text("".join(text + "\n" for _, text in cases))
-    argv = [os.path.realpath(require_shell(shell_name))] + LOOPS[shell_name][1:] + [str(rendered(tmp_path, shell_name)),
-                                                                                  str(values)]
+    argv = [os.path.realpath(require_shell(shell_name))] + LOOPS[shell_name][1:] + [str(block), str(values)]
     before = time.time()
-    # PATH names nothing: the helper must manage with the shell's own builtins.
     result = subprocess.run(argv, capture_output=True, text=True, timeout=120,
-                            env={"PATH": "/nonexistent", "HOME": str(tmp_path), "LC_ALL": "C.UTF-8"})
+                            env={"PATH": path, "HOME": str(tmp_path), "LC_ALL": "C.UTF-8"})
     after = time.time()
     assert result.returncode == 0 and not result.stderr, result.stderr
     lines = result.stdout.splitlines()
@@ -123,6 +121,38 @@ def test_prompt_helper_agrees_with_python_on_dates_across_centuries(tmp_path, sh
         assert value == text
         assert answer in acceptable(moment, before, after), (text, moment.isoformat(), answer)
         assert printed == answer, (text, printed, answer)
+
+
+@pytest.mark.parametrize("shell_name", shells.SUPPORTED)
+def test_prompt_helper_agrees_with_python_on_dates_across_centuries(tmp_path, shell_name):
+    require_shell(shell_name)
+    # PATH names nothing: the helper must manage with the shell's own builtins.
+    check_dates(tmp_path, shell_name, rendered(tmp_path, shell_name), "/nonexistent")
+
+
+# fish before 3.5 has no `path` builtin: the helper reads the clock with `date` instead.
+NO_PATH_BUILTIN = ("contains path (builtin -n)", "false")
+
+
+def test_fish_before_3_5_reads_the_clock_with_date_and_agrees_with_python(tmp_path):
+    """The branch fish 3.0 to 3.4 take (Ubuntu 22.04 ships 3.3), forced on this fish by
+    rendering the block with that test false; `date` is on PATH, as it is there."""
+    require_shell("fish")
+    block = rendered(tmp_path, "fish")
+    text = block.read_text()
+    assert text.count(NO_PATH_BUILTIN[0]) == 1
+    block.write_text(text.replace(*NO_PATH_BUILTIN))
+    check_dates(tmp_path, "fish", block, os.path.dirname(shutil.which("date")))
+
+
+def test_fish_prompt_uses_nothing_newer_than_fish_3_0_but_the_guarded_clock():
+    """`string match --groups-only` (-g) is fish 3.4+, `path` 3.5+ (read only behind its
+    check): the helper must parse the date on the fish of Ubuntu 22.04 and Debian 11 too."""
+    code = shells.load_template(shells.by_name("fish").template)["prompt"]
+    for flags in re.findall(r"string match (-\S+(?: -\S+)*)", code):
+        assert "g" not in flags.replace("--", "").lstrip("-") and "--groups-only" not in flags, flags
+    uses = [line for line in code.splitlines() if re.search(r"\(path ", line)]
+    assert len(uses) == 1 and code.index(NO_PATH_BUILTIN[0]) < code.index(uses[0]), uses
 
 
 @pytest.mark.parametrize("shell_name", shells.SUPPORTED)
