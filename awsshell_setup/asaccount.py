@@ -10,8 +10,16 @@ completer, the shim managers and the login shell it runs run as the account, nev
 
 Before dropping, the child imports every module the job needs and reads the shell templates:
 the package (and Python itself) may live where the account cannot read, under /root.
-The parent only waits, ignoring Ctrl-C (the terminal sends it to the child too, which cancels
-as usual), and exits with the child's status.
+
+The child also leaves root's terminal session (setsid) before it drops: a process of the
+account's that shared root's controlling terminal could open /dev/tty and push keys into it
+(TIOCSTI), which root's shell would run once awsmfa exits. It keeps the standard streams, so
+it still prints there and reads the answer to its question (a terminal that is not a process's
+controlling terminal can still be read and written through an open descriptor), and everything
+it runs gets none of them (boundedrun). The parent only waits: it passes Ctrl-C, SIGTERM and
+SIGHUP on to the child, which cancels as usual, and exits with the child's status. The account
+can signal its own processes, the child included: a child stopped (SIGSTOP) would leave root
+waiting for ever, so the parent kills it and says so.
 """
 import os
 import pwd
@@ -19,17 +27,26 @@ import signal
 import sys
 
 from .errors import AwsmfaError, Cancelled, FileProblem, UsageError
+from .paths import printable
+
+# What the parent passes on to the child, which is no longer in the terminal's process group.
+_FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def other_account(user):
     """The passwd entry of `--user NAME` when NAME is another account than the one running
-    awsmfa (root only); None when the job runs right here."""
-    if not user:
+    awsmfa (root only); None when the job runs right here (no --user)."""
+    if user is None:
         return None
+    if not user.strip():
+        # `--user "$NAME"` with NAME unset in a cloud-init script must not mean root's own files.
+        raise UsageError("--user: empty account name; name the account (--user NAME), or leave --user out")
     try:
         entry = pwd.getpwnam(user)
     except KeyError:
-        raise UsageError(f"--user {user}: no such user")
+        if user.isdigit():
+            raise UsageError(f"--user {user}: no account has that name; give the account's name, not its uid")
+        raise UsageError(f"--user {printable(user)}: no such user")
     euid = os.geteuid()
     if entry.pw_uid == euid:
         return None
@@ -51,19 +68,40 @@ def run(entry, job):
     job returns the exit status; an AwsmfaError it raises becomes the usual one line."""
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # or the child would print the parent's buffered text again
-    ignored = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ignored until the child exists, so that a signal now is not lost to the default action.
+    before = {number: signal.signal(number, signal.SIG_IGN) for number in _FORWARDED}
     pid = os.fork()
     if pid == 0:
-        _child(entry, job)  # never returns
-    forwarded = signal.signal(signal.SIGTERM, lambda number, frame: _forward(pid, number))
+        _child(entry, job, before)  # never returns
     try:
-        _, status = os.waitpid(pid, 0)
+        for number in _FORWARDED:
+            signal.signal(number, lambda number, frame: _forward(pid, number))
+        status = _wait(pid, entry)
     finally:
-        signal.signal(signal.SIGINT, ignored)
-        signal.signal(signal.SIGTERM, forwarded)
+        for number, handler in before.items():
+            signal.signal(number, handler)
     if os.WIFSIGNALED(status):
         return 128 + os.WTERMSIG(status)  # as a shell reports it
     return os.WEXITSTATUS(status)
+
+
+def _wait(pid, entry):
+    """The child's exit status. A stopped child (only the account, or root, can stop it: it is
+    in a session of its own) is killed, and that is said in one line."""
+    while True:
+        try:
+            _, status = os.waitpid(pid, os.WUNTRACED)
+        except InterruptedError:
+            continue
+        if not os.WIFSTOPPED(status):
+            return status
+        _forward(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        sys.stderr.write(f"awsmfa: error: the process working as {entry.pw_name} was stopped (signal "
+                         f"{os.WSTOPSIG(status)}), so root ended it; a program of {entry.pw_name}'s (its "
+                         f"aws_completer or startup files) may have stopped it: check them, then run awsmfa "
+                         f"again\n")
+        return 1 << 8  # exit status 1, as os.waitpid reports it
 
 
 def _forward(pid, number):
@@ -73,10 +111,13 @@ def _forward(pid, number):
         pass
 
 
-def _child(entry, job):
+def _child(entry, job, handlers):
     status = 1
     try:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.setsid()  # out of root's terminal session: see the module's docstring
         _preload()
         become(entry)
         status = job()

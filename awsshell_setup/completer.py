@@ -16,17 +16,17 @@ the manager's own start to every Tab, so the program it stands for is preferred.
 A bare --completer NAME (a dotfile shared between machines) is not resolved here: the block
 looks NAME up at each Tab, on PATH, then in KNOWN_FOLDERS (at_tab says what it finds now).
 
-Checking a completer, or asking a shim's manager, runs a program. As root, only one that no one
-but root could have changed (rootpolicy.run_refusal); any other counts as not answering, and
-says why. Root working for another account does not get here: that job runs as the account.
+Checking a completer, or asking a shim's manager, runs a program, always through boundedrun (no
+terminal, no input, a time bound). As root, only one that no one but root could have changed
+(rootpolicy.run_refusal); any other counts as not answering, and says why. Root working for
+another account does not get here: that job runs as the account.
 """
 import dataclasses
 import os
 import re
 import shutil
-import subprocess
 
-from . import rootpolicy
+from . import boundedrun, rootpolicy
 
 NAME = "aws_completer"
 # Searched in this order, after PATH and the folder of `aws`. Also written into the block for a
@@ -113,7 +113,11 @@ def provided_for_bash(path):
 
 
 def _behind_shim(path, environ):
-    """The program a pyenv/asdf-style shim runs (asked of the manager), or None."""
+    """The program a pyenv/asdf-style shim runs (asked of the manager), or None. As root, a
+    shim anyone but root could have changed is not read at all: it names the manager and the
+    PYENV_ROOT whose hooks the manager runs. check() then refuses the shim itself."""
+    if _refused_to_root(path):
+        return None
     try:
         with open(path, "rb") as handle:
             head = handle.read(4096)
@@ -129,9 +133,8 @@ def _behind_shim(path, environ):
     if root:
         env["PYENV_ROOT"] = root.group(1)
     try:
-        answer = subprocess.run([match.group("manager"), "which", NAME], capture_output=True, text=True,
-                                timeout=CHECK_TIMEOUT_SECONDS, env=env, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError):
+        answer = boundedrun.run([match.group("manager"), "which", NAME], env, CHECK_TIMEOUT_SECONDS)
+    except OSError:
         return None
     real = answer.stdout.strip().splitlines()[-1] if answer.returncode == 0 and answer.stdout.strip() else ""
     return real if real.startswith("/") and os.path.isfile(real) else None
@@ -153,12 +156,11 @@ def check(path, environ=None):
     env = dict(os.environ if environ is None else environ)
     env.update(COMP_LINE="aws ", COMP_POINT="4")
     try:
-        answer = subprocess.run([path], capture_output=True, text=True, timeout=CHECK_TIMEOUT_SECONDS, env=env,
-                                stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return f"no answer within {CHECK_TIMEOUT_SECONDS} s"
+        answer = boundedrun.run([path], env, CHECK_TIMEOUT_SECONDS)
     except OSError as error:
         return f"cannot run it: {error.strerror}"
+    if answer.timed_out:
+        return f"no answer within {CHECK_TIMEOUT_SECONDS} s"
     if answer.returncode != 0 or not answer.stdout.strip():
         last = (answer.stderr.strip().splitlines() or [f"exit status {answer.returncode}, no candidates"])[-1]
         return f"it does not answer ({last[:160]})"

@@ -9,15 +9,13 @@ config.fish) and asked, in a few seconds at most:
 - as the process running awsmfa: the account itself (with --user, the child that became it);
   never root for another account;
 - from the login defaults (ENV_PATH/ENV_SUPATH of /etc/login.defs), not from the PATH now;
-- with no terminal and no standard input (a new session: nothing can prompt), its whole
-  process group killed on timeout;
+- with no terminal and no standard input (boundedrun: a new session, so nothing can prompt or
+  reach awsmfa's terminal), its whole process group killed on timeout;
 - reading only what comes between two marker lines carrying a random word: a banner an rc
   file prints, even one that looks like the markers, does not count.
 When it cannot answer (no login shell we know how to ask, no answer in time), it says so.
 """
 import os
-import signal
-import subprocess
 
 TIMEOUT_SECONDS = 5
 # The same words in sh, bash, zsh and fish (`||` and `command -v` since fish 3.0).
@@ -71,46 +69,21 @@ def ask(home, environ, uid=None):
 def _ask(shell, shell_path, home, env):
     import secrets
 
+    from . import boundedrun
+
     word = secrets.token_hex(8)
     markers = {name: f"AWSMFA-{word}-{name.upper()}" for name in ("begin", "path", "end")}
     try:
-        process = subprocess.Popen([shell_path, "-l", "-i", "-c", _SCRIPT.format(**markers)], cwd=home, env=env,
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
+        result = boundedrun.run([shell_path, "-l", "-i", "-c", _SCRIPT.format(**markers)], env, TIMEOUT_SECONDS,
+                                cwd=home, keep_stderr=False)
     except OSError as error:
         return Answer(shell, problem=f"cannot start {shell_path}: {error.strerror}")
-    late = False
-    try:
-        out, _ = process.communicate(timeout=TIMEOUT_SECONDS)
-    except KeyboardInterrupt:
-        if process.returncode is None:  # Ctrl-C: in a session of its own, it did not get it
-            _kill_group(process.pid)
-            process.wait()
-        raise
-    except subprocess.TimeoutExpired:
-        late = True
-        # Not reaped yet, so the group id is still the shell's and names no one else's processes.
-        _kill_group(process.pid)
-        try:
-            out, _ = process.communicate(timeout=1)  # whatever it printed: the answer may be there
-        except subprocess.TimeoutExpired:
-            out = b""  # a process that left the group holds the pipe open: give up on it
-            process.stdout.close()
-            process.wait()
-    answer = _parse(out.decode("utf-8", "replace"), markers)
+    answer = _parse(result.stdout, markers)  # even after a timeout: the answer may be there
     if answer is None:
-        why = f"no answer within {TIMEOUT_SECONDS} s" if late else "its startup files ended it before it answered"
+        why = f"no answer within {TIMEOUT_SECONDS} s" if result.timed_out else "its startup files ended it before it answered"
         return Answer(shell, problem=f"a new login {shell} gave {why}")
     awsmfa, path = answer
     return Answer(shell, awsmfa=awsmfa, path=path)
-
-
-def _kill_group(pgid):
-    """The shell and whatever its startup files left running (an agent, a `sleep &`)."""
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 def _parse(text, markers):

@@ -345,7 +345,11 @@ class Zsh(_BourneLike):
     NOT_FOR_SH_FILES = "which zsh reads there only as sh: put the block in ~/.zshrc"
 
     def zdotdir(self, home, environ):
-        """$ZDOTDIR, else the one ~/.zshenv sets (asked of zsh itself), else the home folder."""
+        """$ZDOTDIR, else the one ~/.zshenv sets (asked of zsh itself), else the home folder.
+
+        Asking zsh runs ~/.zshenv: through boundedrun (no terminal, a time bound), and as root
+        only a zsh no one but root could have changed; another is refused in one line, before
+        anything is written (root's PATH naming an account's zsh)."""
         if environ.get("ZDOTDIR"):
             return environ["ZDOTDIR"]
         zshenv = os.path.join(home, ".zshenv")
@@ -358,17 +362,34 @@ class Zsh(_BourneLike):
             except AwsmfaError:
                 mentions = False  # not ours to judge here: zsh reads it, or refuses it, itself
             if mentions:
-                import subprocess
-
-                try:
-                    answer = subprocess.run(["zsh", "-c", 'print -rn -- "${ZDOTDIR-}"'], capture_output=True,
-                                            text=True, timeout=10, cwd=home,
-                                            env={"HOME": home, "PATH": environ.get("PATH", os.defpath)})
-                    if answer.returncode == 0 and answer.stdout.startswith("/"):
-                        return answer.stdout
-                except (OSError, subprocess.SubprocessError):
-                    pass
+                asked = self._ask_zdotdir(home, environ)
+                if asked:
+                    return asked
         return home
+
+    def _ask_zdotdir(self, home, environ):
+        """The ZDOTDIR a new zsh of `home` ends up with after ~/.zshenv, or None."""
+        import shutil
+
+        from . import boundedrun, rootpolicy
+        from .errors import UsageError
+        from .paths import printable
+
+        search = environ.get("PATH", os.defpath)
+        zsh = shutil.which("zsh", path=search)
+        if not zsh:
+            return None
+        if os.geteuid() == 0:
+            why = rootpolicy.run_refusal(zsh)
+            if why:
+                raise UsageError(f"~/.zshenv sets ZDOTDIR, and root will not run {printable(zsh)} to read it "
+                                 f"({why}): put root's own zsh first on PATH, or set ZDOTDIR before running awsmfa")
+        try:
+            answer = boundedrun.run([zsh, "-c", 'print -rn -- "${ZDOTDIR-}"'], {"HOME": home, "PATH": search}, 10,
+                                    cwd=home)
+        except OSError:
+            return None
+        return answer.stdout if answer.returncode == 0 and answer.stdout.startswith("/") else None
 
     def targets(self, home, environ, completion=True):
         zdotdir = self.zdotdir(home, environ)
