@@ -1,4 +1,5 @@
-"""What root does with what other accounts control: two rules, decided here and nowhere else.
+"""What root does with what other accounts control: three rules, decided here and nowhere else
+(docs/ARCHITECTURE.md, "What runs as which user").
 
 1. Root never runs a program that anyone but root could have changed (an aws_completer found in
    an account's ~/.local/bin, named in an account's rc block, or the manager a shim names): the
@@ -9,17 +10,31 @@
      write bit when the group is root's (gid 0, whose members can become root anyway), and a
      folder with the sticky bit (/tmp), where others may add entries but not rename or remove
      root's, so there the entry we go through must itself be root's.
+   The kernel runs more than the file: the interpreter its `#!` line names (read as the kernel
+   reads it: the first 256 bytes, the first word after `#!`) is held to the same rule, and its
+   own `#!` in turn, refused past 4 scripts deep; for `#!/usr/bin/env NAME` (env's options and
+   VAR=value words skipped) so is the program NAME finds on the PATH it runs with, and every
+   folder searched before it must be one where nobody else can add NAME meanwhile. A NAME found
+   nowhere is refused.
    ACLs and capabilities are not read: a folder opened up through an ACL is not seen.
 2. Root does not read or edit another account's startup files on its own. With `--user NAME`
    the whole job runs as that account (asaccount.py) and the kernel decides; without it, a path
    that is another account's (the path, its real file, or a folder on the way) is refused with
    one line that names --user.
+3. Root writes only where no other account can add or swap a file: otherwise an account plants
+   ~/.bashrc as a link to a file of root's (while root waits for a lock the account holds, say)
+   and root rewrites that file. Every folder the kernel goes through to reach a path root works
+   on, links followed, is held to rule 1's walk; and the folder that holds the file at the end
+   (or where a missing part would be made) must not be open to others at all, sticky or not. A
+   folder at the end (the home) is only passed through, so a sticky folder may hold it when it
+   is root's. A path that does not exist yet is fine when its folder is. Only root is checked:
+   for anyone else the kernel refuses what they may not do.
 """
 import os
 import stat
 
 from .errors import UsageError
-from .paths import printable
+from .paths import display, printable
 
 _MAX_LINKS = 40  # as the kernel's ELOOP limit
 _MAX_SCRIPTS = 4  # `#!` lines followed in a row; the kernel itself gives up a level or two further
@@ -227,9 +242,25 @@ def _sticky_open(info):
 
 def check_not_anothers(path):
     """As root: refuse `path` when it, its real file, or a folder on the way belongs to another
-    account. Nothing to check for anyone else: the kernel stops them."""
+    account, or when another account could add or swap a file or link on the way to it (rule 3).
+    Nothing to check for anyone else: the kernel stops them."""
     if os.geteuid() != 0:
         return
+    _check_owners(path)
+    why = _walk(path, writing=True)
+    if why:
+        home = printable(os.environ.get("HOME", ""))
+        at_home = bool(home) and why.startswith(home + " ")
+        if at_home:
+            why = f"{home} (root's home folder here){why[len(home):]}"
+        todo = "use a home folder only root can write" if at_home else "use a path whose folders only root can write"
+        raise UsageError(f"{display(path, os.environ)}: {why}; as root, awsmfa writes only where no other account "
+                         f"can add or swap files: {todo}")
+
+
+def _check_owners(path):
+    """Refuse `path` (with the --user way out) when it, its real file or a folder above either
+    belongs to another account."""
     for each, info in _on_the_way(path):
         if info.st_uid != 0:
             name = owner_name(info.st_uid)

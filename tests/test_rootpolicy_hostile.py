@@ -159,3 +159,107 @@ def test_root_scripts_with_roots_interpreters_still_run(tmp_path):
     env_script = _script(tmp_path / "bin" / "via-env", "#!/usr/bin/env sh\necho s3\n")
     assert rootpolicy.run_refusal(env_script, search_path="/usr/bin:/bin") == ""
     assert rootpolicy.run_refusal(sys.executable) == ""
+
+
+# --- 2. root writes only where no other account can add or swap files -------------------------
+
+def _start(args, env):
+    return subprocess.Popen([sys.executable, "-m", "awsshell_setup", *args], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _waits_on(pid, folder):
+    """True when `pid` (or a process under it) holds `folder` open the way fileio.locked does."""
+    from accounts import _descendants, _has_folder_open
+
+    return any(_has_folder_open(each, folder) for each in _descendants(pid))
+
+
+def test_roots_install_refuses_a_home_open_to_everyone_where_an_account_plants_bashrc(account):
+    roots = root_owned_folder(account, "roots", mode=0o700)
+    secret = pathlib.Path(roots) / "secret"
+    secret.write_text("root's own file\n")
+    secret.chmod(0o600)
+    home = root_owned_folder(account, "roothome", mode=0o1777)  # sticky, writable by all: as /tmp
+    before = snapshot(roots)
+    env = base_env(home)
+    # The account holds the lock awsmfa takes on the folder of ~/.bashrc (the home), and plants
+    # ~/.bashrc as a link to root's file while root's install waits for it. Without the rule,
+    # root then appended its block to root's file through the link.
+    holder = account.hold_lock(home, f"ln -s {secret} {home}/.bashrc")
+    process = _start(["install", "--shell", "bash", "--no-completion", "--yes"], env)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while process.poll() is None and not _waits_on(process.pid, home) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    waited = process.poll() is None  # refused before the lock, it has already exited
+    holder.go()
+    out, err = process.communicate(timeout=WAIT_SECONDS)
+    assert os.path.islink(os.path.join(home, ".bashrc")), "the account's plant did not happen"
+    assert os.lstat(os.path.join(home, ".bashrc")).st_uid == account.uid
+    assert snapshot(roots) == before and secret.read_bytes() == b"root's own file\n", \
+        f"root wrote through the account's link (awsmfa {'waited' if waited else 'did not wait'}):\n{err}"
+    error = _one_error(subprocess.CompletedProcess([], process.returncode, out, err))
+    assert "~/.bashrc" in error and home in error and "writable by everyone" in error, error
+    assert "home folder" in error, error
+
+
+def _refusal(path):
+    with pytest.raises(UsageError) as raised:
+        rootpolicy.check_not_anothers(path)
+    message = str(raised.value)
+    assert "\n" not in message and "as root, awsmfa writes only where no other account" in message, message
+    return message
+
+
+def test_check_not_anothers_refuses_folders_others_can_change_on_the_way(account, monkeypatch):
+    home = root_owned_folder(account, "roothome")
+    monkeypatch.setenv("HOME", home)
+    # The folder holding the file, open to everyone: refused, whether the file exists or not.
+    sticky = root_owned_folder(account, "sticky", mode=0o1777)
+    assert sticky in _refusal(os.path.join(sticky, "bashrc"))
+    _script(os.path.join(sticky, "bashrc"), "# root's\n", mode=0o644)
+    assert sticky in _refusal(os.path.join(sticky, "bashrc"))
+    # Root's own link in root's home, into a folder anyone may write (no sticky bit).
+    open_folder = root_owned_folder(account, "open", mode=0o777)
+    os.symlink(os.path.join(open_folder, "bashrc"), os.path.join(home, ".bashrc"))
+    assert "~/.bashrc" in (message := _refusal(os.path.join(home, ".bashrc"))) and open_folder in message
+    # A folder the account's group may write, to be created under.
+    grouped = root_owned_folder(account, "grouped", mode=0o775)
+    os.chown(grouped, 0, account.gid)
+    assert "writable by group" in _refusal(os.path.join(grouped, "fish", "functions", "mfa.fish"))
+    # A link of the account's in a sticky folder on the way (the real file itself is root's).
+    safe = root_owned_folder(account, "safe")
+    _script(os.path.join(safe, "zshrc"), "# root's\n", mode=0o644)
+    os.symlink(os.path.join(safe, "zshrc"), os.path.join(sticky, "accounts-link"))
+    os.lchown(os.path.join(sticky, "accounts-link"), account.uid, account.gid)
+    os.symlink(os.path.join(sticky, "accounts-link"), os.path.join(home, ".zshrc"))
+    assert account.name in _refusal(os.path.join(home, ".zshrc"))
+
+
+def test_roots_own_homes_still_pass(account, tmp_path, monkeypatch):
+    # pytest's homes: /tmp (sticky), then root's own folders; the home itself in a sticky folder.
+    home = new_home(tmp_path, "roothome")
+    monkeypatch.setenv("HOME", str(home))
+    for rel in (".bashrc", ".zshrc", ".config/fish/functions/mfa.fish"):
+        rootpolicy.check_not_anothers(str(home / rel))
+    rootpolicy.check_not_anothers(str(home))
+    rootpolicy.check_not_anothers("/root/.bashrc")
+    # A folder root's group may write; a link of root's in a sticky folder to root's file.
+    grouped = root_owned_folder(account, "grouped", mode=0o775)
+    rootpolicy.check_not_anothers(os.path.join(grouped, ".bashrc"))
+    sticky = root_owned_folder(account, "sticky", mode=0o1777)
+    safe = root_owned_folder(account, "safe")
+    os.symlink(os.path.join(safe, "bashrc"), os.path.join(sticky, "roots-link"))
+    os.symlink(os.path.join(sticky, "roots-link"), home / ".bash_aliases")
+    rootpolicy.check_not_anothers(str(home / ".bash_aliases"))
+    # A home of root's right in a sticky folder: the home is passed through, not written to.
+    rootpolicy.check_not_anothers(root_owned_folder(account, "sticky/home"))
+
+
+def test_only_root_is_checked(account):
+    sticky = root_owned_folder(account, "sticky", mode=0o1777)
+    os.seteuid(account.uid)  # the real uid stays root's: this process can come back
+    try:
+        rootpolicy.check_not_anothers(os.path.join(sticky, "bashrc"))
+    finally:
+        os.seteuid(0)
