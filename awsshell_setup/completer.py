@@ -116,7 +116,7 @@ def _behind_shim(path, environ):
     """The program a pyenv/asdf-style shim runs (asked of the manager), or None. As root, a
     shim anyone but root could have changed is not read at all: it names the manager and the
     PYENV_ROOT whose hooks the manager runs. check() then refuses the shim itself."""
-    if _refused_to_root(path):
+    if _refused_to_root(path, environ):
         return None
     try:
         with open(path, "rb") as handle:
@@ -126,7 +126,7 @@ def _behind_shim(path, environ):
     if not head.startswith(b"#!") or b"python" in head.split(b"\n", 1)[0]:
         return None  # an ELF binary (AWS CLI v2) or a Python script (v1): the real thing
     match = _SHIM.search(head.decode("utf-8", "replace"))
-    if not match or _refused_to_root(match.group("manager")):
+    if not match or _refused_to_root(match.group("manager"), environ):
         return None
     env = dict(environ)
     root = re.search(r'export PYENV_ROOT="([^"]+)"', head.decode("utf-8", "replace"))
@@ -140,20 +140,21 @@ def _behind_shim(path, environ):
     return real if real.startswith("/") and os.path.isfile(real) else None
 
 
-def _refused_to_root(path):
-    """Why root will not run `path` ('' when it may, or when we are not root)."""
+def _refused_to_root(path, environ):
+    """Why root will not run `path` ('' when it may, or when we are not root). `environ` is the
+    environment it would run with: its PATH is where a `#!/usr/bin/env NAME` line finds NAME."""
     if os.geteuid() != 0:
         return ""
-    why = rootpolicy.run_refusal(path)
+    why = rootpolicy.run_refusal(path, search_path=environ.get("PATH", os.defpath))
     return f"not run as root: {why}" if why else ""
 
 
 def check(path, environ=None):
     """'' when `path` answers `aws ` with at least one candidate; else what went wrong."""
-    refused = _refused_to_root(path)
+    env = dict(os.environ if environ is None else environ)
+    refused = _refused_to_root(path, env)
     if refused:
         return refused
-    env = dict(os.environ if environ is None else environ)
     env.update(COMP_LINE="aws ", COMP_POINT="4")
     try:
         answer = boundedrun.run([path], env, CHECK_TIMEOUT_SECONDS)

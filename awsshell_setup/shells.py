@@ -380,7 +380,7 @@ class Zsh(_BourneLike):
         if not zsh:
             return None
         if os.geteuid() == 0:
-            why = rootpolicy.run_refusal(zsh)
+            why = rootpolicy.run_refusal(zsh, search_path=search)
             if why:
                 raise UsageError(f"~/.zshenv sets ZDOTDIR, and root will not run {printable(zsh)} to read it "
                                  f"({why}): put root's own zsh first on PATH, or set ZDOTDIR before running awsmfa")
