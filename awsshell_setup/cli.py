@@ -62,12 +62,15 @@ def _usage(check, value, param):
 def _profile_names(ctx, param, incomplete):
     """Tab after --profile/--update-profile: the profiles of the user's credentials and config
     files (AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE honoured), those starting with what
-    is typed. A file that cannot be read or parsed completes nothing: never an error on a Tab."""
+    is typed; for --profile not the session profiles awsmfa wrote, which it refuses there. A
+    file that cannot be read or parsed completes nothing: never an error on a Tab."""
     try:
         from .profiles import AwsFiles
 
         files = AwsFiles(os.environ)  # configparser's verdict too: a bad file completes nothing
         names = list(files.credentials.values) + list(files.config_profiles())
+        if param.name == "profile":
+            names = [name for name in names if files.session_source(name) is None]
     except Exception:  # a Tab must never print a traceback into the command line
         return []
     return sorted({name for name in names if name.startswith(incomplete) and name.strip() == name and name})
@@ -152,8 +155,9 @@ def env(shell_name, as_json, quiet, **options):
     Reuses the stored session while it is valid (no prompt, no AWS call); otherwise gets the MFA
     code (--token-code, a token command, or asked on the terminal), calls STS GetSessionToken
     and writes the session profile. Exports
-    AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
-    AWS_CREDENTIAL_EXPIRATION. On failure prints nothing on stdout and exits non-zero.
+    AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+    AWS_CREDENTIAL_EXPIRATION and AWSMFA_REUSE_MARGIN (the seconds before that end from which a
+    new code is asked for). On failure prints nothing on stdout and exits non-zero.
 
     For a role profile: assumes the role with the MFA session of its source (asking for a code
     only when there is none), stores the role session in PROFILE-mfa, writes the config profile
@@ -246,8 +250,9 @@ def login(quiet, **options):
 def unset(shell_name):
     """Print shell code removing what `env` exported: eval "$(awsmfa unset)".
 
-    Removes AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
-    AWS_CREDENTIAL_EXPIRATION from the shell that evaluates it (for fish: awsmfa unset | source);
+    Removes AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+    AWS_CREDENTIAL_EXPIRATION and AWSMFA_REUSE_MARGIN from the shell that evaluates it (for fish:
+    awsmfa unset | source);
     other variables stay. Reads and changes no file: the stored session stays for the next `mfa`
     (`awsmfa logout` removes it).
     """
@@ -372,7 +377,8 @@ def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
           awsmfa.fish and mfa.fish (files awsmfa owns)
 
     With it come mfa_prompt, the time left for your prompt (`mfa 3h12m`), and, when
-    AWSMFA_WARN is set, a warning before each prompt in the session's last 5 minutes.
+    AWSMFA_WARN is set, a warning before each prompt once `mfa` would ask for a new code (the
+    session's last 5 minutes, or last tenth when it is shorter than 50 minutes).
     The block starts no process at shell start. Running it again changes nothing; `awsmfa
     uninstall` removes it byte for byte.
     """

@@ -94,3 +94,33 @@ def test_profiles_come_from_the_files_the_aws_variables_name(tmp_path):
                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert answer.returncode == 0, answer.stderr
     assert answer.stdout.split() == ["plain,elsewhere", "plain,fromconfig"]
+
+
+def _tab_answer(tmp_path, words):
+    """What click's completion answers for `words` (the last one being completed)."""
+    import os
+    import subprocess
+
+    from awsenv import renewing_profile, stored_session
+
+    home = tmp_path / "home"
+    if not home.exists():
+        home = new_home(tmp_path, skel=False)
+        (home / ".aws").mkdir()
+        (home / ".aws" / "credentials").write_text("[default]\naws_access_key_id = AKIAEXAMPLE\n"
+                                                   "aws_secret_access_key = secret\n" + stored_session("mfa", "default"))
+        (home / ".aws" / "config").write_text("[profile ops]\nrole_arn = arn:aws:iam::111111111111:role/ops\n"
+                                              "source_profile = default\n" + renewing_profile("ops-mfa-auto", "ops"))
+    env = base_env(home, _AWSMFA_COMPLETE="bash_complete", COMP_WORDS=words, COMP_CWORD=str(len(words.split(" ")) - 1))
+    answer = subprocess.run([os.path.join(os.path.dirname(require_awsmfa()), "awsmfa")], env=env,
+                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert answer.returncode == 0, answer.stderr
+    return answer.stdout.split()
+
+
+def test_profile_tab_leaves_out_the_session_profiles_awsmfa_refuses_there(tmp_path):
+    """--profile mfa and --profile ops-mfa-auto are refused (they are awsmfa's sessions), so Tab
+    does not offer them; --update-profile, where a session profile is the point, still does."""
+    assert _tab_answer(tmp_path, "awsmfa env --profile ") == ["plain,default", "plain,ops"]
+    assert _tab_answer(tmp_path, "awsmfa env --update-profile ") == [
+        "plain,default", "plain,mfa", "plain,ops", "plain,ops-mfa-auto"]

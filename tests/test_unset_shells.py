@@ -119,3 +119,14 @@ def test_mfa_dash_u_removes_what_mfa_exported(env, shell_name):
         for option in ("-u", "--unset"):
             status, names, kept = state(shell, f"mfa {option}; " + report)
             assert (status, names, kept) == ("0", [], "eu-west-1,url"), (option, shell.text()[-2000:])
+
+
+@pytest.mark.parametrize("command", ["env", "unset"])
+def test_help_names_every_variable_env_exports_and_unset_removes(tmp_path, command):
+    from awsshell_setup import render
+
+    result = subprocess.run(["awsmfa", command, "--help"], env=base_env(new_home(tmp_path)), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    words = " ".join(result.stdout.split())
+    assert [name for name in render.EXPORTED_VARIABLES if name not in words] == [], words
