@@ -122,9 +122,16 @@ def awsmfa_on_path(environ):
     return shutil.which("awsmfa", path=environ.get("PATH", os.defpath))
 
 
-def advice(shell):
-    """What to do when a new shell does not find awsmfa, in a few words."""
+def advice(shell, home=None):
+    """What to do when a new shell does not find awsmfa, in a few words, naming the file that
+    shell's logins read (`home`: the account's; default $HOME, which --user's child has set)."""
     where = {"zsh": "~/.zprofile", "fish": "config.fish (fish_add_path)"}.get(shell, "~/.profile")
+    if shell == "bash":
+        # A login bash reads the first of these and no other: with ~/.bash_profile there (one
+        # awsmfa may have just written), a line added to ~/.profile is never read.
+        home = home or os.environ.get("HOME", "")
+        where = next((f"~/{name}" for name in (".bash_profile", ".bash_login")
+                      if home and os.path.isfile(os.path.join(home, name))), where)
     # The distribution is awsshell-setup (`awsmfa` on PyPI is another project): pipx installs
     # it from a clone with `pipx install .`, into ~/.local/bin, which ensurepath puts on PATH.
     return f"install it with pipx (`pipx install .` in a clone, then `pipx ensurepath`), or add its folder to PATH in {where}"

@@ -105,3 +105,17 @@ def test_the_login_path_comes_from_login_defs():
         expected = value[len("PATH="):] if value and value.startswith("PATH=") else value
         assert loginshell.login_path(uid) == (expected or loginshell.login_path(uid))
         assert pathlib.PurePath(loginshell.login_path(uid).split(":")[0]).is_absolute()
+
+
+def test_the_advice_names_the_login_file_bash_reads_and_following_it_works(tmp_path):
+    """In an empty home, install writes ~/.bash_profile (a login bash reads it, not ~/.profile):
+    the warning must name that file, and the line it asks for, added there, must be enough."""
+    home = new_home(tmp_path, skel=False)
+    result = awsmfa("install", "--shell", "bash", "--yes", "--no-completion", env=base_env(home))
+    warning = [line for line in result.stderr.splitlines() if "awsmfa is not on PATH" in line]
+    assert len(warning) == 1 and warning[0].endswith("add its folder to PATH in ~/.bash_profile"), result.stderr
+    found = _awsmfa_in(home)
+    with open(home / ".bash_profile", "a") as handle:
+        handle.write('PATH="$HOME/tools:$PATH"\n')
+    status = awsmfa("status", "--shell", "bash", env=base_env(home), check=False)
+    assert f"awsmfa on PATH: {found} (for a new login bash)" in status.stdout, status.stdout
