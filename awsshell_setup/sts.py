@@ -57,13 +57,15 @@ class AwsClients:
     is checked when this object is made, so a bad one costs no MFA code."""
 
     def __init__(self, source, environ=None, region=None):
-        """region: the region to sign in (a role profile's), else the source's as botocore finds it."""
+        """region: the profile's region to sign in (a role profile's), else the source's. As in
+        botocore, AWS_DEFAULT_REGION wins over any profile's (an invalid one is refused)."""
         import botocore.config
         import botocore.session
 
         environ = os.environ if environ is None else environ
         self._source, self._environ = source, environ
-        self.region = region or source.region
+        # botocore's order: the variable, then the profile (it reads only AWS_DEFAULT_REGION).
+        self.region = (environ.get("AWS_DEFAULT_REGION") or "").strip() or region or source.region
         self._clients = {}
         self.connect_timeout = seconds_setting(environ, "AWSMFA_CONNECT_TIMEOUT", CONNECT_TIMEOUT)
         self.read_timeout = seconds_setting(environ, "AWSMFA_READ_TIMEOUT", READ_TIMEOUT)
@@ -74,7 +76,7 @@ class AwsClients:
             # Name the source profile explicitly: an AWS_PROFILE=mfa left in the environment
             # must not decide the region or endpoint, nor fail with ProfileNotFound.
             session = botocore.session.Session(profile=source.name)
-            self.region = region or source.region or session.get_config_variable("region") or FALLBACK_REGION
+            self.region = self.region or session.get_config_variable("region") or FALLBACK_REGION
             self._session = session
             self._config = botocore.config.Config(
                 connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
@@ -189,10 +191,10 @@ def _setup_error(error, clients, service):
 
 
 def _region_origin(environ, source):
+    if (environ.get("AWS_DEFAULT_REGION") or "").strip():  # botocore's only region variable (not AWS_REGION)
+        return "AWS_DEFAULT_REGION"
     if source.region:
         return f"region of profile [{source.name}]"
-    if environ.get("AWS_DEFAULT_REGION"):  # botocore's only region variable (not AWS_REGION)
-        return "AWS_DEFAULT_REGION"
     return "the config file"
 
 

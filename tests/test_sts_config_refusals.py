@@ -25,8 +25,11 @@ def user(tmp_path, local_aws):
 
 # (name, config file, environment, --profile, words the one line must hold)
 CASES = [
-    ("region with a space in the config", f"[default]\nregion = us east\nmfa_serial = {SERIAL}\n", {}, None,
-     "'us east'"),
+    # Without AWS_DEFAULT_REGION, which wins over the config file (botocore's order).
+    ("region with a space in the config", f"[default]\nregion = us east\nmfa_serial = {SERIAL}\n",
+     {"AWS_DEFAULT_REGION": None}, None, "'us east'"),
+    ("AWS_DEFAULT_REGION over a good profile region", f"[default]\nregion = eu-west-1\nmfa_serial = {SERIAL}\n",
+     {"AWS_DEFAULT_REGION": "us east!"}, None, "'us east!' (AWS_DEFAULT_REGION)"),
     ("AWS_DEFAULT_REGION", f"[default]\nmfa_serial = {SERIAL}\n", {"AWS_DEFAULT_REGION": "us@east"}, None,
      "'us@east'"),
     ("bad region, device discovery", "[default]\n", {"AWS_DEFAULT_REGION": "us@east"}, None, "'us@east'"),
@@ -63,3 +66,15 @@ def test_a_setting_the_sdk_refuses_is_one_line_before_the_prompt(user, local_aws
     assert "no terminal" not in lines[0] and words in lines[0], lines[0]
     assert (user.read_credentials(), open(user.config).read()) == before
     assert local_aws.requests_seen == 0
+
+
+@pytest.mark.parametrize("env, region", [({"AWS_DEFAULT_REGION": "eu-west-1"}, "eu-west-1"),
+                                         ({"AWS_DEFAULT_REGION": None}, "us-east-1")])
+def test_aws_default_region_wins_over_the_profiles_region_as_in_botocore(user, env, region):
+    """botocore (so the AWS CLI) takes AWS_DEFAULT_REGION before a profile's region; so does the
+    STS client awsmfa builds (seen in --debug before the prompt, which has no terminal here)."""
+    user.write_config(f"[default]\nregion = us-east-1\nmfa_serial = {SERIAL}\n")
+    result = subprocess.run(["setsid", "--wait"] + AWSMFA + ["--debug", "env"], env=user.environ(**env),
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    used = [line for line in result.stderr.splitlines() if "STS endpoint:" in line]
+    assert len(used) == 1 and used[0].endswith(f"(region {region})"), result.stderr
