@@ -143,7 +143,9 @@ def status(shell_names=(), environ=None, rc_file=None, profile=None, account=Non
     line, good = _awsmfa_line(acct)
     lines.append(line)
     ok = ok and good
-    lines += _session_lines(env, profile)
+    session_lines, good = _session_lines(env, profile)
+    lines += session_lines
+    ok = ok and good
     lines.append("all in place" if ok else "not all in place")
     return Report(lines, ok)
 
@@ -177,7 +179,10 @@ def _awsmfa_line(acct):
 
 
 def _session_lines(environ, profile):
+    """(lines, whether `mfa` can work with these files): a credentials or config file awsmfa
+    cannot read makes it False; no session yet, an expired one, or no profile yet does not."""
     from . import roles, session
+    from .errors import FileProblem
 
     try:
         files = session.AwsFiles(environ)
@@ -185,9 +190,16 @@ def _session_lines(environ, profile):
         chain = roles.role_chain(files, source)
         name = session.session_name_for(files, session.Request(profile=profile), source)  # as `env` picks it
         found = files.cached_session(name, source, role_arn=chain.role_arn if chain else None)
+    except FileProblem as error:
+        return [f"session: cannot tell: {error.message}" + (f" ({error.hint})" if error.hint else "")], False
     except AwsmfaError as error:
-        return [f"session: cannot tell ({error})"]
+        return [f"session: cannot tell: {error.message}" + (f" ({error.hint})" if error.hint else "")], True
     where = paths.display(files.credentials_path, environ)
+    if files.credentials.section(source) is None and files.config_section(source) is None:
+        # `mfa` would refuse it: say what to do first, not "run mfa".
+        named = "" if source == session.DEFAULT_SOURCE else f" --profile {source}"
+        return [f"session: no profile [{source}] in {where} or {paths.display(files.config_path, environ)} yet "
+                f"(run `aws configure{named}`, then `mfa{named}`)"], True
     if chain is not None:
         lines = _role_lines(files, chain, name, found, where)
     elif found is None:
@@ -207,7 +219,7 @@ def _session_lines(environ, profile):
         lines.append(f"this shell: AWS_PROFILE={environ.get('AWS_PROFILE', '')} with a session token exported"
                      + (f", expiring {environ['AWS_CREDENTIAL_EXPIRATION']}" if environ.get("AWS_CREDENTIAL_EXPIRATION")
                         else ""))
-    return lines
+    return lines, True
 
 
 def _session_line(label, name, where, origin, credentials):

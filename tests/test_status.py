@@ -184,3 +184,22 @@ def test_an_older_bare_name_block_is_updated_by_install(tmp_path, shell_name):
     assert f"{where}: current, with aws completion" in result.stdout, result.stdout
     again = awsmfa("install", "--shell", shell_name, "--yes", "--completer", "aws_completer", env=env).stderr
     assert f"nothing to change: {shell_name} already set up" in again, again
+
+
+def test_a_credentials_file_awsmfa_cannot_read_is_not_in_place_and_a_missing_profile_says_what_to_do(tmp_path):
+    """With the shell set up: no profile yet is still exit 0 (a fresh account) but says to run
+    `aws configure` first, not `mfa`, which would refuse; a credentials file awsmfa cannot read
+    (here a directory) is exit 1, as `mfa` cannot work."""
+    home, env, comp = _setup(tmp_path)
+    awsmfa("install", "--shell", "bash", "--yes", "--completer", comp, env=env)
+    fresh = status(env)
+    assert fresh.returncode == 0, fresh.stdout
+    assert ("session: no profile [default] in ~/.aws/credentials or ~/.aws/config yet (run `aws configure`, "
+            "then `mfa`)\n") in fresh.stdout, fresh.stdout
+    named = status(env, "--profile", "work")
+    assert "(run `aws configure --profile work`, then `mfa --profile work`)" in named.stdout, named.stdout
+    (tmp_path / "notafile").mkdir()
+    broken = status(dict(env, AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "notafile")))
+    assert broken.returncode == 1 and broken.stdout.endswith("not all in place\n"), broken.stdout
+    line = next(line for line in broken.stdout.splitlines() if line.startswith("session:"))
+    assert line == f"session: cannot tell: {tmp_path}/notafile is a directory, not a file", line
