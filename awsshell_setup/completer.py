@@ -35,7 +35,8 @@ KNOWN_FOLDERS = ("/usr/bin", "/usr/local/bin", "/usr/local/aws-cli/v2/current/bi
                  "/usr/libexec", "/opt/homebrew/bin", "~/.local/bin")
 # The system's bash-completion file for aws (Debian's awscli ships one: `complete -C
 # /usr/libexec/aws_completer aws`), and the bash-completion framework that loads it on the
-# first Tab after `aws`: without the framework the file is never read.
+# first Tab after `aws`: without the framework the file is never read, and in a shell that has
+# not loaded the framework (root's default ~/.bashrc on Debian) neither.
 BASH_COMPLETION_FILE = "/usr/share/bash-completion/completions/aws"
 BASH_COMPLETION_FRAMEWORK = "/usr/share/bash-completion/bash_completion"
 # awscli v1 takes 0.35-0.9 s to answer (it imports botocore); a cold disk more.
@@ -105,7 +106,9 @@ def named_by_bash_completion(path):
 
 def provided_for_bash(path):
     """The system's bash-completion file when it already completes aws with `path` for bash
-    (and the framework that loads it is installed), else None: bash then needs no line of ours."""
+    (and the framework that loads it is installed), else None. Installed is not loaded: the
+    block then completes aws only in a shell where bash-completion's loader is not active
+    (the template section completion_provided)."""
     if not path or not os.path.isfile(BASH_COMPLETION_FRAMEWORK):
         return None
     named = named_by_bash_completion(BASH_COMPLETION_FILE)

@@ -9,8 +9,16 @@
 # would name a copy the account may not run. `command` skips aliases/functions named awsmfa.
 # status and install check that awsmfa is on PATH.
 # completion_provided replaces completion when the system's bash-completion file completes aws
-# with the same completer: a `complete -C` of ours would only repeat it. Its first line names
-# the completer as completion's does, so status re-renders the block and checks that program.
+# with the same completer (Debian's awscli). That file counts only in a shell that has loaded
+# bash-completion: Debian's /etc/skel/.bashrc and /etc/profile.d (login shells) do, root's default
+# ~/.bashrc (base-files' dot.bashrc: a fresh root, `docker exec ... bash`) and /etc/bash.bashrc do
+# not. So the block sets `complete -C` itself unless bash-completion's loader is the default
+# completion when it runs: `complete -p -D` and `declare -F` are builtins (no process, no `$(...)`
+# subshell), `_completion_loader` is 2.x's name, `_comp_complete_load` 2.12's; a user's own
+# `complete -D` loads no file for aws, so it does not count. Where the loader is active it loads
+# the file at the first Tab after aws, which also follows an awscli upgrade or removal. Loaded
+# after the block instead, bash-completion keeps our compspec, the same program. Its first line
+# names the completer as completion's does, so status re-renders the block and checks it.
 # completion_lookup replaces completion for a bare --completer NAME (one dotfile, many machines):
 # at each Tab, NAME on PATH, else in completer.KNOWN_FOLDERS (rendered in: Debian's and Ubuntu's
 # awscli keeps it in /usr/libexec, off PATH). `complete -F`, not `-C`: with NAME found nowhere,
@@ -158,7 +166,11 @@ complete -F _awsmfa_complete awsmfa
 complete -F _awsmfa_complete_mfa mfa
 #@ completion_provided
 # aws completion: {{completer_path}}
-# bash: already provided by {{provider}}, which bash-completion loads on the first Tab after aws
+# Where bash-completion is loaded, it completes aws with this program ({{provider}}, read on
+# the first Tab after aws); in a shell that has not loaded it, this line does.
+if ! { complete -p -D && { declare -F _comp_complete_load || declare -F _completion_loader; }; } >/dev/null 2>&1; then
+    complete -C {{completer}} aws
+fi
 #@ profile
 # sh and dash read ~/.profile too: the bash code is a string only bash evaluates.
 if [ -n "${BASH_VERSION-}" ]; then

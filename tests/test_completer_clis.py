@@ -116,14 +116,20 @@ def test_tab_completes_with_each_cli(tmp_path, cli, shell_name):
         complete_aws_line(session)
 
 
-def test_bash_gets_no_second_complete_line_for_debians_completer(tmp_path):
+def test_bash_completes_with_debians_completer_only_where_bash_completion_is_not_loaded(tmp_path):
+    """bash-completion's file for aws names the same program: the block's `complete -C` is kept
+    for shells that have not loaded bash-completion (tests/test_shells_bash_completion_fallback.py
+    runs both kinds of shell)."""
     home, env, out = _install(tmp_path, "debian-v2", "bash")
     said = out.stdout + out.stderr
     assert f"aws completion for bash: already provided by {BASH_COMPLETION_AWS}\n" in said, said
     bashrc = (home / ".bashrc").read_text()
     block = bashrc[bashrc.index("# >>> awsmfa"):]
-    assert "complete -C" not in block and "function mfa" in block
+    assert "function mfa" in block
     assert f"# aws completion: {DEBIAN_COMPLETER}\n" in block
+    guarded = ("if ! { complete -p -D && { declare -F _comp_complete_load || declare -F _completion_loader; }; }"
+               f" >/dev/null 2>&1; then\n    complete -C {DEBIAN_COMPLETER} aws\nfi\n")
+    assert guarded in block and block.count("complete -C") == 1, block
     # status sees the block as current, with the completer that bash-completion runs.
     status = awsmfa("status", "--shell", "bash", env=env, check=False)
     assert f"current, with aws completion" in status.stdout, status.stdout
