@@ -296,8 +296,9 @@ class Bash(_BourneLike):
     LOGIN_FILES = (".bash_profile", ".bash_login", ".profile")
 
     def completion_provider(self, completer):
-        # Debian's awscli ships a bash-completion file naming its completer; the same program
-        # named again in the block would only repeat what bash-completion does.
+        # Debian's awscli ships a bash-completion file naming its completer: where bash-completion
+        # is loaded the block leaves aws to it, and only a bash without it (root's default
+        # ~/.bashrc) gets the block's own line (template section completion_provided).
         from . import completer as completers
 
         return completers.provided_for_bash(completer)
