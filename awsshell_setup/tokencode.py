@@ -71,13 +71,19 @@ def prompt_for_code(serial):
     """Ask on the terminal until a well-formed code is typed (a few tries for typos)."""
     try:
         with _Terminal() as terminal:
-            for attempt in range(PROMPT_TRIES):
-                try:
-                    return validate(terminal.ask(f"MFA code for {serial}: "))
-                except UsageError:
-                    pass
-                if attempt + 1 < PROMPT_TRIES:
-                    terminal.writer.write("The MFA code is six digits; try again.\n")
+            try:
+                for attempt in range(PROMPT_TRIES):
+                    try:
+                        return validate(terminal.ask(f"MFA code for {serial}: "))
+                    except UsageError:
+                        pass
+                    if attempt + 1 < PROMPT_TRIES:
+                        terminal.writer.write("The MFA code is six digits; try again.\n")
+            except KeyboardInterrupt:
+                # End the prompt's line, so that the message goes below it, not after `^C`.
+                terminal.writer.write("\n")
+                terminal.writer.flush()
+                raise
     except KeyboardInterrupt:
         raise Cancelled("cancelled")
     raise UsageError("the MFA code must be exactly six digits")

@@ -47,7 +47,9 @@ TABLE = [
     (["--json"], ACCEPT),
     (["--json", "-q"], ACCEPT),
     (["--profile", "default"], ACCEPT),
-    (["--profile="], ACCEPT),  # empty: the default source, on both paths
+    (["--profile="], REFUSE),  # empty (`--profile "$P"`, P unset): not silently the default
+    (["--profile", " "], REFUSE),
+    (["--update-profile", ""], REFUSE),
     (["--profile", "bad]name"], REFUSE),
     (["--update-profile", "mfa"], ACCEPT),
     (["--serial-number", SERIAL], ACCEPT),

@@ -5,6 +5,7 @@ The endpoint is a closed port: a test that passes here made no network call.
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 
 import pexpect
@@ -207,6 +208,8 @@ def test_ctrl_c_at_the_prompt_changes_nothing(user):
     child.close()
     assert child.exitstatus == 130
     assert "cancelled; awsmfa changed nothing" in child.before
+    # On a line of its own, not glued to the prompt's `^C`.
+    assert re.search(r"(?m)^awsmfa: error: cancelled; awsmfa changed nothing", child.before), repr(child.before)
     assert user.read_credentials() == before
 
 
