@@ -24,6 +24,7 @@ class Change:
     target: shells.Target
     before: str  # None: the file does not exist
     after: str   # None: the file should not exist
+    completer: str = None  # what `after` was rendered with; the write renders it again under the lock
 
     @property
     def changed(self):
@@ -77,21 +78,22 @@ def plan(shell, targets, completer_path, removing=False):
     for target in targets:
         rootpolicy.check_not_anothers(target.path)
         before = rcfile.read_rc(target.path)
-        changes.append(Change(shell, target, before, desired(shell, target, before, completer_path, removing)))
+        changes.append(Change(shell, target, before, desired(shell, target, before, completer_path, removing),
+                              completer_path))
     return changes
 
 
-def apply(changes, completer_path, removing=False):
+def apply(changes, removing=False):
     for change in changes:
         if change.changed:
-            _apply_one(change, completer_path, removing)
+            _apply_one(change, removing)
 
 
-def _apply_one(change, completer_path, removing):
+def _apply_one(change, removing):
     creating = change.after is not None
     with _locked(change.target, create=creating) as ready:
         if ready:
-            _write_under_lock(change, completer_path, removing)
+            _write_under_lock(change, removing)
 
 
 @contextlib.contextmanager
@@ -117,11 +119,11 @@ def _locked(target, create=False, timeout=fileio.LOCK_TIMEOUT_SECONDS):
         yield True
 
 
-def _write_under_lock(change, completer_path, removing):
+def _write_under_lock(change, removing):
     # Re-read under the lock; the transformation is pure, so a parallel edit survives.
     path = change.target.path
     before = rcfile.read_rc(path)
-    after = desired(change.shell, change.target, before, completer_path, removing)
+    after = desired(change.shell, change.target, before, change.completer, removing)
     if after == before:
         return
     if after is None:
@@ -234,7 +236,7 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
         if provider:
             say(f"aws completion for {shell.name}: already provided by {printable(provider)}")
     changes = _plan_and_check(chosen, acct, rc_file, aws_completion.path)
-    changed = _carry_out(changes, aws_completion.path, dry_run, confirm, say, show, removing=False,
+    changed = _carry_out(changes, dry_run, confirm, say, show, removing=False,
                          environ=acct.environ,
                          done=f"nothing to change: {', '.join(shell.name for shell in chosen)} already set up",
                          after_hint=["open a new shell to use `mfa` and Tab completion for aws"])
@@ -283,7 +285,7 @@ def uninstall(shell_names=(), environ=None, rc_file=None, dry_run=False, confirm
     for shell in chosen:
         changes += plan(shell, _targets_of(shell, acct, rc_file, True), None, removing=True)
     _check_writable(changes)
-    return _carry_out(changes, None, dry_run, confirm, say, show, removing=True, environ=acct.environ,
+    return _carry_out(changes, dry_run, confirm, say, show, removing=True, environ=acct.environ,
                       done="nothing to remove: no awsmfa block or file found", after_hint=[
                           "open a new shell: the current one keeps mfa and the completion until it ends"])
 
@@ -334,7 +336,7 @@ def _sweep(changes):
             pass  # a leftover stays for a later run; never a reason to fail
 
 
-def _carry_out(changes, completer_path, dry_run, confirm, say, show, removing, environ, done, after_hint):
+def _carry_out(changes, dry_run, confirm, say, show, removing, environ, done, after_hint):
     todo = [change for change in changes if change.changed]
     if not todo:
         if not dry_run:
@@ -355,7 +357,7 @@ def _carry_out(changes, completer_path, dry_run, confirm, say, show, removing, e
             say("will " + change.describe(environ))
         if not confirm():
             raise Cancelled("you answered no")
-    apply(todo, completer_path, removing)
+    apply(todo, removing)
     _sweep(changes)
     for change in changes:
         line = change.describe(environ)
