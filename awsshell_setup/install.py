@@ -24,6 +24,7 @@ class Change:
     target: shells.Target
     before: str  # None: the file does not exist
     after: str   # None: the file should not exist
+    completer: str = None  # what `after` was rendered with; the write renders it again under the lock
 
     @property
     def changed(self):
@@ -77,21 +78,22 @@ def plan(shell, targets, completer_path, removing=False):
     for target in targets:
         rootpolicy.check_not_anothers(target.path)
         before = rcfile.read_rc(target.path)
-        changes.append(Change(shell, target, before, desired(shell, target, before, completer_path, removing)))
+        changes.append(Change(shell, target, before, desired(shell, target, before, completer_path, removing),
+                              completer_path))
     return changes
 
 
-def apply(changes, completer_path, removing=False):
+def apply(changes, removing=False):
     for change in changes:
         if change.changed:
-            _apply_one(change, completer_path, removing)
+            _apply_one(change, removing)
 
 
-def _apply_one(change, completer_path, removing):
+def _apply_one(change, removing):
     creating = change.after is not None
     with _locked(change.target, create=creating) as ready:
         if ready:
-            _write_under_lock(change, completer_path, removing)
+            _write_under_lock(change, removing)
 
 
 @contextlib.contextmanager
@@ -117,11 +119,11 @@ def _locked(target, create=False, timeout=fileio.LOCK_TIMEOUT_SECONDS):
         yield True
 
 
-def _write_under_lock(change, completer_path, removing):
+def _write_under_lock(change, removing):
     # Re-read under the lock; the transformation is pure, so a parallel edit survives.
     path = change.target.path
     before = rcfile.read_rc(path)
-    after = desired(change.shell, change.target, before, completer_path, removing)
+    after = desired(change.shell, change.target, before, change.completer, removing)
     if after == before:
         return
     if after is None:
@@ -190,6 +192,107 @@ def choose_completer(environ, home, given=None, enabled=True):
     return Completion(found.path, f"aws completion: {printable(found.path)} ({printable(found.how)}; it answers)")
 
 
+# --- a block written for a bare completer name ---------------------------------------------
+
+@dataclasses.dataclass
+class Kept:
+    """The bare completer name a shell's files were written for, and the files that say so."""
+    name: str
+    sources: list  # shells.Target
+
+
+def completer_in(target, text):
+    """The completer the awsmfa block (or owned file) in `text` calls, from its
+    `# aws completion: NAME` line; None when it has none. In a wrapped block (~/.profile) that
+    line sits inside the quoted string the wrapper evals. Reads as status reads a block."""
+    if target.owned:
+        body = text[len(rcfile.OWNED_HEADER):] if rcfile.is_owned(text) else None
+    else:
+        blocks = rcfile.find_blocks(text, target.path)
+        body = blocks[0].body if blocks else None  # the first: install rewrites that one
+    if body is None:
+        return None
+    if target.wrap:
+        body = _wrapped_code(body)
+    for line in body.split("\n"):  # only "\n" ends the comment, as in a shell
+        if line.startswith(shells.COMPLETER_COMMENT):
+            return line[len(shells.COMPLETER_COMMENT):]
+    return None
+
+
+def _wrapped_code(text):
+    """The code a wrapper (`eval 'CODE'`) holds, unquoted; '' when it cannot be read."""
+    import shlex
+
+    try:
+        words = shlex.split(text, comments=True)
+        return words[words.index("eval") + 1]
+    except (ValueError, IndexError):
+        return ""
+
+
+def is_bare_name(completer):
+    """A completer written as a name the block looks up at each Tab (shells.Shell.render), and
+    one that can be written again (no line break, not blank)."""
+    return (bool(completer) and os.sep not in completer and completer.strip() != ""
+            and "\n" not in completer and "\r" not in completer)
+
+
+def kept_bare_names(chosen, acct, rc_file):
+    """{shell name: Kept} for each shell whose files hold a block written for a bare completer
+    name: install without --completer writes that name again, not the path it would find here
+    (the block may be a dotfile shared between machines).
+
+    Per shell, because each shell's files are set up on their own (a shared ~/.zshrc beside a
+    machine's own ~/.bashrc). Within a shell, a bare name beside an absolute path wins: the
+    path was only what install found when it wrote that file, and install would replace it
+    anyway. Two different bare names in one shell are refused: which one is meant cannot be
+    told, and --completer settles it."""
+    kept = {}
+    for shell in chosen:
+        named = []
+        for target in _targets_of(shell, acct, rc_file, True):
+            if "completion" not in target.sections:
+                continue
+            text = rcfile.read_rc(target.path)
+            name = completer_in(target, text) if text is not None else None
+            if is_bare_name(name):
+                named.append((target, name))
+        names = list(dict.fromkeys(name for _, name in named))
+        if len(names) > 1:
+            first, second = named[0], next(each for each in named if each[1] != named[0][1])
+            raise FileProblem(f"{paths.display(first[0].path, acct.environ)} names the aws completer "
+                              f"{printable(first[1])} and {paths.display(second[0].path, acct.environ)} names "
+                              f"{printable(second[1])}",
+                              hint="pass --completer with the one to write in both")
+        if names:
+            kept[shell.name] = Kept(names[0], [target for target, _ in named])
+    return kept
+
+
+def kept_message(name, sources, environ, home):
+    """The one line for a kept bare name: where it was kept from, and what it finds now."""
+    found = completers.given(name, environ, home)
+    blocks = [paths.display(target.path, environ) for target in sources if not target.owned]
+    owned = [paths.display(target.path, environ) for target in sources if target.owned]
+    where = ([("the block in " if len(blocks) == 1 else "the blocks in ") + _joined(blocks)] if blocks else []) + owned
+    head = f"aws completion: {printable(name)}, kept from {_joined(where)}"
+    if found.answers:
+        return f"{head} ({printable(found.how)}; it answers)"
+    return f"{head}, does not answer now ({printable(found.problem)}); kept: the block looks it up at each Tab"
+
+
+def _joined(items):
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _for_shells(message, these, chosen):
+    """'aws completion for bash: ...' when the line is not about every shell chosen."""
+    if len(these) == len(chosen):
+        return message
+    return message.replace("aws completion:", f"aws completion for {', '.join(s.name for s in these)}:", 1)
+
+
 def check_rc_file_option(rc_file):
     if rc_file is not None and not rc_file.strip():
         raise UsageError("--rc-file: empty path (name the file, or leave the option out)")
@@ -226,15 +329,27 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
     # First the files as they are, the function alone: what must be refused (a file that cannot
     # be read, an open block, a user's own mfa, a folder that cannot be written) is refused
     # before the completer check runs anything.
-    _plan_and_check(chosen, acct, rc_file, None)
-    aws_completion = choose_completer(acct.environ, acct.home, completer, completion)
-    say(aws_completion.message)
+    _plan_and_check(chosen, acct, rc_file, {})
+    completer_of = {}  # shell name -> the completer its files get (None: no completion)
+    # A block written for a bare name (a dotfile shared between machines) keeps it, unless
+    # --completer or --no-completion says otherwise; refused here too: two bare names in one shell.
+    kept = kept_bare_names(chosen, acct, rc_file) if completion and not completer else {}
+    searching = [shell for shell in chosen if shell.name not in kept]
+    if searching:
+        aws_completion = choose_completer(acct.environ, acct.home, completer, completion)
+        say(_for_shells(aws_completion.message, searching, chosen))
+        completer_of.update((shell.name, aws_completion.path) for shell in searching)
+    for name in dict.fromkeys(keep.name for keep in kept.values()):
+        keeping = [shell for shell in chosen if shell.name in kept and kept[shell.name].name == name]
+        sources = [target for shell in keeping for target in kept[shell.name].sources]
+        say(_for_shells(kept_message(name, sources, acct.environ, acct.home), keeping, chosen))
+        completer_of.update((shell.name, name) for shell in keeping)
     for shell in chosen:
-        provider = shell.completion_provider(aws_completion.path) if aws_completion.path else None
+        provider = shell.completion_provider(completer_of[shell.name]) if completer_of[shell.name] else None
         if provider:
             say(f"aws completion for {shell.name}: already provided by {printable(provider)}")
-    changes = _plan_and_check(chosen, acct, rc_file, aws_completion.path)
-    changed = _carry_out(changes, aws_completion.path, dry_run, confirm, say, show, removing=False,
+    changes = _plan_and_check(chosen, acct, rc_file, completer_of)
+    changed = _carry_out(changes, dry_run, confirm, say, show, removing=False,
                          environ=acct.environ,
                          done=f"nothing to change: {', '.join(shell.name for shell in chosen)} already set up",
                          after_hint=["open a new shell to use `mfa` and Tab completion for aws"])
@@ -245,9 +360,11 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
     return changed
 
 
-def _plan_and_check(chosen, acct, rc_file, completer_path):
+def _plan_and_check(chosen, acct, rc_file, completer_of):
+    """completer_of: {shell name: completer path or bare name}; a shell not in it gets no completion."""
     changes = []
     for shell in chosen:
+        completer_path = completer_of.get(shell.name)
         shell_changes = plan(shell, _targets_of(shell, acct, rc_file, completer_path is not None), completer_path)
         check_clash(shell, shell_changes, acct, rc_file)
         changes += shell_changes
@@ -283,7 +400,7 @@ def uninstall(shell_names=(), environ=None, rc_file=None, dry_run=False, confirm
     for shell in chosen:
         changes += plan(shell, _targets_of(shell, acct, rc_file, True), None, removing=True)
     _check_writable(changes)
-    return _carry_out(changes, None, dry_run, confirm, say, show, removing=True, environ=acct.environ,
+    return _carry_out(changes, dry_run, confirm, say, show, removing=True, environ=acct.environ,
                       done="nothing to remove: no awsmfa block or file found", after_hint=[
                           "open a new shell: the current one keeps mfa and the completion until it ends"])
 
@@ -334,7 +451,7 @@ def _sweep(changes):
             pass  # a leftover stays for a later run; never a reason to fail
 
 
-def _carry_out(changes, completer_path, dry_run, confirm, say, show, removing, environ, done, after_hint):
+def _carry_out(changes, dry_run, confirm, say, show, removing, environ, done, after_hint):
     todo = [change for change in changes if change.changed]
     if not todo:
         if not dry_run:
@@ -355,7 +472,7 @@ def _carry_out(changes, completer_path, dry_run, confirm, say, show, removing, e
             say("will " + change.describe(environ))
         if not confirm():
             raise Cancelled("you answered no")
-    apply(todo, completer_path, removing)
+    apply(todo, removing)
     _sweep(changes)
     for change in changes:
         line = change.describe(environ)
