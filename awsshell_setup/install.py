@@ -347,7 +347,8 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
     for shell in chosen:
         provider = shell.completion_provider(completer_of[shell.name]) if completer_of[shell.name] else None
         if provider:
-            say(f"aws completion for {shell.name}: already provided by {printable(provider)}")
+            say(f"aws completion for {shell.name}: by {printable(provider)} where bash-completion is loaded, "
+                "else by the block")
     changes = _plan_and_check(chosen, acct, rc_file, completer_of)
     changed = _carry_out(changes, dry_run, confirm, say, show, removing=False,
                          environ=acct.environ,

@@ -25,28 +25,6 @@ class Report:
         return "".join(line + "\n" for line in self.lines)
 
 
-def _completer_named(text, target=None):
-    """The completer a block or owned file calls, from its `# aws completion: PATH` line. In a
-    wrapped block (~/.profile) that line sits inside the quoted string the wrapper evals."""
-    if target is not None and target.wrap:
-        text = _wrapped_code(text)
-    for line in text.split("\n"):  # only "\n" ends the comment: the path may hold a form feed
-        if line.startswith(shells.COMPLETER_COMMENT):
-            return line[len(shells.COMPLETER_COMMENT):]
-    return None
-
-
-def _wrapped_code(text):
-    """The code a wrapper (`eval 'CODE'`) holds, unquoted; '' when it cannot be read."""
-    import shlex
-
-    try:
-        words = shlex.split(text, comments=True)
-        return words[words.index("eval") + 1]
-    except (ValueError, IndexError):
-        return ""
-
-
 def _installed_body(target, text):
     """The part of the file that is ours, or None."""
     if target.owned:
@@ -73,9 +51,12 @@ def _check_target(shell, target, environ):
         if text is not None and target.owned:
             return f"  {where}: not ours (no '{rcfile.OWNED_MARK}' line)", False, None
         return f"  {where}: missing ({target.why})", False, None
-    named = _completer_named(body, target)
+    named = install.completer_in(target, text)  # as install reads it back
     sections = target.sections if named else tuple(name for name in target.sections if name != "completion")
-    expected = shell.render(sections, named, wrap=target.wrap)
+    try:
+        expected = shell.render(sections, named, wrap=target.wrap)
+    except ValueError:  # a name no block of ours could hold (a CRLF file's `\r`): not current
+        return f"  {where}: differs from what this awsmfa writes (`awsmfa install` updates it)", False, None
     completion = "" if "completion" not in target.sections else (
         ", with aws completion" if named else ", without aws completion")
     if body == expected and sections == target.sections:

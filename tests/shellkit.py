@@ -6,6 +6,7 @@ awsshell_setup/shells.py; how a test starts a shell, checks a file's syntax and 
 prompt is test knowledge, and lives here, in one table (DRIVERS).
 """
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -142,6 +143,16 @@ def fake_completer(folder, name="aws_completer"):
     path.write_text('#!/bin/sh\n# answers like aws_completer for COMP_LINE="aws "\necho ec2\necho s3\n')
     path.chmod(0o755)
     return str(path)
+
+
+def recording_completer(folder, log):
+    """An aws_completer that notes the line it was asked about, then answers `stop-instances`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "aws_completer"
+    path.write_text(f'#!/bin/sh\nprintf \'%s|%s\\n\' "$COMP_LINE" "$COMP_POINT" >> {shlex.quote(str(log))}\n'
+                    'echo stop-instances\n')
+    path.chmod(0o755)
+    return path
 
 
 def snapshot(root):

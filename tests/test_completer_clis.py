@@ -13,7 +13,7 @@ import pytest
 
 from awsshell_setup import completer
 
-from shellkit import Interactive, awsmfa, base_env, complete_aws_line, new_home
+from shellkit import Interactive, awsmfa, base_env, complete_aws_line, new_home, recording_completer
 
 DEBIAN_AWS = "/usr/bin/aws"
 DEBIAN_COMPLETER = "/usr/libexec/aws_completer"
@@ -122,7 +122,8 @@ def test_bash_completes_with_debians_completer_only_where_bash_completion_is_not
     runs both kinds of shell)."""
     home, env, out = _install(tmp_path, "debian-v2", "bash")
     said = out.stdout + out.stderr
-    assert f"aws completion for bash: already provided by {BASH_COMPLETION_AWS}\n" in said, said
+    assert (f"aws completion for bash: by {BASH_COMPLETION_AWS} where bash-completion is loaded, else by the "
+            "block\n") in said, said
     bashrc = (home / ".bashrc").read_text()
     block = bashrc[bashrc.index("# >>> awsmfa"):]
     assert "function mfa" in block
@@ -132,7 +133,7 @@ def test_bash_completes_with_debians_completer_only_where_bash_completion_is_not
     assert guarded in block and block.count("complete -C") == 1, block
     # status sees the block as current, with the completer that bash-completion runs.
     status = awsmfa("status", "--shell", "bash", env=env, check=False)
-    assert f"current, with aws completion" in status.stdout, status.stdout
+    assert "current, with aws completion" in status.stdout, status.stdout
     assert f"completer: {DEBIAN_COMPLETER}: answers" in status.stdout, status.stdout
     assert "without aws completion" not in status.stdout and "differs" not in status.stdout, status.stdout
     # A second install changes nothing.
@@ -143,7 +144,7 @@ def test_bash_completes_with_debians_completer_only_where_bash_completion_is_not
 @pytest.mark.parametrize("shell_name", ["zsh", "fish"])
 def test_zsh_and_fish_still_get_debians_completer(tmp_path, shell_name):
     home, env, out = _install(tmp_path, "debian-v2", shell_name)
-    assert "already provided" not in out.stdout + out.stderr
+    assert "where bash-completion is loaded" not in out.stdout + out.stderr
     written = (home / ".zshrc") if shell_name == "zsh" else (home / ".config/fish/completions/aws.fish")
     assert DEBIAN_COMPLETER in written.read_text()
 
@@ -151,7 +152,7 @@ def test_zsh_and_fish_still_get_debians_completer(tmp_path, shell_name):
 def test_bash_with_the_v1_completer_writes_its_own_line(tmp_path):
     """Another completer than the one bash-completion names: bash runs ours, like zsh and fish."""
     home, env, out = _install(tmp_path, "pypi-v1", "bash")
-    assert "already provided" not in out.stdout + out.stderr
+    assert "where bash-completion is loaded" not in out.stdout + out.stderr
     assert f"complete -C {V1_COMPLETER} aws" in (home / ".bashrc").read_text()
 
 
@@ -178,16 +179,6 @@ def _dotfile_home(tmp_path, shell_name, name="aws_completer", bash_completion=Tr
         if shutil.which(program, path=SYSTEM_PATH):
             pytest.fail(f"{program} is on {SYSTEM_PATH}: these tests need it off PATH", pytrace=False)
     return home, env
-
-
-def _recording_completer(folder, log):
-    """An aws_completer that notes the line it was asked about, then answers `stop-instances`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "aws_completer"
-    path.write_text(f'#!/bin/sh\nprintf \'%s|%s\\n\' "$COMP_LINE" "$COMP_POINT" >> {shlex.quote(str(log))}\n'
-                    'echo stop-instances\n')
-    path.chmod(0o755)
-    return path
 
 
 def _tab_then_mark(session, partial):
@@ -219,7 +210,7 @@ def test_a_bare_name_on_path_wins_over_the_folders(tmp_path, shell_name):
     require_debian_v2()
     home, env = _dotfile_home(tmp_path, shell_name)
     log = tmp_path / "asked"
-    on_path = _recording_completer(tmp_path / "first on PATH", log)
+    on_path = recording_completer(tmp_path / "first on PATH", log)
     env["PATH"] = f"{on_path.parent}:{env['PATH']}"
     with Interactive(shell_name, env) as session:
         complete_aws_line(session)

@@ -6,13 +6,13 @@ than write the absolute path it finds on this machine (which would make the shar
 machine-specific). --completer still wins; each shell keeps what its own files hold.
 """
 import os
-import shlex
 
 import pytest
 
 from awsshell_setup import rcfile
 
-from shellkit import Interactive, awsmfa, base_env, complete_aws_line, fake_completer, link_awsmfa, new_home, snapshot
+from shellkit import (Interactive, awsmfa, base_env, complete_aws_line, fake_completer, link_awsmfa, new_home,
+                      recording_completer, snapshot)
 
 # Where `awsmfa init SHELL >> FILE` puts the block, per shell.
 INIT_FILES = {"bash": ".bashrc", "zsh": ".zshrc", "fish": ".config/fish/config.fish"}
@@ -206,16 +206,6 @@ def test_uninstall_takes_a_bare_name_block_back_as_before(tmp_path):
     assert (home / ".bashrc").read_bytes() == original
 
 
-def _recording_completer(folder, log):
-    """An aws_completer that notes the line it was asked about, then answers `stop-instances`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "aws_completer"
-    path.write_text(f'#!/bin/sh\nprintf \'%s|%s\\n\' "$COMP_LINE" "$COMP_POINT" >> {shlex.quote(str(log))}\n'
-                    'echo stop-instances\n')
-    path.chmod(0o755)
-    return path
-
-
 @pytest.mark.parametrize("shell_name", sorted(INIT_FILES))
 def test_after_install_the_bare_name_block_still_completes_with_what_path_finds_at_tab(tmp_path, shell_name):
     """install runs where one aws_completer is on PATH; the shell later runs with another first
@@ -224,8 +214,8 @@ def test_after_install_the_bare_name_block_still_completes_with_what_path_finds_
     home = new_home(tmp_path)
     env = base_env(home)
     _init_into(home, env, shell_name)
-    at_install = _recording_completer(tmp_path / "at install", tmp_path / "asked at install")
-    at_tab = _recording_completer(tmp_path / "at tab", tmp_path / "asked at tab")
+    at_install = recording_completer(tmp_path / "at install", tmp_path / "asked at install")
+    at_tab = recording_completer(tmp_path / "at tab", tmp_path / "asked at tab")
     env["PATH"] = f"{at_install.parent}{os.pathsep}{SYSTEM_PATH}"
     awsmfa("install", "--shell", shell_name, "--yes", env=env)
     (tmp_path / "asked at install").unlink(missing_ok=True)  # install's own check of the completer

@@ -203,3 +203,18 @@ def test_a_credentials_file_awsmfa_cannot_read_is_not_in_place_and_a_missing_pro
     assert broken.returncode == 1 and broken.stdout.endswith("not all in place\n"), broken.stdout
     line = next(line for line in broken.stdout.splitlines() if line.startswith("session:"))
     assert line == f"session: cannot tell: {tmp_path}/notafile is a directory, not a file", line
+
+
+def test_a_block_in_a_file_with_crlf_line_ends_is_reported_not_a_traceback(tmp_path):
+    """A ~/.bashrc saved with CRLF line ends (an editor on Windows, a checkout with autocrlf):
+    the completer name read back ends in `\\r`, which no block could hold. One status line says
+    the block differs, and install puts it right."""
+    home, env, comp = _setup(tmp_path)
+    awsmfa("install", "--shell", "bash", "--yes", "--completer", comp, env=env)
+    rc = home / ".bashrc"
+    rc.write_bytes(rc.read_bytes().replace(b"\n", b"\r\n"))
+    result = status(env)
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert result.returncode == 1 and "~/.bashrc: differs from what this awsmfa writes" in result.stdout, result.stdout
+    awsmfa("install", "--shell", "bash", "--yes", "--completer", comp, env=env)
+    assert status(env).returncode == 0
