@@ -549,3 +549,15 @@ def test_serve_runs_again_in_its_own_folder(tmp_path):
     finally:
         stop_serve(second)
     assert second.returncode == 0
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "awsshell_setup.localaws", "serve", "--port", str(port),
+                                 "--dir", str(tmp_path / "demo")], env=clean_environment(tmp_path),
+                                capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == f"localaws: cannot listen on 127.0.0.1:{port}: Address already in use\n", result.stderr

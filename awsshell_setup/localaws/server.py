@@ -119,8 +119,18 @@ class LocalAWS:
         return self
 
     def _listen(self, port: int) -> None:
+        import os
+        import socket
+
         from werkzeug.serving import make_server
 
+        if port:
+            # werkzeug prints two lines and exits on a port in use; an OSError here lets the
+            # caller say it in one (`serve`: "cannot listen on HOST:PORT: Address already in use").
+            try:
+                socket.create_server((self.host, port)).close()
+            except OSError as error:
+                raise OSError(error.errno, os.strerror(error.errno)) from None
         server = make_server(self.host, port, self._app, threaded=True,
                              request_handler=self._handler)
         self.port = server.server_port
