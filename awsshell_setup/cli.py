@@ -76,22 +76,14 @@ def _profile_names(ctx, param, incomplete):
     return sorted({name for name in names if name.startswith(incomplete) and name.strip() == name and name})
 
 
-def _named(ctx, param, value):
-    """--profile/--update-profile: an empty name (`--profile "$P"` with P unset) is refused,
-    not taken as the default profile the user did not name."""
-    if value is not None and not value.strip():
-        raise click.BadParameter("empty profile name: name the profile, or leave the option out", param=param)
-    return value
-
-
 def session_options(command):
     """The options `env` and `login` share; names follow `aws configure mfa-login`."""
     decorators = [
-        click.option("--profile", metavar="NAME", shell_complete=_profile_names, callback=_named,
+        click.option("--profile", metavar="NAME", shell_complete=_profile_names,
                      help="Source profile with your long-term keys, or a role profile (role_arn and "
                           "source_profile). Default: $AWS_PROFILE unless it is an awsmfa session profile "
                           "(then that session's source), else 'default'."),
-        click.option("--update-profile", metavar="NAME", shell_complete=_profile_names, callback=_named,
+        click.option("--update-profile", metavar="NAME", shell_complete=_profile_names,
                      help="Profile in the credentials file to write the session to. "
                           "Default: 'mfa' for the default profile, else PROFILE-mfa."),
         click.option("--serial-number", metavar="ARN",
@@ -273,9 +265,9 @@ def unset(shell_name):
 
 
 @cli.command()
-@click.option("--profile", metavar="NAME", shell_complete=_profile_names, callback=_named,
+@click.option("--profile", metavar="NAME", shell_complete=_profile_names,
               help="Source profile whose session to remove (as for env/login).")
-@click.option("--update-profile", metavar="NAME", shell_complete=_profile_names, callback=_named,
+@click.option("--update-profile", metavar="NAME", shell_complete=_profile_names,
               help="Session profile to remove (as for env/login).")
 @debug_option
 def logout(profile, update_profile):
@@ -444,7 +436,7 @@ def init(shell_name, completer, no_completion):
 @click.option("--shell", "shell_names", multiple=True, type=click.Choice(_SHELL_CHOICES),
               help="Shell to check (repeatable, or all). Default: the shells awsmfa is set up for.")
 @_account_options
-@click.option("--profile", metavar="NAME", shell_complete=_profile_names, callback=_named,
+@click.option("--profile", metavar="NAME", shell_complete=_profile_names,
               help="Source profile whose session to report. Default: as `env`.")
 @debug_option
 def status(shell_names, user, rc_file, profile):

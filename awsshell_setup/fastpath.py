@@ -50,8 +50,6 @@ def _valid_values(options):
 
     if options.get("role_mfa", "shared") not in ("shared", "per-role"):  # roles.ROLE_MFA_CHOICES
         return False
-    if any(name in options and not options[name].strip() for name in ("profile", "update_profile")):
-        return False  # cli._named refuses an empty profile name
     try:
         if "token_code" in options:
             tokencode.validate(options["token_code"])

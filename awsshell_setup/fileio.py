@@ -67,16 +67,17 @@ def read_text(path, absent="", kind=AWS_FILE):
     except IsADirectoryError:
         raise _not_a_file(shown, kind)
     except PermissionError:
-        raise FileProblem(f"cannot read {shown}: permission denied")
+        raise FileProblem(f"cannot read {shown}{_link_note(path)}: permission denied",
+                          hint="give yourself read access to it, or move it out of the way")
     except OSError as error:
-        raise FileProblem(f"cannot read {shown}: {error.strerror}")
+        raise FileProblem(f"cannot read {shown}{_link_note(path)}: {error.strerror}")
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise _not_a_file(shown, kind)
         if not stat.S_ISREG(info.st_mode):
-            raise FileProblem(f"{shown} is not a regular file (a FIFO, socket or device); awsmfa read nothing "
-                              "from it")
+            raise FileProblem(f"{shown}{_link_note(path)} is not a regular file (a FIFO, socket or device), so "
+                              "awsmfa read nothing from it", hint="replace it with a plain text file")
         if info.st_size > kind.limit:
             raise _too_big(shown, kind)
         # Bounded even if the file grows meanwhile.
@@ -94,6 +95,14 @@ def read_text(path, absent="", kind=AWS_FILE):
         raise FileProblem(f"{shown} is not UTF-8 text (byte {error.start})")
 
 
+def _link_note(path):
+    """' (a link to TARGET)' when `path` is a symlink: the refusal is about where it leads."""
+    try:
+        return f" (a link to {printable(os.readlink(path))})" if os.path.islink(path) else ""
+    except OSError:
+        return ""
+
+
 def _dangling(path, shown):
     try:
         target = printable(os.readlink(path))
@@ -109,7 +118,7 @@ def _not_a_file(shown, kind):
 
 def _too_big(shown, kind):
     return FileProblem(f"{shown} is over {kind.limit // 2**20} MiB, too big for {kind.name}; awsmfa read no "
-                       "further")
+                       "further", hint="check that it is the file you meant, or trim it")
 
 
 class locked:
@@ -286,6 +295,26 @@ def check_writable(path, refuse_read_only=False, done=ASKED_NOTHING):
     raise problem
 
 
+def _why_not_writable(folder):
+    """Why this process cannot write in `folder`, in a few words: a read-only file system, an
+    owner who is someone else, or the folder's mode."""
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "a read-only file system"
+        info = os.stat(folder)
+    except OSError:
+        return "cannot look at it"
+    if info.st_uid != os.geteuid():
+        import pwd
+
+        try:
+            owner = pwd.getpwuid(info.st_uid).pw_name
+        except KeyError:
+            owner = f"uid {info.st_uid}"
+        return f"it belongs to {owner}, mode {stat.S_IMODE(info.st_mode):04o}"
+    return f"mode {stat.S_IMODE(info.st_mode):04o}"
+
+
 def _writable_problem(path, refuse_read_only, done):
     shown, real = printable(path), real_path(path)
     folder = os.path.dirname(real) or "."
@@ -298,7 +327,7 @@ def _writable_problem(path, refuse_read_only, done):
         folder = parent
     effective = os.access in os.supports_effective_ids
     if not os.access(folder, os.W_OK | os.X_OK, effective_ids=effective):
-        return FileProblem(f"cannot write {shown}: folder {printable(folder)} is not writable (read-only?)",
+        return FileProblem(f"cannot write {shown}: folder {printable(folder)} is not writable ({_why_not_writable(folder)})",
                            done=done)
     if folder == os.path.dirname(real) and not os.access(folder, os.R_OK, effective_ids=effective):
         return FileProblem(f"cannot write {shown}: folder {printable(folder)} is not readable, and awsmfa "

@@ -47,9 +47,7 @@ TABLE = [
     (["--json"], ACCEPT),
     (["--json", "-q"], ACCEPT),
     (["--profile", "default"], ACCEPT),
-    (["--profile="], REFUSE),  # empty (`--profile "$P"`, P unset): not silently the default
-    (["--profile", " "], REFUSE),
-    (["--update-profile", ""], REFUSE),
+    (["--profile="], ACCEPT),  # empty: the default source, on both paths, as the AWS CLI takes it
     (["--profile", "bad]name"], REFUSE),
     (["--update-profile", "mfa"], ACCEPT),
     (["--serial-number", SERIAL], ACCEPT),

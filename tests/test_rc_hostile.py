@@ -329,7 +329,7 @@ def _read_only_home(root, home):
     _owned_by_nobody(path, 0o644)
     os.chown(home, 0, 0)
     os.chmod(home, 0o755)  # nobody may write the file, not the folder: no atomic replace possible
-    return ["--shell", "bash"], {}, "is not writable"
+    return ["--shell", "bash"], {}, "is not writable (it belongs to root, mode 0755)"
 
 
 def _unreadable_zdotdir(root, home):
@@ -347,7 +347,7 @@ def _read_only_zdotdir(root, home):
     zdot = os.path.join(root, "zdot " + CANARY)
     os.mkdir(zdot)
     os.chmod(zdot, 0o755)  # root's: nobody cannot write there
-    return ["--shell", "bash", "--shell", "zsh"], {"ZDOTDIR": zdot}, "is not writable"
+    return ["--shell", "bash", "--shell", "zsh"], {"ZDOTDIR": zdot}, "is not writable (it belongs to root, mode 0755)"
 
 
 def _dotfiles_read_only(root, home):
@@ -360,14 +360,27 @@ def _dotfiles_read_only(root, home):
     link = os.path.join(home, ".bashrc")
     os.symlink(target, link)
     os.lchown(link, NOBODY, NOBODY)
-    return ["--shell", "bash"], {}, "is not writable"
+    return ["--shell", "bash"], {}, "is not writable (it belongs to root, mode 0755)"
+
+
+def _linked_to_a_file_it_cannot_read(root, home):
+    """The refusal names where the link leads: the file it cannot read is not ~/.bashrc."""
+    target = os.path.join(root, "roots-file")
+    with open(target, "w") as handle:
+        handle.write("root's\n")
+    os.chmod(target, 0o600)
+    link = os.path.join(home, ".bashrc")
+    os.symlink(target, link)
+    os.lchown(link, NOBODY, NOBODY)
+    return ["--shell", "bash"], {}, f"(a link to {target}): permission denied"
 
 
 NOBODY_CASES = {"unreadable ~/.bashrc": _unreadable, "read-only ~/.bashrc": _read_only_file,
                 "read-only HOME": _read_only_home, "HOME unset, no home in passwd": _home_unset,
                 "read-only ZDOTDIR next to a writable HOME": _read_only_zdotdir,
                 "unreadable (0333) ZDOTDIR next to a writable HOME": _unreadable_zdotdir,
-                "~/.bashrc linked into a read-only folder": _dotfiles_read_only}
+                "~/.bashrc linked into a read-only folder": _dotfiles_read_only,
+                "~/.bashrc linked to a file it cannot read": _linked_to_a_file_it_cannot_read}
 
 
 @pytest.mark.parametrize("case", sorted(NOBODY_CASES))
@@ -382,7 +395,7 @@ def test_permission_problems_as_an_unprivileged_user(nobody, world, case):
     assert_refused(result, expect)
     assert snapshot(root) == before and not os.path.exists(log) and not pwned(root)
     removed = nobody(["uninstall", "--yes", *args], env, cwd)
-    if case in ("unreadable ~/.bashrc", "HOME unset, no home in passwd"):
+    if case in ("unreadable ~/.bashrc", "HOME unset, no home in passwd", "~/.bashrc linked to a file it cannot read"):
         assert_refused(removed, expect)
     else:  # nothing of ours there: nothing to write, so nothing to refuse
         assert removed.returncode == 0 and "nothing to remove" in removed.stderr, removed.stderr
