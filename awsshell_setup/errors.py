@@ -49,6 +49,10 @@ class ProfileProblem(AwsmfaError):
     """The source or session profile is missing, incomplete or not what awsmfa may touch."""
 
 
+class NoTerminal(UsageError):
+    """A code is needed and there is no terminal to ask on, nor another way to get one."""
+
+
 class ProfileNotFound(UsageError, ProfileProblem):
     """The profile named (by --profile, AWS_PROFILE or the default) is in neither file: bad
     input, so exit 2 as for any usage error."""

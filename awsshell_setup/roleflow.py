@@ -11,7 +11,7 @@ in `per-role` mode the first role is assumed with the long-term keys and the cod
 """
 from . import fileio, roles, rolesessions, sessionrules, timeutil
 from .debug import log
-from .errors import AwsmfaError, FileProblem, ProfileProblem
+from .errors import AwsmfaError, FileProblem, NoTerminal, ProfileProblem
 from .inifile import check_section_name
 from .profiles import AwsFiles
 
@@ -69,8 +69,18 @@ def obtain(request, environ, files, chain, source_how, ask_code, keep_unstored=F
             problem = error.message
     outcome = cached(files, request, chain, source_how, with_renewing_profile=False)
     if outcome is None:
-        outcome = _fresh(request, environ, files, chain, source_how, ask_code, write_renewing and not problem,
-                         keep_unstored)
+        from .session import sdk_fallback
+
+        fallback = sdk_fallback(files, request)
+        try:
+            outcome = _fresh(request, environ, files, chain, source_how, ask_code, write_renewing and not problem,
+                             keep_unstored)
+        except NoTerminal:
+            if fallback is None:
+                raise
+            # The MFA session is over and a new one needs a code: the role session still works.
+            log("no terminal to ask for a code: serving the stored role session early renewal passed over")
+            outcome = fallback
         if outcome.unstored:
             write_renewing, outcome.renewing_profile = False, None
     elif write_renewing:

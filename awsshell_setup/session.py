@@ -11,7 +11,7 @@ import os
 
 from . import fileio, roles, timeutil
 from .debug import log
-from .errors import AwsmfaError, FileProblem, ProfileNotFound, UsageError
+from .errors import AwsmfaError, FileProblem, NoTerminal, ProfileNotFound, UsageError
 from .inifile import check_section_name
 from .profiles import AwsFiles
 # The shared rules, also this module's names for its callers (session.Outcome, session.reuse_margin...).
@@ -114,6 +114,20 @@ def cached(files, request):
     return Outcome(credentials, source, session_name, True, files.credentials_path, source_how, duration=duration)
 
 
+def sdk_fallback(files, request):
+    """For `env --json` only: the stored session when it is past the early renewal point kept
+    for SDKs (sessionrules.SDK_REFRESH_MARGIN_SECONDS) but still within the ordinary reuse rule;
+    else None. A renewal that would need a code with no terminal to ask on serves it instead of
+    failing: a script's AWS call keeps working until the session really nears its end."""
+    if not request.credential_process or request.force:
+        return None
+    import copy
+
+    ordinary = copy.copy(request)
+    ordinary.credential_process = False
+    return cached(files, ordinary)
+
+
 def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     """A valid session: the cached one, or a new one from STS written to the session profile.
 
@@ -149,14 +163,21 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     from .sts import AwsClients  # botocore: only now that a call is certain
 
     aws = AwsClients(source, environ)  # builds the STS client: its settings are checked now
+    fallback = sdk_fallback(files, request)
     with prompt_turn(files, environ):
         if not request.force:
             reused = cached(AwsFiles(environ), request)
             if reused is not None:
                 log("another awsmfa stored a session in [%s] while this one waited", reused.session_profile)
                 return reused
-        return _new_session(request, environ, files, aws, source, source_how, session_name, codes, ask_code,
-                            keep_unstored)
+        try:
+            return _new_session(request, environ, files, aws, source, source_how, session_name, codes, ask_code,
+                                keep_unstored)
+        except NoTerminal:
+            if fallback is None:
+                raise
+            log("no terminal to ask for a code: serving the stored session early renewal passed over")
+            return fallback
 
 
 def _new_session(request, environ, files, aws, source, source_how, session_name, codes, ask_code, keep_unstored):

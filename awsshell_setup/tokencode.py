@@ -6,7 +6,7 @@ The prompt goes to /dev/tty, opened once for reading and once for writing, so it
 inside `eval "$(awsmfa env)"` where stdout is captured; stderr/stdin only as a fallback.
 Never stdout: that belongs to the shell code `env` prints.
 """
-from .errors import Cancelled, UsageError
+from .errors import Cancelled, NoTerminal, UsageError
 
 PROMPT_TRIES = 3
 _DIGITS = frozenset("0123456789")  # ASCII only: str.isdigit() also takes "١٢٣٤٥٦"
@@ -42,7 +42,7 @@ class _Terminal:
 
             self.close()
             if not (sys.stdin and sys.stdin.isatty()):
-                raise UsageError("no terminal to ask for the MFA code on; pass --token-code, or --token-command "
+                raise NoTerminal("no terminal to ask for the MFA code on; pass --token-code, or --token-command "
                                  "with a command that prints it (or mfa_process in the profile)")
             self.reader, self.writer = sys.stdin, sys.stderr
         return self

@@ -231,3 +231,16 @@ def test_a_read_only_config_file_gets_the_role_session_keys_and_a_warning(user, 
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "cannot write [profile ops-mfa-auto]" in warnings[0], result.stderr
     assert config.read_text() == CONFIG
+
+
+def test_json_with_no_terminal_serves_the_role_session_while_it_lasts_after_the_mfa_session_ended(user):
+    """The MFA session is over and the role session has 10 minutes left: `env --json` (the
+    self-renewing profile's command, run by a script with no terminal) would renew it early for
+    botocore, which needs a code; with none to be had it serves the role session, without a call."""
+    user.write_credentials(BASE + mfa_session(-60) + role_session(10 * 60))
+    user.write_config(CONFIG + RENEWING)
+    before = files_of(user)
+    result = no_terminal(user, "env", "--json", "--profile", "ops")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["AccessKeyId"] == ROLE_KEYS[0]
+    assert files_of(user) == before
