@@ -198,8 +198,10 @@ class _Step:
         None when the first hop takes the code itself (first_hop_mfa: serial and code)."""
         chain, shared = self.chain, self.mode == roles.ROLE_MFA_SHARED
         credentials = mfa_session[0] if mfa_session else None
+        signed_by = (self.mfa_name, chain.source) if mfa_session else None
         for index, (hop, duration) in enumerate(zip(chain.hops, self.durations)):
             credentials = self.aws.assume_role(hop, duration, credentials, mode=self.mode,
+                                               signed_by=signed_by if index == 0 else None,
                                                **(first_hop_mfa if index == 0 else {}))
         items = rolesessions.role_session_items(chain.role_arn, self.mode, self.mfa_name if shared else None)
         path = self.store(self.session_name, credentials, RoleSource(chain.profile, chain.region), self.durations[-1],

@@ -71,7 +71,7 @@ class AwsClients:
         self.read_timeout = seconds_setting(environ, "AWSMFA_READ_TIMEOUT", READ_TIMEOUT)
         self.deadline_seconds = seconds_setting(environ, "AWSMFA_DEADLINE", DEADLINE)
         self.deadline = None  # set by the first call: building clients and prompting do not count
-        self._assuming = (None, None, False)  # the AssumeRole under way, for its error message
+        self._assuming = (None, None, False, None)  # the AssumeRole under way, for its error message
         try:
             # Name the source profile explicitly: an AWS_PROFILE=mfa left in the environment
             # must not decide the region or endpoint, nor fail with ProfileNotFound.
@@ -118,10 +118,11 @@ class AwsClients:
         return Credentials(raw["AccessKeyId"], raw["SecretAccessKey"], raw["SessionToken"],
                            expiration.astimezone(timeutil.UTC))
 
-    def assume_role(self, hop, duration, credentials=None, mode=None, serial=None, code=None):
+    def assume_role(self, hop, duration, credentials=None, mode=None, serial=None, code=None, signed_by=None):
         """AssumeRole of `hop` (roles.RoleHop) signed with `credentials` (None: the long-term
         keys), with SerialNumber/TokenCode when given. Replayable only without a code: a
-        request AWS may have received has spent it."""
+        request AWS may have received has spent it. signed_by: (session profile, its source)
+        when `credentials` is a stored MFA session, for the message if AWS does not accept it."""
         client = self.client("sts", credentials)
         parameters = {"RoleArn": hop.role_arn, "DurationSeconds": duration,
                       "RoleSessionName": hop.role_session_name or f"awsmfa-{int(time.time())}"}
@@ -129,7 +130,7 @@ class AwsClients:
             parameters["ExternalId"] = hop.external_id
         if code is not None:
             parameters.update(SerialNumber=serial, TokenCode=code)
-        self._assuming = (hop, mode, code is not None)
+        self._assuming = (hop, mode, code is not None, signed_by)
         answer = self._call(client, "AssumeRole", client.assume_role, replayable=code is None, **parameters)
         raw = answer["Credentials"]
         return Credentials(raw["AccessKeyId"], raw["SecretAccessKey"], raw["SessionToken"],
@@ -260,10 +261,17 @@ def _translated(error, client, operation, discovering, clients, tries):
 
 def _assume_role_error(error, url, clients, after):
     """AssumeRole's refusals, naming the role and what to change (never the answer's body)."""
-    hop, mode, _ = clients._assuming
+    hop, mode, _, signed_by = clients._assuming
     info = error.response.get("Error", {})
     code, message = info.get("Code", "Unknown"), _short_text(info.get("Message") or "")
     role = f"role {hop.role_arn} (profile [{hop.profile}])" if hop is not None else "the role"
+    if signed_by and code in ("InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken",
+                              "SignatureDoesNotMatch"):
+        # Signed with the stored MFA session, not the long-term keys: that session is the problem.
+        session_profile, source = signed_by
+        return AwsCallFailed(f"AWS does not accept the MFA session stored in [{session_profile}] ({code}); it was "
+                             "revoked or changed", hint=f"get a new one with `awsmfa login --profile {source} --force`, "
+                                                        "then try again")
     if code == "AccessDenied" and "MultiFactorAuthentication" in message:
         return AwsCallFailed("AWS refused the MFA code (wrong, expired or already used)",
                              hint="wait for the next code and try again; check the MFA device matches")

@@ -229,6 +229,29 @@ def test_the_exported_margin_is_that_of_the_session_which_next_needs_a_code(worl
     assert local_aws.codes_spent == 3
 
 
+def test_a_stored_mfa_session_aws_rejects_is_named_with_the_way_out(world, local_aws, scenario):
+    """[base-mfa] changed by hand (or revoked): the AssumeRole it signs is refused as
+    InvalidClientTokenId. The line names that session, not the long-term key (which is fine),
+    and the command it gives gets a working role session again."""
+    home, env, clock = world
+    user = AwsUser(home, endpoint_url=local_aws.endpoint_url)
+    assert user.awsmfa("login", "--profile", "ops", "--token-code",
+                       local_aws.fresh_code(scenario.serial_number)).returncode == 0
+    text = user.read_credentials()
+    text = re.sub(r"(\[base-mfa\][^\[]*aws_session_token = )\S+", r"\1garbage", text)
+    text = re.sub(r"(\[ops-mfa\][^\[]*awsmfa_expiration = )\S+", r"\g<1>2000-01-01T00:00:00Z", text)
+    user.write_credentials(text)
+    refused = user.awsmfa("env", "--profile", "ops", "--shell", "bash")
+    lines = refused.stderr.strip().splitlines()
+    assert refused.returncode == 1 and refused.stdout == "" and len(lines) == 1, refused.stderr
+    assert "the MFA session stored in [base-mfa] (InvalidClientTokenId)" in lines[0], lines
+    assert "access key" not in lines[0] and "`awsmfa login --profile base --force`" in lines[0], lines
+    again = user.awsmfa("login", "--profile", "base", "--force", "--token-code",
+                        local_aws.fresh_code(scenario.serial_number))
+    assert again.returncode == 0, again.stderr
+    assert user.awsmfa("env", "--profile", "ops", "--shell", "bash").returncode == 0
+
+
 def test_external_id_is_sent_and_a_role_that_refuses_says_so_in_one_line(tmp_path, local_aws):
     scenario = provision_roles(local_aws, audit_external_id="partner-42")
     user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
