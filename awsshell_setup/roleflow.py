@@ -64,7 +64,8 @@ def obtain(request, environ, files, chain, source_how, ask_code, keep_unstored=F
     write_renewing, problem = request.renewing_profile, None
     if write_renewing:
         try:
-            fileio.check_writable(files.config_path)
+            # A config file made read-only (a dotfile manager's chmod a-w) is left as it is.
+            fileio.check_writable(files.config_path, refuse_read_only=True)
         except FileProblem as error:
             problem = error.message
     outcome = cached(files, request, chain, source_how, with_renewing_profile=False)
@@ -159,9 +160,15 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
         code = codes.code(serial, ask_code)  # the flag's, a command's, or typed at the prompt
         if shared:
             signer = aws.get_session_token(serial, code, request.duration_seconds)
-            step.store(mfa_name, signer, source, request.duration_seconds)
+            stored = step.store(mfa_name, signer, source, request.duration_seconds)
             log("new MFA session [%s] of [%s]", mfa_name, chain.source)
-            outcome = step.assume_and_store((signer, request.duration_seconds), {})
+            try:
+                outcome = step.assume_and_store((signer, request.duration_seconds), {})
+            except AwsmfaError as error:
+                if stored and error.done:  # not "changed nothing": the MFA session is stored, and kept
+                    error.done = (f"awsmfa stored the new MFA session in [{mfa_name}], so the next try "
+                                  "asks for no code")
+                raise
         else:
             outcome = step.assume_and_store(None, {"serial": serial, "code": code})
     outcome.serial, outcome.serial_how = serial, serial_how

@@ -42,8 +42,11 @@ class _Terminal:
 
             self.close()
             if not (sys.stdin and sys.stdin.isatty()):
-                raise NoTerminal("no terminal to ask for the MFA code on; pass --token-code, or --token-command "
-                                 "with a command that prints it (or mfa_process in the profile)")
+                # Also what a credential_process or cron job sees, which can pass no option:
+                # name the variable and the config key, and the terminal way out.
+                raise NoTerminal("no terminal to ask for the MFA code on; pass --token-code, or a command that "
+                                 "prints it (--token-command, AWSMFA_TOKEN_COMMAND, or mfa_process in the profile), "
+                                 "or run `mfa` in a terminal first")
             self.reader, self.writer = sys.stdin, sys.stderr
         return self
 

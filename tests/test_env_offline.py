@@ -218,6 +218,9 @@ def test_no_terminal_and_no_code_says_how_to_pass_one(user):
                             text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert result.returncode == 2 and result.stdout == ""
     assert "no terminal to ask for the MFA code on; pass --token-code" in result.stderr
+    # What a credential_process or cron job can use, which can pass no option, is named too.
+    assert "AWSMFA_TOKEN_COMMAND" in result.stderr and "mfa_process" in result.stderr, result.stderr
+    assert "run `mfa` in a terminal first" in result.stderr, result.stderr
 
 
 def test_write_session_keeps_symlinks_mode_and_other_bytes(tmp_path):

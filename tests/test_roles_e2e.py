@@ -262,6 +262,9 @@ def test_external_id_is_sent_and_a_role_that_refuses_says_so_in_one_line(tmp_pat
     refused = user.awsmfa("login", "--profile", "audit", "--token-code", local_aws.fresh_code(scenario.serial_number))
     assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     assert f"AWS refused AssumeRole of role {scenario.audit_role_arn} (profile [audit])" in refused.stderr
+    # Not "changed nothing": the MFA session the code paid for is stored, and said so.
+    assert refused.stderr.rstrip().endswith("awsmfa stored the new MFA session in [base-mfa], so the next try "
+                                            "asks for no code"), refused.stderr
     assert "[audit-mfa]" not in user.read_credentials()
     # The MFA session was made and kept: the retry with external_id asks for no new code.
     assert "[base-mfa]" in user.read_credentials() and user.read_credentials().startswith(before)

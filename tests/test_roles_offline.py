@@ -208,9 +208,12 @@ def test_logout_removes_the_role_session_and_the_renewing_profile_only(user):
     assert files_of(user) == (kept, CONFIG)  # byte for byte; the shared MFA session stays
 
 
-def test_a_read_only_config_file_gets_the_role_session_keys_and_a_warning(user, tmp_path):
+@pytest.mark.parametrize("folder_mode", [0o555, 0o755], ids=["read-only folder", "read-only file only"])
+def test_a_read_only_config_file_gets_the_role_session_keys_and_a_warning(user, tmp_path, folder_mode):
     """A config file that cannot take the self-renewing profile (read-only, as a dotfile
-    manager may make it): the role session is served all the same, as keys, with one warning."""
+    manager may make it): the role session is served all the same, as keys, with one warning.
+    Also when only the file is read-only: replacing it through its writable folder would
+    undo what its owner chose."""
     from test_credentials_hostile import unprivileged  # root without CAP_DAC_OVERRIDE: permission bits bind
 
     user.write_credentials(BASE + mfa_session(6 * 3600) + role_session(1800))
@@ -219,7 +222,7 @@ def test_a_read_only_config_file_gets_the_role_session_keys_and_a_warning(user, 
     config = folder / "config"
     config.write_text(CONFIG)
     config.chmod(0o444)
-    folder.chmod(0o555)
+    folder.chmod(folder_mode)
     try:
         result = subprocess.run(unprivileged(AWSMFA + ["env", "--profile", "ops", "--shell", "bash"]),
                                 env=user.environ(AWS_CONFIG_FILE=str(config)), capture_output=True, text=True,
