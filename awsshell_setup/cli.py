@@ -281,7 +281,7 @@ def logout(profile, update_profile):
     it). Variables already exported in a shell stay: there, run `mfa --unset` or eval
     "$(awsmfa unset)".
     """
-    name, removed, role_sessions = session.forget(profile, update_profile)
+    name, removed, role_sessions, kept = session.forget(profile, update_profile)
     listed = ", ".join(f"[{role_session}]" for role_session in role_sessions)
     if removed and listed:
         click.echo(f"awsmfa: removed session profile [{name}] and the role sessions made from it: {listed}", err=True)
@@ -291,6 +291,8 @@ def logout(profile, update_profile):
         click.echo(f"awsmfa: no session profile [{name}]; removed the role sessions made from it: {listed}", err=True)
     else:
         click.echo(f"awsmfa: no session profile [{name}]; nothing to remove", err=True)
+    for line in kept:
+        click.echo(f"awsmfa: {line}", err=True)
 
 
 # --- shell integration: install, uninstall, init, status --------------------------------

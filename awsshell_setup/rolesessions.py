@@ -134,11 +134,13 @@ def role_sessions_made_from(credentials, mfa_name):
             if name != mfa_name and section.get(MFA_PROFILE_KEY) == mfa_name and section.get(SOURCE_KEY)]
 
 
-def _own_renewing_headers(config, session_name, role_profile, where):
+def _own_renewing_headers(config, session_name, role_profile, where, kept):
     """The config sections that are the self-renewing profile of the role session
     `session_name` of `role_profile`, as awsmfa wrote them. A profile of that name without
     awsmfa_source_profile is the user's: it stays. One with it but holding anything else than
-    what awsmfa writes for that role is refused (changed by hand: not awsmfa's to guess)."""
+    what awsmfa writes for that role was changed by hand: not awsmfa's to remove, so it stays
+    too, and `kept` gets a line that says so. A config profile holds no keys: logging out still
+    leaves none on disk."""
     name = renewing_profile_for(session_name)
     headers = []
     for header, section in config.values.items():
@@ -147,9 +149,9 @@ def _own_renewing_headers(config, session_name, role_profile, where):
         foreign = [key for key in section if key not in PROCESS_KEYS]
         if foreign or section.get(SOURCE_KEY) != role_profile:
             what = ", ".join(foreign) if foreign else f"{SOURCE_KEY} = {section.get(SOURCE_KEY)}"
-            raise ProfileProblem(f"profile [{name}] in {where} holds {what}, not what awsmfa writes for "
-                                 f"[{role_profile}]; awsmfa removes only its own profiles",
-                                 hint="remove it by hand, then log out again")
+            kept.append(f"kept [profile {name}] in {where}: it holds {what}, not what awsmfa writes for "
+                        f"[{role_profile}] (remove it by hand if you no longer need it)")
+            continue
         headers.append(header)
     return headers
 
@@ -175,14 +177,16 @@ def remove_with_role_sessions(environ, mfa_name):
     under both files' locks (profiles.check_removable, _own_renewing_headers) before either file
     is written; a refusal changes nothing. Each section goes byte for byte, as
     IniDocument.without_section removes it. Returns (whether [mfa_name] was there, the names of
-    the role sessions removed)."""
+    the role sessions removed, a line for each config profile kept because it was changed)."""
     from .profiles import check_removable, edit_both_locked
 
     check_section_name(mfa_name, "session profile")
     found = None
+    kept = []
 
     def without_them(credentials, config):
         nonlocal found
+        del kept[:]  # edit_both_locked may call it again
         shown = paths.display(credentials.path, environ)
         where_config = paths.display(config.path, environ)
         mfa_section = credentials.section(mfa_name)
@@ -194,13 +198,13 @@ def remove_with_role_sessions(environ, mfa_name):
             section = credentials.section(name)
             check_removable(section, f"profile [{name}] in {shown}, a role session made from [{mfa_name}],",
                             hint="take those keys out or remove the section by hand, then log out again")
-            renewing += _own_renewing_headers(config, name, section[SOURCE_KEY], where_config)
+            renewing += _own_renewing_headers(config, name, section[SOURCE_KEY], where_config, kept)
         found = (mfa_section is not None, sessions)
         return (_without_sections(credentials, ([mfa_name] if mfa_section is not None else []) + sessions),
                 _without_sections(config, renewing))
 
     edit_both_locked(environ, without_them)
-    return found or (False, [])  # None: no credentials folder, so nothing to remove
+    return (found or (False, [])) + (list(kept),)  # found None: no credentials folder, nothing to remove
 
 
 def remove_role_session(environ, session_name, role_profile):
@@ -208,25 +212,28 @@ def remove_role_session(environ, session_name, role_profile):
     self-renewing `[profile session_name-auto]` awsmfa wrote for `role_profile`; the MFA
     session it was made from stays (other roles use it). The same rules as
     remove_with_role_sessions: both files under their locks, everything checked before either
-    is written, a config profile of that name without awsmfa's mark is the user's and stays.
-    Returns whether anything was removed."""
+    is written, a config profile of that name without awsmfa's mark is the user's and stays, one
+    changed by hand stays and is said. Returns (whether anything was removed, the kept lines)."""
     from .profiles import check_removable, edit_both_locked
 
     check_section_name(session_name, "session profile")
     removed = False
+    kept = []
 
     def without_them(credentials, config):
         nonlocal removed
+        del kept[:]  # edit_both_locked may call it again
         section = credentials.section(session_name)
         if section is not None:
             check_removable(section, f"profile [{session_name}] in {paths.display(credentials.path, environ)}")
-        renewing = _own_renewing_headers(config, session_name, role_profile, paths.display(config.path, environ))
+        renewing = _own_renewing_headers(config, session_name, role_profile, paths.display(config.path, environ),
+                                         kept)
         removed = section is not None or bool(renewing)
         return _without_sections(credentials, [session_name] if section is not None else []), \
             _without_sections(config, renewing)
 
     edit_both_locked(environ, without_them)
-    return removed
+    return removed, list(kept)
 
 
 def role_session_items(role_arn, role_mfa, mfa_profile):

@@ -205,7 +205,7 @@ def _new_session(request, environ, files, aws, source, source_how, session_name,
 
 def forget(profile=None, update_profile=None, environ=None):
     """Remove the session profile `env`/`login` would use: (its name, whether it was there, the
-    role sessions removed with it).
+    role sessions removed with it, a line for each changed config profile kept).
 
     The same choice of names as `obtain`, so `awsmfa logout` undoes `awsmfa login` with the
     same options. Only a section awsmfa wrote is removed (profiles.check_removable refuses others).
@@ -222,6 +222,7 @@ def forget(profile=None, update_profile=None, environ=None):
     from . import rolesessions
 
     if chain is None:
-        removed, role_sessions = rolesessions.remove_with_role_sessions(environ, name)
-        return name, removed, role_sessions
-    return name, rolesessions.remove_role_session(environ, name, chain.profile), []
+        removed, role_sessions, kept = rolesessions.remove_with_role_sessions(environ, name)
+        return name, removed, role_sessions, kept
+    removed, kept = rolesessions.remove_role_session(environ, name, chain.profile)
+    return name, removed, [], kept

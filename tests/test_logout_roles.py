@@ -227,15 +227,34 @@ REFUSED = {
         renewing_profile("ops-mfa-auto", "ops"),
         "profile [ops-mfa] in ~/.aws/credentials, a role session made from [base-mfa], holds keys awsmfa does not "
         "write (output)"),
-    "a self-renewing profile with a key awsmfa does not write": (
-        stored_role_session("ops-mfa", "ops", OPS_ARN),
-        renewing_profile("ops-mfa-auto", "ops", extra="output = json\n"),
-        "profile [ops-mfa-auto] in ~/.aws/config holds output, not what awsmfa writes for [ops]"),
-    "a self-renewing profile for another role": (
-        stored_role_session("ops-mfa", "ops", OPS_ARN), renewing_profile("ops-mfa-auto", "audit"),
-        "profile [ops-mfa-auto] in ~/.aws/config holds awsmfa_source_profile = audit, not what awsmfa writes for "
-        "[ops]"),
 }
+
+
+# Config profiles awsmfa marked but someone changed: kept, and said; the keys still go.
+KEPT = {
+    "a self-renewing profile with a key awsmfa does not write": (
+        renewing_profile("ops-mfa-auto", "ops", extra="output = json\n"),
+        "kept [profile ops-mfa-auto] in ~/.aws/config: it holds output, not what awsmfa writes for [ops]"),
+    "a self-renewing profile for another role": (
+        renewing_profile("ops-mfa-auto", "audit"),
+        "kept [profile ops-mfa-auto] in ~/.aws/config: it holds awsmfa_source_profile = audit, not what awsmfa "
+        "writes for [ops]"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEPT))
+def test_logout_removes_every_key_and_keeps_a_changed_renewing_profile_saying_so(offline, case):
+    """A config profile holds no keys: one changed by hand stays as it is (not awsmfa's to
+    remove), and logging out of the source still leaves no session keys on disk."""
+    changed, words = KEPT[case]
+    offline.write_credentials(BASE + mfa_session() + stored_role_session("ops-mfa", "ops", OPS_ARN))
+    offline.write_config(CONFIG + changed)
+    result = offline.awsmfa("logout", "--profile", "base")
+    assert result.returncode == 0 and result.stdout == "", result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "awsmfa: removed session profile [base-mfa] and the role sessions made from it: [ops-mfa]"
+    assert len(lines) == 2 and lines[1].startswith("awsmfa: " + words) and "remove it by hand" in lines[1], lines
+    assert both(offline) == (BASE, CONFIG + changed)
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED))
@@ -299,18 +318,19 @@ def test_logout_of_a_role_keeps_a_config_profile_of_the_users_own(offline):
     assert both(offline) == (kept, CONFIG + users_own)
 
 
-def test_logout_of_a_role_refuses_a_changed_renewing_profile_and_removes_nothing(offline):
-    """awsmfa's mark but a key it never writes: changed by hand, so refused, in one line that
-    says what to do, before either file changes (one lock over both, as for the source)."""
+def test_logout_of_a_role_removes_its_keys_and_keeps_a_changed_renewing_profile(offline):
+    """awsmfa's mark but a key it never writes: changed by hand, so it stays, said in a second
+    line; the role session's keys go all the same."""
     changed = renewing_profile("ops-mfa-auto", "ops", extra="output = json\n")
-    offline.write_credentials(BASE + mfa_session() + stored_role_session("ops-mfa", "ops", OPS_ARN))
+    kept = BASE + mfa_session()
+    offline.write_credentials(kept + stored_role_session("ops-mfa", "ops", OPS_ARN))
     offline.write_config(CONFIG + changed)
-    before = both(offline)
     result = offline.awsmfa("logout", "--profile", "ops")
-    assert result.returncode != 0
-    line = one_line(result)
-    assert "holds output" in line and "--update-profile" not in line and line.endswith("awsmfa changed nothing"), line
-    assert both(offline) == before
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "awsmfa: removed session profile [ops-mfa]" and len(lines) == 2, lines
+    assert "holds output" in lines[1] and "--update-profile" not in lines[1], lines
+    assert both(offline) == (kept, CONFIG + changed)
 
 
 def test_logout_of_a_role_ignores_a_credentials_section_named_like_the_renewing_profile(offline):

@@ -47,9 +47,9 @@ def test_the_renewing_profile_is_written_once_and_removed_byte_for_byte(home):
     assert stat.S_IMODE(os.stat(config).st_mode) == 0o640  # the config file keeps its mode
     assert not rolesessions.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
     assert config.read_text() == text
-    assert rolesessions.remove_role_session(environ(home), "ops-mfa", "ops")  # logout --profile ops
+    assert rolesessions.remove_role_session(environ(home), "ops-mfa", "ops") == (True, [])  # logout --profile ops
     assert config.read_text() == USER_CONFIG
-    assert not rolesessions.remove_role_session(environ(home), "ops-mfa", "ops")
+    assert rolesessions.remove_role_session(environ(home), "ops-mfa", "ops") == (False, [])
 
 
 def test_botocore_reads_the_renewing_profile_as_a_credential_process(home):
@@ -89,11 +89,12 @@ def test_a_config_profile_awsmfa_did_not_write_is_refused_untouched(home, sectio
     with pytest.raises(ProfileProblem, match=expected) as raised:
         rolesessions.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
     assert "\n" not in str(raised.value)
-    if "not written by awsmfa" in expected:  # the user's own profile: logout leaves it
-        assert not rolesessions.remove_role_session(environ(home), "ops-mfa", "ops")
-    else:  # awsmfa's mark, changed by hand: not awsmfa's to guess, so refused
-        with pytest.raises(ProfileProblem, match=expected):
-            rolesessions.remove_role_session(environ(home), "ops-mfa", "ops")
+    removed, kept = rolesessions.remove_role_session(environ(home), "ops-mfa", "ops")
+    assert not removed
+    if "not written by awsmfa" in expected:  # the user's own profile: logout leaves it, silently
+        assert kept == []
+    else:  # awsmfa's mark, changed by hand: not awsmfa's to remove, so kept, and said
+        assert len(kept) == 1 and expected in kept[0] and "remove it by hand" in kept[0], kept
     assert config.read_bytes() == before
 
 
