@@ -70,9 +70,8 @@ def obtain(request, environ, files, chain, source_how, ask_code, keep_unstored=F
             problem = error.message
     outcome = cached(files, request, chain, source_how, with_renewing_profile=False)
     if outcome is None:
-        from .session import sdk_fallback
-
-        fallback = sdk_fallback(files, request)
+        ordinary = sessionrules.without_sdk_margin(request)
+        fallback = cached(files, ordinary, chain, source_how, with_renewing_profile=False) if ordinary else None
         try:
             outcome = _fresh(request, environ, files, chain, source_how, ask_code, write_renewing and not problem,
                              keep_unstored)
@@ -165,7 +164,7 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
             try:
                 outcome = step.assume_and_store((signer, request.duration_seconds), {})
             except AwsmfaError as error:
-                if stored and error.done:  # not "changed nothing": the MFA session is stored, and kept
+                if stored and error.done:  # something did change: the MFA session is stored, and kept
                     error.done = (f"awsmfa stored the new MFA session in [{mfa_name}], so the next try "
                                   "asks for no code")
                 raise

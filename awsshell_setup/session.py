@@ -17,7 +17,7 @@ from .profiles import AwsFiles
 # The shared rules, also this module's names for its callers (session.Outcome, session.reuse_margin...).
 from .sessionrules import (DEFAULT_DURATION, DEFAULT_SOURCE, PROMPT_WAIT_SECONDS, REUSE_MARGIN_FRACTION,  # noqa: F401
                            REUSE_MARGIN_SECONDS, SDK_REFRESH_MARGIN_SECONDS, Outcome, mfa_device, prompt_turn,
-                           reuse_margin, session_name_for, session_profile_for)
+                           reuse_margin, session_name_for, session_profile_for, without_sdk_margin)
 
 MIN_DURATION, MAX_DURATION = 900, 129600  # what GetSessionToken's DurationSeconds accepts
 
@@ -114,20 +114,6 @@ def cached(files, request):
     return Outcome(credentials, source, session_name, True, files.credentials_path, source_how, duration=duration)
 
 
-def sdk_fallback(files, request):
-    """For `env --json` only: the stored session when it is past the early renewal point kept
-    for SDKs (sessionrules.SDK_REFRESH_MARGIN_SECONDS) but still within the ordinary reuse rule;
-    else None. A renewal that would need a code with no terminal to ask on serves it instead of
-    failing: a script's AWS call keeps working until the session really nears its end."""
-    if not request.credential_process or request.force:
-        return None
-    import copy
-
-    ordinary = copy.copy(request)
-    ordinary.credential_process = False
-    return cached(files, ordinary)
-
-
 def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     """A valid session: the cached one, or a new one from STS written to the session profile.
 
@@ -163,7 +149,8 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     from .sts import AwsClients  # botocore: only now that a call is certain
 
     aws = AwsClients(source, environ)  # builds the STS client: its settings are checked now
-    fallback = sdk_fallback(files, request)
+    ordinary = without_sdk_margin(request)  # sessionrules: the no-terminal fallback of `env --json`
+    fallback = cached(files, ordinary) if ordinary else None
     with prompt_turn(files, environ):
         if not request.force:
             reused = cached(AwsFiles(environ), request)

@@ -71,6 +71,20 @@ def session_name_for(files, request, source):
     return session_profile_for(source)
 
 
+def without_sdk_margin(request):
+    """For `env --json` (not forced): a copy of `request` judged by the ordinary reuse margin,
+    whose cached session is served when the early renewal kept for SDKs would need a code and
+    there is no terminal to ask on (a script's AWS call keeps working until the session really
+    nears its end); else None."""
+    if not request.credential_process or request.force:
+        return None
+    import copy
+
+    ordinary = copy.copy(request)
+    ordinary.credential_process = False
+    return ordinary
+
+
 def reuse_margin(duration, credential_process=False):
     """Seconds a stored session of `duration` must still have to be reused."""
     duration = duration or DEFAULT_DURATION
