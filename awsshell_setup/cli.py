@@ -237,8 +237,9 @@ def login(quiet, **options):
         click.echo(f"awsmfa: warning: {outcome.renewing_problem}", err=True)
     if outcome.renewing_profile:
         until = outcome.code_due.strftime("%H:%M UTC")
-        click.echo(f"awsmfa: use it with: aws ... --profile {outcome.renewing_profile} (renews itself until "
-                   f"{until}), or --profile {outcome.session_profile} (this role session)", err=True)
+        how = f"renews itself until {until}" if outcome.mfa_profile else "renews it, asking for a code each time"
+        click.echo(f"awsmfa: use it with: aws ... --profile {outcome.renewing_profile} ({how}), or --profile "
+                   f"{outcome.session_profile} (this role session)", err=True)
     else:
         click.echo(f"awsmfa: use it with: aws ... --profile {outcome.session_profile}", err=True)
 

@@ -159,6 +159,9 @@ class AwsFiles:
                 hint="run `aws configure` or pass --profile with the profile holding your access keys")
         if SOURCE_KEY in creds:
             raise ProfileProblem(f"profile [{name}] is a session profile awsmfa wrote; pass --profile with your long-term keys")
+        if config.get(SOURCE_KEY) and config.get("credential_process"):
+            raise ProfileProblem(f"profile [{name}] is the self-renewing profile awsmfa wrote for "
+                                 f"[{config[SOURCE_KEY]}]; pass --profile {config[SOURCE_KEY]}")
         keys = creds if KEY_ID in creds else config
         key_id, secret = keys.get(KEY_ID, "").strip(), keys.get(SECRET, "").strip()
         if not key_id or not secret:
@@ -206,6 +209,10 @@ class AwsFiles:
         own; and (room) a file a session would take past the size awsmfa reads back."""
         check_section_name(session_name, "session profile")
         if session_name == source_name:
+            if (self.config_section(source_name) or {}).get("role_arn"):
+                # A role profile holds no keys: a session there would shadow the role itself.
+                raise ProfileProblem(f"--update-profile {session_name} is the role profile itself; its session "
+                                     "would shadow the role", hint="choose another --update-profile, or leave it out")
             raise ProfileProblem(f"--update-profile {session_name} is the source profile; "
                                  "that would overwrite your long-term keys")
         section = self.credentials.section(session_name)

@@ -83,6 +83,9 @@ def summary(outcome, environ):
         if outcome.mfa_profile and outcome.mfa_expiration:
             line += (f"; renewed without a code from [{outcome.mfa_profile}] until "
                      f"{outcome.mfa_expiration.strftime('%Y-%m-%d %H:%M UTC')}")
+        if outcome.renewing_profile and not outcome.mfa_profile:
+            # per-role: no MFA session behind it, so each renewal of the role session needs a code.
+            return line + f"; [{outcome.renewing_profile}] renews it, asking for a code each time"
         return line + (f"; [{outcome.renewing_profile}] renews itself" if outcome.renewing_profile else "")
     verb = "reusing session" if outcome.reused else "new session"
     if outcome.unstored:

@@ -126,7 +126,8 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
 
     from .sts import AwsClients  # botocore: only now that a call is certain
 
-    aws = AwsClients(source, environ, region=chain.region)
+    aws = AwsClients(source, environ, region=chain.region,
+                     region_profile=chain.hops[-1].profile if chain.hops[-1].region else chain.source)
     shared = mode == roles.ROLE_MFA_SHARED
     mfa_session = _reusable_mfa_session(files, mfa_name, chain.source) if shared else None
     step = _Step(request, environ, files, chain, aws, mode, durations, session_name, mfa_name, source_how,

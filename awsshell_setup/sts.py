@@ -56,14 +56,16 @@ class AwsClients:
     they read (region, endpoint URLs, STS and retry options, the profile as botocore finds it)
     is checked when this object is made, so a bad one costs no MFA code."""
 
-    def __init__(self, source, environ=None, region=None):
-        """region: the profile's region to sign in (a role profile's), else the source's. As in
-        botocore, AWS_DEFAULT_REGION wins over any profile's (an invalid one is refused)."""
+    def __init__(self, source, environ=None, region=None, region_profile=None):
+        """region: the profile's region to sign in (a role profile's, from `region_profile`),
+        else the source's. As in botocore, AWS_DEFAULT_REGION wins over any profile's (an
+        invalid one is refused, naming where it came from)."""
         import botocore.config
         import botocore.session
 
         environ = os.environ if environ is None else environ
         self._source, self._environ = source, environ
+        self._region_profile = region_profile if region else None
         # botocore's order: the variable, then the profile (it reads only AWS_DEFAULT_REGION).
         self.region = (environ.get("AWS_DEFAULT_REGION") or "").strip() or region or source.region
         self._clients = {}
@@ -172,7 +174,7 @@ def _setup_error(error, clients, service):
                               "as a shell would, and cannot split this one",
                               hint="rename the profile to letters, digits, - and _")
     if isinstance(error, bx.InvalidRegionError):
-        return AwsmfaError(f"invalid region {clients.region!r} ({_region_origin(environ, source)})",
+        return AwsmfaError(f"invalid region {clients.region!r} ({_region_origin(environ, source, clients)})",
                            hint="a region looks like us-east-1")
     if isinstance(error, bx.InvalidSTSRegionalEndpointsConfigError):
         return AwsmfaError("AWS_STS_REGIONAL_ENDPOINTS (or sts_regional_endpoints in the config file) "
@@ -191,9 +193,11 @@ def _setup_error(error, clients, service):
     return AwsmfaError(f"cannot set up the AWS SDK's {service.upper()} client: {type(error).__name__}: {_short(error)}")
 
 
-def _region_origin(environ, source):
+def _region_origin(environ, source, clients):
     if (environ.get("AWS_DEFAULT_REGION") or "").strip():  # botocore's only region variable (not AWS_REGION)
         return "AWS_DEFAULT_REGION"
+    if clients._region_profile:
+        return f"region of profile [{clients._region_profile}]"
     if source.region:
         return f"region of profile [{source.name}]"
     return "the config file"

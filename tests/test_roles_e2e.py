@@ -184,6 +184,9 @@ def test_per_role_mode_spends_a_code_per_role_and_gets_the_role_duration(world, 
         result = user.awsmfa("login", "--profile", profile, "--role-mfa", "per-role",
                              "--token-code", local_aws.fresh_code(scenario.serial_number))
         assert result.returncode == 0, result.stderr
+        # No MFA session behind it: its self-renewing profile does not renew without a code.
+        assert f"[{profile}-mfa-auto] renews it, asking for a code each time" in result.stderr, result.stderr
+        assert "renews itself" not in result.stderr, result.stderr
     stored = user.read_credentials()
     assert "[base-mfa]" not in stored  # no MFA session: each role took its own code
     ops = re.search(r"\[ops-mfa\][^\[]*awsmfa_duration_seconds = (\d+)", stored)

@@ -64,6 +64,10 @@ HOSTILE = {
                                 "web_identity_token_file = /run/token\n", ["--profile", "a"], "web_identity_token_file"),
     "role profile as --update-profile": ("", ["--profile", "base", "--update-profile", "ops"],
                                          "gets its credentials from role_arn, source_profile"),
+    "role profile as its own --update-profile": ("", ["--profile", "ops", "--update-profile", "ops"],
+                                                 "--update-profile ops is the role profile itself"),
+    "the self-renewing profile as --profile": (RENEWING, ["--profile", "ops-mfa-auto"],
+                                               "is the self-renewing profile awsmfa wrote for [ops]; pass --profile ops"),
     "role name a credential_process must quote": (
         '\n[profile "my ops"]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = base\n',
         ["--profile", "my ops"], "would have to quote"),

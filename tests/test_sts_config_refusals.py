@@ -28,6 +28,10 @@ CASES = [
     # Without AWS_DEFAULT_REGION, which wins over the config file (botocore's order).
     ("region with a space in the config", f"[default]\nregion = us east\nmfa_serial = {SERIAL}\n",
      {"AWS_DEFAULT_REGION": None}, None, "'us east'"),
+    ("region with a space in a role profile",
+     f"[default]\nmfa_serial = {SERIAL}\n\n[profile ops]\nrole_arn = arn:aws:iam::111111111111:role/ops\n"
+     "source_profile = default\nregion = us east\n", {"AWS_DEFAULT_REGION": None}, "ops",
+     "'us east' (region of profile [ops])"),
     ("AWS_DEFAULT_REGION over a good profile region", f"[default]\nregion = eu-west-1\nmfa_serial = {SERIAL}\n",
      {"AWS_DEFAULT_REGION": "us east!"}, None, "'us east!' (AWS_DEFAULT_REGION)"),
     ("AWS_DEFAULT_REGION", f"[default]\nmfa_serial = {SERIAL}\n", {"AWS_DEFAULT_REGION": "us@east"}, None,
