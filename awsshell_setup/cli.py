@@ -270,8 +270,9 @@ def unset(shell_name):
               help="Source profile whose session to remove (as for env/login).")
 @click.option("--update-profile", metavar="NAME", shell_complete=_profile_names,
               help="Session profile to remove (as for env/login).")
+@click.option("-q", "--quiet", is_flag=True, help="No line on stderr saying what was removed (errors still are).")
 @debug_option
-def logout(profile, update_profile):
+def logout(profile, update_profile, quiet):
     """Remove the session profile awsmfa wrote (the undo of login).
 
     Only that section of the credentials file goes, byte for byte as it came; a profile awsmfa
@@ -285,14 +286,15 @@ def logout(profile, update_profile):
     name, removed, role_sessions, kept = session.forget(profile, update_profile)
     listed = ", ".join(f"[{role_session}]" for role_session in role_sessions)
     if removed and listed:
-        click.echo(f"awsmfa: removed session profile [{name}] and the role sessions made from it: {listed}", err=True)
+        said = f"removed session profile [{name}] and the role sessions made from it: {listed}"
     elif removed:
-        click.echo(f"awsmfa: removed session profile [{name}]", err=True)
+        said = f"removed session profile [{name}]"
     elif listed:
-        click.echo(f"awsmfa: no session profile [{name}]; removed the role sessions made from it: {listed}", err=True)
+        said = f"no session profile [{name}]; removed the role sessions made from it: {listed}"
     else:
-        click.echo(f"awsmfa: no session profile [{name}]; nothing to remove", err=True)
-    for line in kept:
+        said = f"no session profile [{name}]; nothing to remove"
+    # A profile left in place is said even with --quiet: it is not what was asked for.
+    for line in ([] if quiet else [said]) + kept:
         click.echo(f"awsmfa: {line}", err=True)
 
 

@@ -343,3 +343,18 @@ def test_logout_of_a_role_ignores_a_credentials_section_named_like_the_renewing_
     result = offline.awsmfa("logout", "--profile", "ops")
     assert result.returncode == 0, result.stderr
     assert both(offline) == (kept, CONFIG)
+
+
+def test_logout_quiet_says_nothing_but_what_it_kept(offline):
+    """-q as for env and login: no line for what was removed; a profile it had to keep is still
+    said (it is not what was asked for)."""
+    changed = renewing_profile("ops-mfa-auto", "ops", extra="output = json\n")
+    offline.write_credentials(BASE + mfa_session() + stored_role_session("ops-mfa", "ops", OPS_ARN))
+    offline.write_config(CONFIG + changed)
+    result = offline.awsmfa("logout", "-q", "--profile", "base")
+    assert result.returncode == 0 and result.stdout == "", result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("awsmfa: kept [profile ops-mfa-auto]"), lines
+    assert both(offline) == (BASE, CONFIG + changed)
+    again = offline.awsmfa("logout", "--quiet", "--profile", "base")
+    assert again.returncode == 0 and again.stderr == "" and again.stdout == "", again.stderr
