@@ -51,6 +51,7 @@ SHELLS = {
     "test_readme", "test_roles_e2e", "test_seed_e2e", "test_session_aws_profile", "test_shells_detection",
     "test_shells_fish_config_cli", "test_shells_interactive", "test_shells_login_files", "test_shells_templates",
     "test_tokencode_interactive", "test_rc_hostile", "test_shells_prompt", "test_completer_clis",
+    "test_install_asuser_terminal", "test_shells_bash_completion_fallback", "test_install_bare_name",
 }
 
 
