@@ -186,7 +186,6 @@ def remove_with_role_sessions(environ, mfa_name):
 
     def without_them(credentials, config):
         nonlocal found
-        del kept[:]  # edit_both_locked may call it again
         shown = paths.display(credentials.path, environ)
         where_config = paths.display(config.path, environ)
         mfa_section = credentials.section(mfa_name)
@@ -222,7 +221,6 @@ def remove_role_session(environ, session_name, role_profile):
 
     def without_them(credentials, config):
         nonlocal removed
-        del kept[:]  # edit_both_locked may call it again
         section = credentials.section(session_name)
         if section is not None:
             check_removable(section, f"profile [{session_name}] in {paths.display(credentials.path, environ)}")
