@@ -14,6 +14,7 @@ for ever; root for root runs neither an account's zsh (to read ZDOTDIR) nor anyt
 account's pyenv shim names; `--user ''` is refused instead of meaning root's own files.
 """
 import os
+import pathlib
 import re
 import subprocess
 import sys
@@ -190,3 +191,20 @@ def test_a_user_that_names_no_account_is_refused_before_anything(tmp_path, user,
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and words in lines[0] and re.search(r"\bawsmfa\b", lines[0]), (command, lines)
     assert snapshot(home) == before
+
+
+def test_the_go_ahead_question_still_reaches_root_and_its_answer_counts(account, tmp_path):
+    """Out of root's terminal session, the child still asks on root's terminal (through the
+    descriptor it kept) and reads the answer typed there."""
+    comp = fake_completer(pathlib.Path(root_owned_folder(account, "bin")))
+    env = dict(base_env(new_home(tmp_path, "roothome")), PATH="/usr/bin:/bin")
+    child = pexpect.spawn(sys.executable, ["-m", "awsshell_setup", "install", "--user", account.name, "--shell",
+                                           "bash", "--completer", comp], env=env, encoding="utf-8", timeout=120)
+    try:
+        child.expect_exact("go ahead? [Y/n]")
+        child.sendline("y")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, child.before
+    assert "function mfa" in pathlib.Path(account.path(".bashrc")).read_text()
