@@ -201,17 +201,25 @@ class Kept:
     sources: list  # shells.Target
 
 
+def installed_body(target, text):
+    """The part of `text` that is awsmfa's: its block's body (the first: install rewrites that
+    one), or an owned file's text after the header; None when there is none (status too)."""
+    if target.owned:
+        return text[len(rcfile.OWNED_HEADER):] if rcfile.is_owned(text) else None
+    blocks = rcfile.find_blocks(text, target.path)
+    return blocks[0].body if blocks else None
+
+
 def completer_in(target, text):
     """The completer the awsmfa block (or owned file) in `text` calls, from its
-    `# aws completion: NAME` line; None when it has none. In a wrapped block (~/.profile) that
-    line sits inside the quoted string the wrapper evals. Reads as status reads a block."""
-    if target.owned:
-        body = text[len(rcfile.OWNED_HEADER):] if rcfile.is_owned(text) else None
-    else:
-        blocks = rcfile.find_blocks(text, target.path)
-        body = blocks[0].body if blocks else None  # the first: install rewrites that one
-    if body is None:
-        return None
+    `# aws completion: NAME` line; None when it has none."""
+    body = installed_body(target, text)
+    return completer_named(target, body) if body is not None else None
+
+
+def completer_named(target, body):
+    """The completer named in `body` (installed_body's), None when none. In a wrapped block
+    (~/.profile) that line sits inside the quoted string the wrapper evals."""
     if target.wrap:
         body = _wrapped_code(body)
     for line in body.split("\n"):  # only "\n" ends the comment, as in a shell

@@ -25,14 +25,6 @@ class Report:
         return "".join(line + "\n" for line in self.lines)
 
 
-def _installed_body(target, text):
-    """The part of the file that is ours, or None."""
-    if target.owned:
-        return text[len(rcfile.OWNED_HEADER):] if rcfile.is_owned(text) else None
-    blocks = rcfile.find_blocks(text, target.path)
-    return blocks[0].body if blocks else None
-
-
 def _check_target(shell, target, environ):
     """(line, ok, completer named) for one file."""
     where = paths.display(target.path, environ)
@@ -40,7 +32,7 @@ def _check_target(shell, target, environ):
         text = rcfile.read_rc(target.path)
     except AwsmfaError as error:
         return f"  {where}: {error}", False, None
-    body = _installed_body(target, text) if text is not None else None
+    body = install.installed_body(target, text) if text is not None else None
     if not target.sections:
         if body is not None and not target.owned:
             return f"  {where}: stale awsmfa block (`awsmfa install` removes it)", False, None
@@ -51,7 +43,7 @@ def _check_target(shell, target, environ):
         if text is not None and target.owned:
             return f"  {where}: not ours (no '{rcfile.OWNED_MARK}' line)", False, None
         return f"  {where}: missing ({target.why})", False, None
-    named = install.completer_in(target, text)  # as install reads it back
+    named = install.completer_named(target, body)  # as install reads it back
     sections = target.sections if named else tuple(name for name in target.sections if name != "completion")
     try:
         expected = shell.render(sections, named, wrap=target.wrap)
@@ -73,7 +65,7 @@ def _installed_anywhere(shell, acct):
             text = rcfile.read_rc(target.path)
         except AwsmfaError:
             continue
-        if text is not None and _installed_body(target, text) is not None:
+        if text is not None and install.installed_body(target, text) is not None:
             return True
     return False
 

@@ -526,11 +526,9 @@ def check_uninstalled(case, original, after):
 def test_status_reads_back_the_completer_it_wrote(completer, kind):
     """status re-renders the block from the completer named in it: any path reads back whole,
     in the wrapped ~/.profile too."""
-    from awsshell_setup import status
-
     shell, spec = KINDS[kind](True)
     target = shells.Target("/x/rc", **spec)
     text = install.desired(shell, target, None, completer)
-    assert status._installed_body(target, text) is not None
+    assert install.installed_body(target, text) is not None
     assert install.completer_in(target, text) == completer
     FIGURES["completer paths read back by status"] += 1
