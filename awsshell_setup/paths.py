@@ -48,11 +48,24 @@ def config_file(environ):
     return _expand(environ.get("AWS_CONFIG_FILE") or "~/.aws/config", environ)
 
 
-def printable(path):
-    """A path (or a text holding paths) for a one-line message: as it is when every character
-    prints, else Python's quoted form, where a newline in a folder name shows as \\n and
-    cannot end the message or start a forged line. The one place a path is escaped for display."""
-    return path if path.isprintable() else repr(path)
+def printable(text, line=False):
+    """`text` as it may reach a terminal: the one place anything a user, a file or another
+    account controls is escaped for display (docs/ARCHITECTURE.md §4).
+
+    A path (or a message holding paths): as it is when every character prints, else Python's
+    quoted form, where a newline in a folder name shows as \\n and cannot end the message or
+    start a forged line.
+    line=True: a piece of a line of output (a line of someone's file, what their program
+    printed, everything the --user child writes): each character that does not print (ESC of
+    a CSI or OSC sequence, BEL, CR, BS, a C1 control, a bidi override) is replaced by its escape
+    (\\x1b, \\r, \\u202e), with no quotes, so that pieces escaped one by one read as the whole
+    would; a tab stays (it moves the cursor on, it cannot erase or rewrite what is there).
+    Linear in the length of the text."""
+    if not line:
+        return text if text.isprintable() else repr(text)
+    if text.isprintable() or text.replace("\t", "").isprintable():
+        return text
+    return "".join(each if each.isprintable() or each == "\t" else repr(each)[1:-1] for each in text)
 
 
 def display(path, environ):
