@@ -5,23 +5,12 @@ os.environ behind the caller's back.
 """
 import os
 
-# posixpath.expandvars' own pattern: $NAME or ${NAME}; anything else ($(...), a lone $) stays.
-# Compiled only for a path with a `$`: `re` costs ~6 ms on the cached `env` path.
-_VARIABLE = r"\$(\w+|\{[^}]*\})"
-
-
 def _expand(path, environ):
     """As botocore expands AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE
     (configloader.raw_config_parse: os.path.expandvars, then os.path.expanduser), with `environ`
     in place of os.environ, so awsmfa writes the very file the AWS CLI reads."""
-    def variable(match):
-        name = match.group(1).strip("{}") if match.group(1).startswith("{") else match.group(1)
-        return environ.get(name, match.group(0))
-
     if "$" in path:
-        import re
-
-        path = re.sub(_VARIABLE, variable, path, flags=re.ASCII)
+        path = _expand_variables(path, environ)
     if not path.startswith("~"):
         return path
     user, slash, rest = path[1:].partition("/")
@@ -33,6 +22,43 @@ def _expand(path, environ):
         raise FileProblem(f"cannot tell where {path} is: HOME is not set and this user has no home folder "
                           "in the passwd database", hint="set HOME, or AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE")
     return home.rstrip("/") + slash + rest if home != "/" else "/" + rest
+
+
+_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _expand_variables(path, environ):
+    """posixpath.expandvars' rule, $NAME or ${NAME} (NAME: ASCII word characters; inside braces
+    anything up to the first `}`), an unknown one left as it is, anything else ($(...), a lone
+    $) too. By hand, in one pass: its regex, `\\$(\\w+|\\{[^}]*\\})`, rescans to the end from every
+    `${` that has no `}` after it, quadratic in the length (and `re` costs ~6 ms on the cached
+    `env` path)."""
+    out, at, close = [], 0, -1
+    while True:
+        dollar = path.find("$", at)
+        if dollar < 0:
+            out.append(path[at:])
+            return "".join(out)
+        out.append(path[at:dollar])
+        start = dollar + 1
+        if path.startswith("{", start):
+            if close is not None and close < start:
+                close = path.find("}", start)
+                close = None if close < 0 else close  # none after here: none after any later `${`
+            if close is not None:
+                name = path[start:close + 1].strip("{}")
+                out.append(environ.get(name, path[dollar:close + 1]))
+                at = close + 1
+                continue
+        end = start
+        while end < len(path) and path[end] in _WORD:
+            end += 1
+        if end > start:
+            out.append(environ.get(path[start:end], path[dollar:end]))
+            at = end
+            continue
+        out.append("$")
+        at = start
 
 
 def home_dir(environ):
