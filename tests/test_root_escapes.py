@@ -72,3 +72,21 @@ def test_install_dry_run_for_an_account_shows_its_lines_escaped(account, tmp_pat
     assert not _raw_in(output), _raw_in(output)[:5]
     # (click takes CSI sequences out of what goes to a pipe, as here: not OSC, nor the rest.)
     assert "\\x1b]0;owned\\x07\\r\\x08\\x9b1A\\u202e the end" in output, output
+
+
+def test_on_roots_terminal_too_nothing_arrives_raw(account, tmp_path):
+    # On a terminal click leaves CSI sequences in (it strips them only for a pipe): the escape
+    # at the child's output boundary is all there is.
+    import pexpect
+
+    _plant(account, block=True)
+    env = base_env(new_home(tmp_path, "roothome"))
+    child = pexpect.spawn(sys.executable, ["-m", "awsshell_setup", "status", "--user", account.name, "--shell",
+                                           "bash"], env=env, encoding="utf-8", codec_errors="replace", timeout=180)
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert "Traceback" not in output and "not all in place" in output, output
+    output = output.replace("\r\n", "\n")  # the terminal's own line ends
+    assert not _raw_in(output), _raw_in(output)[:5]
+    assert "\\x1b[2K\\x1b]0;owned\\x07" in output, output
