@@ -182,14 +182,17 @@ def _wait(pid, entry, bound):
 
 
 def _end(pid):
-    """Kill the child and its process group (it is the leader of its own session), then reap
-    it. No timer may interrupt the reaping."""
+    """Kill the child, its process group (it leads a session of its own) and the groups of the
+    programs it started (boundedrun gives each a session of its own, and bounds it in time
+    only while the child waits for it), then reap it. No timer may interrupt the reaping."""
     signal.setitimer(signal.ITIMER_REAL, 0)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass  # not yet a group of its own: the child alone
-    _forward(pid, signal.SIGKILL)
+    _forward(pid, signal.SIGSTOP)  # so that it starts nothing new while its programs are found
+    for each in [pid] + _descendants(pid):
+        try:
+            os.killpg(each, signal.SIGKILL)
+        except OSError:
+            pass  # not the leader of a group: killed with the one it is in, or below
+        _forward(each, signal.SIGKILL)
     while True:
         try:
             os.waitpid(pid, 0)
@@ -198,6 +201,30 @@ def _end(pid):
             continue
         except ChildProcessError:
             return
+
+
+def _descendants(pid):
+    """The processes under `pid` (Linux: /proc), children before their own children."""
+    children = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                parent = int(handle.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        each = todo.pop(0)
+        found.append(each)
+        todo += children.get(each, [])
+    return found
 
 
 def _forward(pid, number):

@@ -87,3 +87,29 @@ def test_a_child_blocked_for_good_is_ended_by_the_parent_in_one_line(account, tm
     # Nothing of the child is left: no process of the account's but the lock holder's, gone now.
     leftover = subprocess.run(["pgrep", "-u", str(account.uid)], capture_output=True, text=True).stdout.split()
     assert not leftover, leftover
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_what_the_ended_child_had_started_is_ended_with_it(account, tmp_path):
+    # The child asks the account's login shell for its PATH (bounded by 5 s only while the child
+    # waits for it); the job's bound ends the child first, and the shell with it.
+    with open(account.path(".profile"), "a") as handle:
+        handle.write('echo "$$" > ~/shell-pid; sleep 60\n')
+    result, took = _install_as_root(tmp_path, account, AWSMFA_USER_JOB_TIMEOUT="1")
+    error = _one_error(result)
+    assert "did not finish within 1 s" in error, error
+    shell = int(open(account.path("shell-pid")).read())
+    deadline = time.monotonic() + 10
+    while _alive(shell) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(shell), "the account's login shell outlived the child that started it"
+    leftover = [pid for pid in subprocess.run(["pgrep", "-u", str(account.uid)], capture_output=True,
+                                              text=True).stdout.split() if _alive(pid)]
+    assert not leftover, leftover
