@@ -157,8 +157,8 @@ def _time_is_up(number, frame):
 
 def _wait(pid, entry, bound):
     """The child's exit status. A stopped child (only the account, or root, can stop it: it is
-    in a session of its own), or one still running after `bound` seconds, is killed with what
-    it started in its session, and that is said in one line."""
+    in a session of its own), or one still running after `bound` seconds, is killed with the
+    programs it started (_end), and that is said in one line."""
     while True:
         try:
             _, status = os.waitpid(pid, os.WUNTRACED)
