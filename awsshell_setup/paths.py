@@ -33,32 +33,28 @@ def _expand_variables(path, environ):
     $) too. By hand, in one pass: its regex, `\\$(\\w+|\\{[^}]*\\})`, rescans to the end from every
     `${` that has no `}` after it, quadratic in the length (and `re` costs ~6 ms on the cached
     `env` path)."""
-    out, at, close = [], 0, -1
+    out, at, search, close = [], 0, 0, -1  # at: the text not yet copied; search: where the next `$` may be
     while True:
-        dollar = path.find("$", at)
+        dollar = path.find("$", search)
         if dollar < 0:
             out.append(path[at:])
             return "".join(out)
-        out.append(path[at:dollar])
-        start = dollar + 1
+        start = search = dollar + 1
+        name, end = None, start
         if path.startswith("{", start):
             if close is not None and close < start:
                 close = path.find("}", start)
                 close = None if close < 0 else close  # none after here: none after any later `${`
             if close is not None:
-                name = path[start:close + 1].strip("{}")
-                out.append(environ.get(name, path[dollar:close + 1]))
-                at = close + 1
-                continue
-        end = start
-        while end < len(path) and path[end] in _WORD:
-            end += 1
-        if end > start:
-            out.append(environ.get(path[start:end], path[dollar:end]))
-            at = end
-            continue
-        out.append("$")
-        at = start
+                name, end = path[start:close + 1].strip("{}"), close + 1
+        if name is None:
+            while end < len(path) and path[end] in _WORD:
+                end += 1
+            if end > start:
+                name = path[start:end]
+        if name is not None:
+            out += (path[at:dollar], environ.get(name, path[dollar:end]))
+            at = search = end
 
 
 def home_dir(environ):

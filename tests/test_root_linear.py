@@ -1,7 +1,8 @@
 """Every parse of what a user or another account controls is linear in its length
 (docs/ARCHITECTURE.md §4): grown eightfold, the input may take about eight times as long, never
 the sixty-four times a quadratic parse takes. Ratios of the best of several runs, not absolute
-times, so that a loaded 2-core machine does not decide.
+times, in CPU time of this thread (a busy machine stretches a long run's wall time more than a
+short one's: the slices it waits add up), so that a loaded 2-core machine does not decide.
 
 * paths: `$VAR`/`${VAR}` in AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, as botocore expands
   them (posixpath.expandvars' regex rescans the rest of the text from every `${` without `}`).
@@ -19,9 +20,9 @@ RATIO_BOUND = 24
 def _best(function, rounds=7):
     best = None
     for _ in range(rounds):
-        started = time.perf_counter()
+        started = time.thread_time()
         function()
-        took = time.perf_counter() - started
+        took = time.thread_time() - started
         best = took if best is None else min(best, took)
     return best
 
