@@ -19,8 +19,18 @@ controlling terminal can still be read and written through an open descriptor), 
 it runs gets none of them (boundedrun). The parent only waits: it passes Ctrl-C, SIGTERM and
 SIGHUP on to the child, which cancels as usual, and exits with the child's status. The account
 can signal its own processes, the child included: a child stopped (SIGSTOP) would leave root
-waiting for ever, so the parent kills it and says so.
+waiting for ever, so the parent kills it and says so; and a child that does not end within
+JOB_TIMEOUT_SECONDS (something of the account's that blocks it: a FIFO, a lock it holds) is
+ended too, in one line, so no hang of this kind can stall provisioning.
+
+Everything the child prints reaches root's terminal through one boundary: its standard output
+and error are wrapped before it does anything else, and every character written there that
+does not print is escaped (paths.printable, line form). So whatever the account puts in a
+file or a program's output that the job shows (completer errors, the PATH answer, section
+names, diff lines) cannot move root's cursor, erase lines, set the title or make the terminal
+answer into root's shell.
 """
+import io
 import os
 import pwd
 import signal
@@ -31,6 +41,47 @@ from .paths import printable
 
 # What the parent passes on to the child, which is no longer in the terminal's process group.
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# The whole --user job: it takes seconds (a few bounded programs), so a bound in minutes only
+# ever cuts a hang. AWSMFA_USER_JOB_TIMEOUT (seconds) changes it, for tests.
+JOB_TIMEOUT_SECONDS = 600
+# What the account's programs get of the locale: the system's default for every login (what
+# pam_env gives a new session before the account's own startup files), never root's.
+_LOCALE_FILES = ("/etc/default/locale", "/etc/locale.conf")
+
+
+class _TimedOut(Exception):
+    pass
+
+
+class _Escaped(io.TextIOBase):
+    """One of the child's standard streams, as root's terminal gets it: see the module's
+    docstring. Escaping is character by character, so a write of any size, a prompt without
+    its newline, or a line written in pieces all come out the same."""
+
+    def __init__(self, stream):
+        super().__init__()
+        self._stream = stream
+
+    @property
+    def encoding(self):
+        return getattr(self._stream, "encoding", "utf-8")
+
+    @property
+    def errors(self):
+        return getattr(self._stream, "errors", "strict")
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return self._stream.isatty()  # the go-ahead question is asked only of a person
+
+    def write(self, text):
+        self._stream.write("\n".join(printable(piece, line=True) for piece in text.split("\n")))
+        return len(text)
+
+    def flush(self):
+        self._stream.flush()
 
 
 def other_account(user):
@@ -70,14 +121,20 @@ def run(entry, job):
         stream.flush()  # or the child would print the parent's buffered text again
     # Ignored until the child exists, so that a signal now is not lost to the default action.
     before = {number: signal.signal(number, signal.SIG_IGN) for number in _FORWARDED}
+    bound = job_timeout()
     pid = os.fork()
     if pid == 0:
         _child(entry, job, before)  # never returns
+    alarm = signal.getsignal(signal.SIGALRM)
     try:
         for number in _FORWARDED:
             signal.signal(number, lambda number, frame: _forward(pid, number))
-        status = _wait(pid, entry)
+        signal.signal(signal.SIGALRM, _time_is_up)
+        signal.setitimer(signal.ITIMER_REAL, bound)
+        status = _wait(pid, entry, bound)
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, alarm)
         for number, handler in before.items():
             signal.signal(number, handler)
     if os.WIFSIGNALED(status):
@@ -85,23 +142,89 @@ def run(entry, job):
     return os.WEXITSTATUS(status)
 
 
-def _wait(pid, entry):
+def job_timeout():
+    """JOB_TIMEOUT_SECONDS, or AWSMFA_USER_JOB_TIMEOUT when that is a positive number."""
+    try:
+        value = float(os.environ.get("AWSMFA_USER_JOB_TIMEOUT", ""))
+    except ValueError:
+        return JOB_TIMEOUT_SECONDS
+    return value if 0 < value < 10 ** 6 else JOB_TIMEOUT_SECONDS
+
+
+def _time_is_up(number, frame):
+    raise _TimedOut()
+
+
+def _wait(pid, entry, bound):
     """The child's exit status. A stopped child (only the account, or root, can stop it: it is
-    in a session of its own) is killed, and that is said in one line."""
+    in a session of its own), or one still running after `bound` seconds, is killed with the
+    programs it started (_end), and that is said in one line."""
     while True:
         try:
             _, status = os.waitpid(pid, os.WUNTRACED)
         except InterruptedError:
             continue
+        except _TimedOut:
+            _end(pid)
+            sys.stderr.write(f"awsmfa: error: the process working as {entry.pw_name} did not finish within "
+                             f"{bound:g} s, so root ended it; something of {entry.pw_name}'s (a FIFO or a "
+                             f"device in place of a file awsmfa reads, a lock it holds) may block it: check "
+                             f"them, then run awsmfa again\n")
+            return 1 << 8
         if not os.WIFSTOPPED(status):
             return status
-        _forward(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        _end(pid)
         sys.stderr.write(f"awsmfa: error: the process working as {entry.pw_name} was stopped (signal "
                          f"{os.WSTOPSIG(status)}), so root ended it; a program of {entry.pw_name}'s (its "
                          f"aws_completer or startup files) may have stopped it: check them, then run awsmfa "
                          f"again\n")
         return 1 << 8  # exit status 1, as os.waitpid reports it
+
+
+def _end(pid):
+    """Kill the child, its process group (it leads a session of its own) and the groups of the
+    programs it started (boundedrun gives each a session of its own, and bounds it in time
+    only while the child waits for it), then reap it. No timer may interrupt the reaping."""
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    _forward(pid, signal.SIGSTOP)  # so that it starts nothing new while its programs are found
+    for each in [pid] + _descendants(pid):
+        try:
+            os.killpg(each, signal.SIGKILL)
+        except OSError:
+            pass  # not the leader of a group: killed with the one it is in, or below
+        _forward(each, signal.SIGKILL)
+    while True:
+        try:
+            os.waitpid(pid, 0)
+            return
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return
+
+
+def _descendants(pid):
+    """The processes under `pid` (Linux: /proc), children before their own children."""
+    children = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                parent = int(handle.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        each = todo.pop(0)
+        found.append(each)
+        todo += children.get(each, [])
+    return found
 
 
 def _forward(pid, number):
@@ -113,6 +236,8 @@ def _forward(pid, number):
 
 def _child(entry, job, handlers):
     status = 1
+    # First of all: see the module's docstring.
+    sys.stdout, sys.stderr = _Escaped(sys.stdout), _Escaped(sys.stderr)
     try:
         for number, handler in handlers.items():
             signal.signal(number, handler)
@@ -153,7 +278,7 @@ def become(entry):
     then the account's home and environment. Verified: root cannot be taken back."""
     name, uid, gid, home = entry.pw_name, entry.pw_uid, entry.pw_gid, entry.pw_dir
     # Nothing root opened goes along (the standard streams stay: they are the user's terminal).
-    os.closerange(3, 65536)
+    close_inherited()
     try:
         os.setgroups(os.getgrouplist(name, gid))
         if hasattr(os, "setresuid"):
@@ -167,10 +292,13 @@ def become(entry):
     if not _dropped_for_good(uid, gid):
         sys.stderr.write(f"awsmfa: error: {AwsmfaError(f'could not drop root to become {name}')}\n")
         os._exit(1)
-    kept = {key: value for key, value in os.environ.items()
-            if key in ("TERM", "LANG", "LANGUAGE") or key.startswith("LC_")}
+    # Nothing of root's environment: the locale is the one every login gets (the account's
+    # login shell then sets its own from its startup files), and TERM says "dumb": the account's
+    # programs never get a terminal (boundedrun), so root's TERM would describe nothing they
+    # can reach, and an interactive startup file asked for PATH then draws no colours or titles.
+    locale = system_locale()
     os.environ.clear()
-    os.environ.update(kept, HOME=home, USER=name, LOGNAME=name, SHELL=entry.pw_shell or "/bin/sh")
+    os.environ.update(locale, TERM="dumb", HOME=home, USER=name, LOGNAME=name, SHELL=entry.pw_shell or "/bin/sh")
     from . import loginshell
 
     os.environ["PATH"] = loginshell.login_path(uid)
@@ -183,6 +311,44 @@ def become(entry):
     answer = loginshell.ask(home, os.environ, uid)
     if answer.path:
         os.environ["PATH"] = answer.path
+
+
+def close_inherited():
+    """Close every descriptor above the standard streams, however high (root's limit on open
+    files may be far above 65536): those the kernel lists as open, then a range in case it
+    cannot list them (no /proc)."""
+    os.closerange(3, 65536)
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            listed = [int(name) for name in os.listdir(folder) if name.isdigit()]
+        except OSError:
+            continue
+        for fd in listed:
+            if fd > 2:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass  # the listing's own descriptor, closed already
+        return
+
+
+def system_locale():
+    """LANG, LANGUAGE and LC_* as the system sets them for every login (root's files), with
+    values of the characters locale names use; {} when none is set."""
+    found = {}
+    for path in _LOCALE_FILES:
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read(16384).decode("utf-8", "replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            key, equals, value = line.strip().partition("=")
+            value = value.strip().strip('"\'')
+            if equals and (key in ("LANG", "LANGUAGE") or key.startswith("LC_")) and key.replace("_", "").isalnum() \
+                    and value and all(each.isalnum() or each in "._-@:" for each in value):
+                found.setdefault(key, value)
+    return found
 
 
 # Never needed by install, uninstall or status (they call no AWS API), and slow to import.

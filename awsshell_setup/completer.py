@@ -26,7 +26,7 @@ import os
 import re
 import shutil
 
-from . import boundedrun, rootpolicy
+from . import boundedrun, fileio, rootpolicy
 
 NAME = "aws_completer"
 # Searched in this order, after PATH and the folder of `aws`. Also written into the block for a
@@ -88,11 +88,10 @@ def named_by_bash_completion(path):
     """The program a bash-completion file's `complete ... -C PROGRAM aws` line runs, or None."""
     import shlex
 
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(65536)
-    except OSError:
+    head = fileio.read_head(path, 65536)
+    if head is None:
         return None
+    text = head.decode("utf-8", "replace")
     for line in text.splitlines():
         try:
             words = shlex.split(line, comments=True)
@@ -121,10 +120,8 @@ def _behind_shim(path, environ):
     PYENV_ROOT whose hooks the manager runs. check() then refuses the shim itself."""
     if _refused_to_root(path, environ):
         return None
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-    except OSError:
+    head = fileio.read_head(path, 4096)  # without blocking: see fileio.read_head
+    if head is None:
         return None
     if not head.startswith(b"#!") or b"python" in head.split(b"\n", 1)[0]:
         return None  # an ELF binary (AWS CLI v2) or a Python script (v1): the real thing

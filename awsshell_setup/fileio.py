@@ -2,7 +2,9 @@
 
 - The lock is an flock on the folder that holds the real file, so two `mfa` in two tabs, or
   Terraform calling credential_process in parallel, take turns (aws-cli #9632 lost data
-  without one). Locking the folder leaves no lock file behind in ~/.aws or $HOME.
+  without one). Locking the folder leaves no lock file behind in ~/.aws or $HOME. Anyone who
+  may read the folder can flock it too (a home of 0755): a lock held by another account's
+  process is no awsmfa of ours, so awsmfa does not wait for it and says whose it is.
 - The new content goes to a temporary file in the same folder, created 0600 by mkstemp (so
   a secret is never readable at the umask's mode, not even for an instant), chmod'ed to the
   final mode, fsync'ed, then os.replace'd over the real file, and the folder fsync'ed.
@@ -95,6 +97,32 @@ def read_text(path, absent="", kind=AWS_FILE):
         raise FileProblem(f"{shown} is not UTF-8 text (byte {error.start})")
 
 
+def read_head(path, limit):
+    """The first `limit` bytes of a regular file, or None when it cannot be read or is no
+    regular file. For a program's first lines (a `#!` line, a shim), which may be another
+    account's: opened without blocking, so a FIFO swapped in after the caller looked at the
+    path cannot stall awsmfa (or root's --user job) waiting for a writer."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, left = [], limit
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _link_note(path):
     """' (a link to TARGET)' when `path` is a symlink: the refusal is about where it leads."""
     try:
@@ -155,6 +183,7 @@ class locked:
             raise FileProblem(f"folder {folder} does not exist")
         except OSError as error:
             raise FileProblem(f"cannot open folder {folder}: {error.strerror}")
+        asked = 0
         try:
             while True:
                 try:
@@ -163,8 +192,17 @@ class locked:
                 except OSError as error:
                     if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                         raise
+                    # Asked once, then at the end: /proc/locks lists every lock of the system.
+                    holders = lock_holders(self.fd) if asked < 1 or time.monotonic() >= deadline else []
+                    asked += 1
+                    strangers = [each for each in holders if each[1] not in (os.geteuid(), 0)]
+                    if strangers:
+                        raise FileProblem(f"{printable(folder)} is locked by {_holder(strangers[0])}, not by an "
+                                          "awsmfa of yours, so awsmfa did not wait for it",
+                                          hint="ask that account (or root) to end it, then run awsmfa again")
                     if time.monotonic() >= deadline:
-                        raise FileProblem(f"another awsmfa is still writing in {folder}; "
+                        held_by = f"{_holder(holders[0])} is" if holders else "another awsmfa is"
+                        raise FileProblem(f"{held_by} still holding the lock on {printable(folder)}; "
                                           f"gave up after {self.timeout:.0f} s")
                     time.sleep(0.02)
             held = os.fstat(self.fd)
@@ -188,6 +226,40 @@ class locked:
         if self.fd is not None:
             os.close(self.fd)  # closing the descriptor releases the flock
             self.fd = None
+
+
+def lock_holders(fd):
+    """(pid, uid) of each process holding an flock on the file open as `fd`, as /proc/locks
+    lists them (Linux); [] when that cannot be told. Waiters ("->" lines) are not holders."""
+    try:
+        info = os.fstat(fd)
+    except OSError:
+        return []
+    wanted = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    text = read_head("/proc/locks", 4 * 2**20)
+    found = []
+    for line in (text or b"").decode("ascii", "replace").splitlines():
+        fields = line.split()  # "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == wanted and fields[4].isdigit():
+            try:
+                found.append((int(fields[4]), os.stat(f"/proc/{fields[4]}").st_uid))
+            except OSError:
+                continue  # gone meanwhile
+    return found
+
+
+def _holder(holder):
+    """'PROGRAM (pid N) of account NAME': what holds a lock, its name escaped (the account chose it)."""
+    import pwd
+
+    pid, uid = holder
+    program = read_head(f"/proc/{pid}/comm", 64)
+    program = printable(program.decode("utf-8", "replace").strip()) if program else "a process"
+    try:
+        account = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        account = f"uid {uid}"
+    return f"{program} (pid {pid}) of account {printable(account)}"
 
 
 LOCK_FILE_SUFFIX = ".awsmfa-lock"

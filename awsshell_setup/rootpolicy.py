@@ -6,10 +6,11 @@
    account would get uid 0 by putting its own program there. Every folder the kernel goes
    through to reach the program, links followed, and the program itself must be:
    - owned by root;
-   - not writable by group or others. Two exceptions, both unable to swap the path: the group
-     write bit when the group is root's (gid 0, whose members can become root anyway), and a
-     folder with the sticky bit (/tmp), where others may add entries but not rename or remove
-     root's, so there the entry we go through must itself be root's.
+   - not writable by group or others, whatever the group: group 0 too, since on Linux being in
+     group root grants nothing else (images exist that give people gid 0), so its members are
+     other accounts like any. One exception, unable to swap the path: a folder with the sticky
+     bit (/tmp), where others may add entries but not rename or remove root's, so there the
+     entry we go through must itself be root's.
    The kernel runs more than the file: the interpreter its `#!` line names (read as the kernel
    reads it: the first 256 bytes, the first word after `#!`) is held to the same rule, and its
    own `#!` in turn, refused past 4 scripts deep; for `#!/usr/bin/env NAME` (env's options and
@@ -33,6 +34,7 @@
 import os
 import stat
 
+from . import fileio
 from .errors import UsageError
 from .paths import display, printable
 
@@ -80,11 +82,9 @@ def _shebang(path):
     """(interpreter, its argument) of a `#!` line as the kernel reads it: spaces and tabs after
     `#!` skipped, the interpreter up to the next one, the rest one argument; (None, '') when
     the file does not start with `#!`."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(_HEAD_BYTES)
-    except OSError:
-        return None, ""  # then the kernel cannot run it either
+    head = fileio.read_head(path, _HEAD_BYTES)
+    if head is None:
+        return None, ""  # then the kernel cannot run it either (it runs regular files only)
     if not head.startswith(b"#!"):
         return None, ""
     line = os.fsdecode(head[2:].split(b"\n", 1)[0]).strip(" \t")
@@ -219,7 +219,7 @@ def _open_to_others(info, path):
     """Why others may add entries to the folder `path` (sticky or not); '' when they may not."""
     if info.st_mode & stat.S_IWOTH:
         return f"{printable(path)} is writable by everyone"
-    if info.st_mode & stat.S_IWGRP and info.st_gid != 0:
+    if info.st_mode & stat.S_IWGRP:
         return f"{printable(path)} is writable by group {_group_name(info.st_gid)}"
     return ""
 
@@ -236,7 +236,7 @@ def _changeable_by_others(info, path):
 
 def _sticky_open(info):
     """A folder others may add entries to but not rename or remove root's from (/tmp)."""
-    opened = info.st_mode & stat.S_IWOTH or (info.st_mode & stat.S_IWGRP and info.st_gid != 0)
+    opened = info.st_mode & stat.S_IWOTH or info.st_mode & stat.S_IWGRP
     return bool(stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX and opened)
 
 

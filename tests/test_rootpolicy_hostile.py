@@ -244,9 +244,7 @@ def test_roots_own_homes_still_pass(account, tmp_path, monkeypatch):
         rootpolicy.check_not_anothers(str(home / rel))
     rootpolicy.check_not_anothers(str(home))
     rootpolicy.check_not_anothers("/root/.bashrc")
-    # A folder root's group may write; a link of root's in a sticky folder to root's file.
-    grouped = root_owned_folder(account, "grouped", mode=0o775)
-    rootpolicy.check_not_anothers(os.path.join(grouped, ".bashrc"))
+    # A link of root's in a sticky folder to root's file.
     sticky = root_owned_folder(account, "sticky", mode=0o1777)
     safe = root_owned_folder(account, "safe")
     os.symlink(os.path.join(safe, "bashrc"), os.path.join(sticky, "roots-link"))
