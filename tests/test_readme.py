@@ -199,6 +199,8 @@ def walkthrough_venv(tmp_path_factory):
     return venv
 
 
+# One worker for the three shells (pytest-xdist's loadgroup): the module fixture installs once.
+@pytest.mark.xdist_group("readme_walkthrough")
 @pytest.mark.parametrize("shell_name", ["bash", "zsh", "fish"])
 def test_the_walkthrough_works_as_written(shell_name, walkthrough_venv, tmp_path):
     require_shell(shell_name)
