@@ -13,7 +13,7 @@ since the names come from AWS (or whoever answers at AWS_ENDPOINT_URL).
 import os
 
 from . import fileio, paths
-from .errors import Cancelled, FileProblem, ProfileProblem
+from .errors import ASKED_NOTHING, Cancelled, FileProblem, ProfileProblem
 from .profiles import AwsFiles, config_profile_name
 
 KEY = "mfa_serial"
@@ -50,7 +50,7 @@ def _refusal(devices, source_name, environ):
     listed = ", ".join(paths.printable(device) for device in devices)
     return ProfileProblem(f"the user of profile [{paths.printable(source_name)}] has {len(devices)} MFA devices: "
                           f"{listed}", hint=f"pick one with --serial-number ARN, or set {KEY} in "
-                                            f"[{_header_shown(source_name)}] of {config}")
+                                            f"[{_header_shown(source_name)}] of {config}", done=ASKED_NOTHING)
 
 
 def _header_shown(source_name):

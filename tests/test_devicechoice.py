@@ -160,6 +160,7 @@ def test_without_a_terminal_the_refusal_lists_the_devices_and_the_two_ways_out(h
     assert "\n" not in message and "\x1b" not in message
     assert PHONE in message and YUBIKEY in message and "\\x1b]0;owned" in message
     assert "--serial-number ARN" in message and "mfa_serial in [profile work] of ~/.aws/config" in message
+    assert message.endswith("awsmfa asked for no code and changed nothing")
     assert config_of(home) == CONFIG
 
 
