@@ -241,6 +241,7 @@ def test_the_debian_runcmd_sets_up_bash_zsh_and_fish_accounts_as_root_without_a_
     report = f"runcmd took {took:.0f} s, exit {result.returncode}\n{result.stdout}\n{result.stderr}"
     assert result.returncode == 0, report
     assert "Traceback" not in result.stderr, report
+    assert result.stderr.count("open a new shell to use `mfa`") == len(fleet_accounts), report
     assert not os.path.exists("/usr/local/bin/awsmfa")  # still only inside the namespace
 
     for shell, name in fleet_accounts.items():
