@@ -315,8 +315,9 @@ def shown(shell, shell_name, line, pattern):
 
 
 def readme_prompt_lines():
-    """{shell: its lines} from the README's prompt example, as a user copies them."""
-    text = open(os.path.join(os.path.dirname(__file__), os.pardir, "README.md"), encoding="utf-8").read()
+    """{shell: its lines} from the prompt example of docs/usage.md (the README links it), as a
+    user copies them."""
+    text = open(os.path.join(os.path.dirname(__file__), os.pardir, "docs", "usage.md"), encoding="utf-8").read()
     section = text[text.index("## The time left, in your prompt"):]
     block = section[section.index("```sh\n") + 6:]
     block = block[:block.index("```")]
