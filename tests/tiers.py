@@ -42,7 +42,7 @@ def rounds(normal):
 # Together they run in under 30 s on a 2-core machine, serially (22 s measured on an idle one).
 FAST = {
     "test_architecture", "test_cli_usage", "test_env_offline", "test_errors", "test_fileio_lock", "test_inifile",
-    "test_install", "test_install_completer", "test_roles_sessions", "test_shells_detection",
+    "test_install", "test_install_completer", "test_roles_sessions", "test_shells_detection", "test_devicechoice",
     "test_shells_fish_config_cli", "test_shells_login_files", "test_shells_templates", "test_status",
 }
 # Modules whose subject is a real shell: templates run by bash, zsh, fish and dash, and
@@ -52,7 +52,7 @@ SHELLS = {
     "test_shells_fish_config_cli", "test_shells_interactive", "test_shells_login_files", "test_shells_templates",
     "test_tokencode_interactive", "test_rc_hostile", "test_shells_prompt", "test_completer_clis",
     "test_install_asuser_terminal", "test_shells_bash_completion_fallback", "test_install_bare_name",
-    "test_root_escapes",
+    "test_root_escapes", "test_fleet_cloudconfig",
 }
 
 
