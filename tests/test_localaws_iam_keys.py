@@ -76,8 +76,7 @@ def test_last_use_of_a_key_is_recorded(local_aws, keys_user):
 
 def test_a_new_key_is_unknown_while_it_propagates(local_aws, keys_user):
     iam = local_aws.client("iam", **mfa_session(local_aws, keys_user))
-    local_aws.faults.new_key_delay = 1.5
-    time.sleep(1.6)  # the seed's own key is older than the delay now
+    local_aws.faults.new_key_delay = 1.5  # for keys made from now on: not the seed's own
     created = iam.create_access_key(UserName=keys_user.user_name)["AccessKey"]
     made = time.monotonic()
     sts = local_aws.client("sts", aws_access_key_id=created["AccessKeyId"],

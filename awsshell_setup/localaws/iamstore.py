@@ -50,16 +50,16 @@ def find_user_key(access_key_id: str) -> Optional[Tuple[object, object]]:
     return None
 
 
-def key_age_seconds(access_key) -> float:
-    """Seconds since moto created ``access_key`` (its CreateDate: real UTC time, naive), for
-    the propagation delay of ``faults.new_key_delay``. Real time on purpose: a delay of a few
-    seconds is a wait a test sits through, not one ``LocalAWS.advance`` skips."""
+def key_created(access_key) -> float:
+    """When moto created ``access_key`` (its CreateDate: real UTC time, naive), epoch seconds,
+    for the propagation delay of ``faults.new_key_delay``. Real time on purpose: a delay of a
+    few seconds is a wait a test sits through, not one ``LocalAWS.advance`` skips."""
     import datetime
 
     created = access_key.create_date
     if created.tzinfo is None:
         created = created.replace(tzinfo=datetime.timezone.utc)
-    return (datetime.datetime.now(datetime.timezone.utc) - created).total_seconds()
+    return created.timestamp()
 
 
 def key_owner(access_key_id: str) -> Optional[object]:

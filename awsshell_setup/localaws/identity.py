@@ -58,8 +58,8 @@ class Principal:
 def resolve(sig: Signature, protocol: str, sessions: SessionStore, admin_key: str,
             admin_secret: str, now: float, admin_account: Optional[str] = None,
             still_propagating: Optional[Callable[[float], bool]] = None) -> Principal:
-    """The principal that signed with ``sig``'s key. ``still_propagating(age_seconds)``: True
-    when a long-term key that new is not yet usable (``faults.Faults.still_propagating``)."""
+    """The principal that signed with ``sig``'s key. ``still_propagating(created)``: True when a
+    long-term key created then is not yet usable (``faults.Faults.still_propagating``)."""
     key = sig.access_key
     if hmac.compare_digest(key, admin_key):
         account = admin_account if iamstore.is_account_id(admin_account) else \
@@ -94,7 +94,7 @@ def resolve(sig: Signature, protocol: str, sessions: SessionStore, admin_key: st
     if found is None or sig.security_token:
         raise aws_errors.invalid_key(protocol)
     user, access_key = found
-    if still_propagating is not None and still_propagating(iamstore.key_age_seconds(access_key)):
+    if still_propagating is not None and still_propagating(iamstore.key_created(access_key)):
         raise aws_errors.invalid_key(protocol)
     return Principal(USER, key, access_key.secret_access_key, None, user.account_id, user.arn,
                      user.id, user.name)
