@@ -145,3 +145,14 @@ def test_key_age_is_one_call(local_aws, keys_user, home, monkeypatch):
     assert local_aws.requests_seen == seen + 1
     assert age.access_key_id == keys_user.access_key_id
     assert 0 <= age.seconds() < 600 and "0 days old" in age.describe()
+
+
+def test_a_policy_that_lists_keys_only_with_mfa_still_rotates(local_aws, tmp_path):
+    seed = provision_seed(local_aws, user_name="strict", extra_statements=own_access_keys_statements(read_needs_mfa=True))
+    user = AwsUser(tmp_path / "strict", endpoint_url=local_aws.endpoint_url)
+    user.write_credentials(f"[default]\naws_access_key_id = {seed.access_key_id}\n"
+                           f"aws_secret_access_key = {seed.secret_access_key}\n")
+    user.write_config(f"[default]\nregion = us-east-1\nmfa_serial = {seed.serial_number}\n")
+    result = user.awsmfa("rotate", "--yes", "--token-code", local_aws.fresh_code(seed.seed))
+    assert result.returncode == 0, result.stderr
+    assert user_keys(local_aws, seed) == [section(user)["aws_access_key_id"]] != [seed.access_key_id]
