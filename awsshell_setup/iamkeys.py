@@ -108,25 +108,39 @@ def _call(operation, method, replayable, **parameters):
             time.sleep(pause)
 
 
+# sts is the one module that imports botocore (docs/ARCHITECTURE.md §2): its exceptions are
+# told apart here by what they carry (a ClientError's `response`) and by class name.
+_NOT_SENT = {"EndpointConnectionError", "ConnectTimeoutError", "ProxyConnectionError"}
+_MAYBE_SENT = {"ReadTimeoutError", "ConnectionClosedError"}
+
+
+def _kinds(error):
+    return {cls.__name__ for cls in type(error).__mro__}
+
+
+def _answer(error):
+    """The parsed AWS error answer of a ClientError, else None."""
+    response = getattr(error, "response", None)
+    return response if isinstance(response, dict) and "Error" in response else None
+
+
 def _classify(error, replayable):
     """(AWS's error code or None, whether to try again)."""
-    import botocore.exceptions as bx
-
-    if isinstance(error, bx.ClientError):
-        code = error.response.get("Error", {}).get("Code")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    response = _answer(error)
+    if response is not None:
+        code = response.get("Error", {}).get("Code")
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         return code, (code in _RETRY_CODES or status >= 500) and (replayable or code in _RETRY_CODES)
-    if isinstance(error, (bx.EndpointConnectionError, bx.ConnectTimeoutError)):
+    if _kinds(error) & _NOT_SENT:
         return None, True  # nothing was sent
-    return None, replayable and isinstance(error, (bx.ReadTimeoutError, bx.ConnectionClosedError))
+    return None, replayable and bool(_kinds(error) & _MAYBE_SENT)
 
 
 def _translated(operation, error, code):
     """One line, never the answer's body (CreateAccessKey's holds a secret)."""
-    import botocore.exceptions as bx
-
-    if isinstance(error, bx.ClientError):
-        message = " ".join((error.response.get("Error", {}).get("Message") or "").split())[:300]
+    response = _answer(error)
+    if response is not None:
+        message = " ".join((response.get("Error", {}).get("Message") or "").split())[:300]
         if code in UNKNOWN_KEY_CODES:
             return CallFailed(f"AWS does not know the access key {operation} was signed with ({code})", code)
         if code in ("AccessDenied", "AccessDeniedException"):
@@ -137,10 +151,8 @@ def _translated(operation, error, code):
             return CallFailed(f"AWS refused {operation}: the user already has two access keys (LimitExceeded)", code,
                               hint="delete the one you do not use: aws iam delete-access-key --access-key-id ID")
         return CallFailed(f"{operation} failed: {code}: {message}", code)
-    if isinstance(error, (bx.EndpointConnectionError, bx.ConnectTimeoutError)):
+    if _kinds(error) & _NOT_SENT:
         return CallFailed(f"cannot reach AWS for {operation}", hint="check the network and AWS_ENDPOINT_URL")
-    if isinstance(error, bx.BotoCoreError):
-        return CallFailed(f"{operation} failed: {type(error).__name__}")
     return CallFailed(f"{operation} failed: {type(error).__name__}")
 
 

@@ -156,3 +156,13 @@ def test_a_policy_that_lists_keys_only_with_mfa_still_rotates(local_aws, tmp_pat
     result = user.awsmfa("rotate", "--yes", "--token-code", local_aws.fresh_code(seed.seed))
     assert result.returncode == 0, result.stderr
     assert user_keys(local_aws, seed) == [section(user)["aws_access_key_id"]] != [seed.access_key_id]
+
+
+def test_aws_out_of_reach_changes_nothing(local_aws, keys_user, home):
+    before = home.read_credentials()
+    with local_aws.down():
+        result = home.awsmfa("rotate", "--yes", env={"AWSMFA_CONNECT_TIMEOUT": "2"})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "cannot reach AWS for GetCallerIdentity" in result.stderr
+    assert home.read_credentials() == before and local_aws.codes_spent == 0
