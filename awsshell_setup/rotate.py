@@ -31,7 +31,7 @@ import os
 import signal
 import time
 
-from . import iamkeys, rotatejournal, timeutil
+from . import iamkeys, paths, rotatejournal, timeutil
 from .debug import log
 from .errors import AwsmfaError, Cancelled, NoTerminal, ProfileProblem, UsageError
 from .profiles import KEY_ID, AwsFiles, Credentials
@@ -91,7 +91,7 @@ def rotate(environ=None, profile=None, token_code=None, confirm=None, say=None, 
 
     for orphan in plan.orphans():
         calls.delete_key(plan.user_name, orphan.access_key_id, mfa)
-        say(f"deleted access key {orphan.access_key_id}, made by a rotation that stopped before it kept it")
+        say(f"deleted access key {_shown(orphan.access_key_id)}, made by a rotation that stopped before it kept it")
     journal = plan.journal
     if journal.retired_id:
         _delete_old(calls, environ, plan, journal.active_id, journal.retired_id, mfa, say)
@@ -101,17 +101,23 @@ def rotate(environ=None, profile=None, token_code=None, confirm=None, say=None, 
         journal.pending_id = None
     if journal.pending_id:
         new_key = iamkeys.NewKey(journal.pending_id, journal.pending_secret)
-        say(f"finishing the rotation a stopped run began: new key {new_key.access_key_id}")
+        say(f"finishing the rotation a stopped run began: new key {_shown(new_key.access_key_id)}")
     else:
         new_key = _create(calls, environ, plan, mfa, say)
     old_id = journal.active_id
     _wait_until_accepted(calls, environ, plan, new_key, say)
     _stop_at("accepted", environ)
     rotatejournal.activate(environ, name, old_id, new_key.access_key_id, new_key.secret_access_key)
-    say(f"[{name}] now holds the new key {new_key.access_key_id}")
+    say(f"[{name}] now holds the new key {_shown(new_key.access_key_id)}")
     _stop_at("activated", environ)
     _delete_old(calls, environ, plan, new_key.access_key_id, old_id, mfa, say)
     return new_key.access_key_id
+
+
+def _shown(text):
+    """A key id or user name for a line on the terminal: they come from the user's file and
+    from AWS, so escaped (paths.printable) like every such text."""
+    return paths.printable(str(text))
 
 
 def _rotatable_source(files, name):
@@ -170,8 +176,9 @@ def _check_room(plan):
 def _question(plan):
     journal = plan.journal
     if journal.retired_id:
-        return f"delete the old access key {journal.retired_id} of user {plan.user_name}, as a stopped rotation meant?"
-    return (f"replace the access key {journal.active_id} of [{plan.profile}] (user {plan.user_name}) with a new "
+        return f"delete the old access key {_shown(journal.retired_id)} of user {_shown(plan.user_name)}, as a stopped rotation meant?"
+    return (f"replace the access key {_shown(journal.active_id)} of [{plan.profile}] (user {_shown(plan.user_name)}) "
+            "with a new "
             "one and delete the old one?")
 
 
@@ -197,7 +204,7 @@ def _create(calls, environ, plan, mfa, say):
         log("cannot keep the new key (%s): deleting it", error.message)
         calls.delete_key(plan.user_name, new_key.access_key_id, mfa)
         raise
-    say(f"created access key {new_key.access_key_id} for user {plan.user_name}")
+    say(f"created access key {_shown(new_key.access_key_id)} for user {_shown(plan.user_name)}")
     _stop_at("pending", environ)
     return new_key
 
@@ -232,7 +239,7 @@ def _wait_until_accepted(calls, environ, plan, new_key, say):
 
 def _delete_old(calls, environ, plan, active_id, old_id, mfa, say):
     if calls.delete_key(plan.user_name, old_id, mfa):
-        say(f"deleted the old access key {old_id}")
+        say(f"deleted the old access key {_shown(old_id)}")
     else:
         log("the old key %s was gone already", old_id)
     _stop_at("deleted", environ)

@@ -166,3 +166,4 @@ def test_aws_out_of_reach_changes_nothing(local_aws, keys_user, home):
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert "cannot reach AWS for GetCallerIdentity" in result.stderr
     assert home.read_credentials() == before and local_aws.codes_spent == 0
+

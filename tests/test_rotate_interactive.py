@@ -52,3 +52,16 @@ def test_yes_then_the_code_at_the_prompt_rotates(local_aws, keys_user, home):
     assert new_id != keys_user.access_key_id
     assert f"deleted the old access key {keys_user.access_key_id}" in child.before
     assert parser["default"]["aws_secret_access_key"] not in child.before
+
+
+def test_a_hostile_key_id_in_the_file_reaches_the_terminal_escaped(local_aws, keys_user, home):
+    # A journal line someone else wrote: its id carries a terminal title escape.
+    with open(home.credentials, "a") as handle:
+        handle.write("awsmfa_rotate_retired_access_key_id = AKIA\x1b]0;owned\x07\n")
+    child = spawn(home)
+    child.expect_exact("as a stopped rotation meant? [y/N]: ")
+    shown = child.before
+    child.sendline("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "'AKIA\\x1b]0;owned\\x07'" in shown and "\x1b" not in shown and "\x07" not in shown
