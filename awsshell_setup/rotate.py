@@ -31,7 +31,7 @@ import os
 import signal
 import time
 
-from . import iamkeys, paths, rotatejournal, timeutil
+from . import fileio, iamkeys, paths, rotatejournal, timeutil
 from .debug import log
 from .errors import AwsmfaError, Cancelled, NoTerminal, ProfileProblem, UsageError
 from .profiles import KEY_ID, AwsFiles, Credentials
@@ -43,6 +43,8 @@ WAIT_SECONDS = 60.0  # AWS: a new key is usually known everywhere within seconds
 # A key made this long before STARTED's time still counts as this rotation's (clocks differ:
 # AWS's CreateDate against this machine's clock, which SigV4 lets be 15 minutes off).
 ORPHAN_SKEW = _dt.timedelta(minutes=15)
+ROTATE_TURN_SUFFIX = ".rotate"  # fileio.turn's lock file: .credentials.rotate.awsmfa-lock
+TURN_WAIT_SECONDS = 0.5
 
 
 class Plan:
@@ -71,8 +73,18 @@ def rotate(environ=None, profile=None, token_code=None, confirm=None, say=None, 
     from .session import choose_source
 
     name, how = choose_source(files, profile)
-    source = _rotatable_source(files, name)
+    _rotatable_source(files, name)
     rotatejournal.check_writable(environ)
+    # One rotation at a time per credentials file: a second one would read a journal the first
+    # is still writing. Refused at once (nothing asked or sent), not waited for.
+    with fileio.turn(files.credentials_path + ROTATE_TURN_SUFFIX, TURN_WAIT_SECONDS,
+                     busy="another awsmfa rotate is running on this credentials file; let it finish"):
+        return _rotate(environ, name, how, token_code, confirm, say, ask_code)
+
+
+def _rotate(environ, name, how, token_code, confirm, say, ask_code):
+    files = AwsFiles(environ)  # again, under the turn: as the last run left them
+    source = _rotatable_source(files, name)
     journal = rotatejournal.read(files, name)
     log("rotating the key of [%s] (%s); journal %r", name, how, journal)
 

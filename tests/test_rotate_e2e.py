@@ -167,3 +167,15 @@ def test_aws_out_of_reach_changes_nothing(local_aws, keys_user, home):
     assert "cannot reach AWS for GetCallerIdentity" in result.stderr
     assert home.read_credentials() == before and local_aws.codes_spent == 0
 
+
+
+def test_a_second_rotation_at_the_same_time_is_refused_at_once(local_aws, keys_user, home):
+    from awsshell_setup import fileio
+    from awsshell_setup.rotate import ROTATE_TURN_SUFFIX
+
+    before = home.read_credentials()
+    with fileio.turn(home.credentials + ROTATE_TURN_SUFFIX, 5):
+        result = home.awsmfa("rotate", "--yes")
+    assert result.returncode == 1 and "another awsmfa rotate is running" in result.stderr
+    assert home.read_credentials() == before and local_aws.codes_spent == 0
+    assert user_keys(local_aws, keys_user) == [keys_user.access_key_id]
