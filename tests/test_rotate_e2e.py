@@ -75,7 +75,7 @@ def test_rotate_replaces_the_key_and_the_aws_cli_uses_the_new_one(local_aws, key
 
 
 def test_rotate_waits_while_iam_propagates_the_new_key(local_aws, keys_user, home):
-    local_aws.faults.new_key_delay = 2.0
+    local_aws.faults.new_key_delay = 5.0  # long enough that rotate's first try comes inside it
     result = home.awsmfa("rotate", "--yes", "--token-code", local_aws.fresh_code(keys_user.seed))
     assert result.returncode == 0, result.stderr
     assert local_aws.faults.refused_new_keys >= 1
@@ -84,7 +84,7 @@ def test_rotate_waits_while_iam_propagates_the_new_key(local_aws, keys_user, hom
 
 
 def test_new_key_never_accepted_in_time_keeps_the_old_one_and_a_rerun_finishes(local_aws, keys_user, home):
-    local_aws.faults.new_key_delay = 4.0
+    local_aws.faults.new_key_delay = 60.0
     result = home.awsmfa("rotate", "--yes", "--token-code", local_aws.fresh_code(keys_user.seed),
                          env={"AWSMFA_ROTATE_WAIT": "1"})
     assert result.returncode == 1
@@ -92,7 +92,9 @@ def test_new_key_never_accepted_in_time_keeps_the_old_one_and_a_rerun_finishes(l
     assert error.startswith("awsmfa: error: ") and "still uses the old key" in error
     assert section(home)["aws_access_key_id"] == keys_user.access_key_id
     assert home.aws("sts", "get-caller-identity").returncode == 0
-    # Later (no code: the stored MFA session serves), the same command finishes the job.
+    # Later, once IAM knows the key (no code: the stored MFA session serves), the same command
+    # finishes the job.
+    local_aws.faults.new_key_delay = 0.0
     again = home.awsmfa("rotate", "--yes", env={"AWSMFA_ROTATE_WAIT": "30"})
     assert again.returncode == 0, again.stderr
     new_id = section(home)["aws_access_key_id"]
