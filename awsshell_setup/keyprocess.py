@@ -52,6 +52,24 @@ def process_of(files, profile_name):
     return value or None
 
 
+def source_profile(files, profile_name, environ=None):
+    """The profiles.SourceProfile of a profile whose keys come from its credential_process: the
+    keys from the program (run now), mfa_serial and region from its config section, as
+    AwsFiles.source_profile reads them for keys in the credentials file. For the session code
+    to call only once a new MFA session is certain."""
+    from .profiles import SourceProfile
+
+    command = process_of(files, profile_name)
+    if command is None:
+        raise ProfileProblem(f"profile [{profile_name}] has no {PROCESS_KEY}")
+    keys = long_term_keys(profile_name, command, files.environ if environ is None else environ)
+    config = files.config_section(profile_name) or {}
+    serial = (config.get("mfa_serial") or "").strip() or None
+    region = (config.get("region") or "").strip() or None
+    origin = f"mfa_serial in {files.show(files.config_path)}" if serial else None
+    return SourceProfile(profile_name, keys.access_key_id, keys.secret_access_key, serial, origin, region)
+
+
 def long_term_keys(profile_name, command, environ=None):
     """Run `command` (the profile's credential_process) and return its LongTermKeys. Raises
     AwsmfaError kinds, in one line each, naming the profile and the program only."""

@@ -74,3 +74,24 @@ def test_a_session_in_the_store_is_refused(store):
     with pytest.raises(Exception) as info:
         keyprocess.long_term_keys("vault", "pass show aws/session", store)
     assert "SessionToken" in str(info.value) and "token" not in str(info.value).replace("SessionToken", "")
+
+
+def test_awsmfa_sts_client_makes_a_session_with_keys_from_pass(local_aws, seed_user, store, tmp_path, monkeypatch):
+    from awsshell_setup.sts import AwsClients
+
+    insert(store, "aws/trainee", json.dumps({"Version": 1, "AccessKeyId": seed_user.access_key_id,
+                                             "SecretAccessKey": seed_user.secret_access_key}))
+    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
+    user.write_credentials("")
+    user.write_config(f"[profile vault]\ncredential_process = pass show aws/trainee\nregion = us-east-1\n"
+                      f"mfa_serial = {seed_user.serial_number}\n")
+    environ = user.environ(GNUPGHOME=store["GNUPGHOME"], PASSWORD_STORE_DIR=store["PASSWORD_STORE_DIR"])
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    for name, value in environ.items():  # botocore reads the process's own environment
+        monkeypatch.setenv(name, value)
+    source = keyprocess.source_profile(AwsFiles(environ), "vault", environ)
+    session = AwsClients(source, environ).get_session_token(source.mfa_serial,
+                                                            local_aws.fresh_code(seed_user.seed), 900)
+    assert session.access_key_id.startswith("ASIA") and local_aws.codes_spent == 1
+    assert user.read_credentials() == ""

@@ -116,3 +116,16 @@ def test_process_of_reads_the_config_section(tmp_path):
                       "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"), "HOME": str(tmp_path)})
     assert keyprocess.process_of(files, "vault") == "pass show aws/me"
     assert keyprocess.process_of(files, "default") is None
+
+
+def test_source_profile_takes_the_keys_from_the_process_and_the_rest_from_the_config(tmp_path):
+    command = printing(tmp_path, {"Version": 1, "AccessKeyId": "AKIAEXAMPLE", "SecretAccessKey": SECRET})
+    (tmp_path / "config").write_text(f"[profile vault]\ncredential_process = {command}\nregion = eu-west-1\n"
+                                     "mfa_serial = arn:aws:iam::123456789012:mfa/me\n")
+    environ = dict(os.environ, AWS_CONFIG_FILE=str(tmp_path / "config"),
+                   AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"), HOME=str(tmp_path))
+    source = keyprocess.source_profile(AwsFiles(environ), "vault")
+    assert (source.name, source.access_key_id, source.secret_access_key) == ("vault", "AKIAEXAMPLE", SECRET)
+    assert (source.mfa_serial, source.region) == ("arn:aws:iam::123456789012:mfa/me", "eu-west-1")
+    assert SECRET not in repr(source)
+    assert not (tmp_path / "credentials").exists()
