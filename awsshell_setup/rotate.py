@@ -156,7 +156,13 @@ def _rotatable_source(files, name):
 
 def _plan(calls, name, source, journal):
     """Who the key in use belongs to, and the user's keys (None when the key may not list them)."""
-    arn = calls.caller_arn()
+    try:
+        arn = calls.caller_arn()
+    except iamkeys.CallFailed as error:
+        if error.code not in iamkeys.UNKNOWN_KEY_CODES:
+            raise
+        raise ProfileProblem(f"AWS does not accept the access key of [{name}] ({error.code}); there is no working "
+                             "key to rotate from", hint="make a new key in the IAM console and run `aws configure`")
     user_name = iamkeys.user_name_of(arn)
     try:
         keys = calls.list_keys(user_name)

@@ -181,3 +181,11 @@ def test_a_second_rotation_at_the_same_time_is_refused_at_once(local_aws, keys_u
     assert result.returncode == 1 and "another awsmfa rotate is running" in result.stderr
     assert home.read_credentials() == before and local_aws.codes_spent == 0
     assert user_keys(local_aws, keys_user) == [keys_user.access_key_id]
+
+
+def test_a_key_aws_does_not_know_is_said_so(local_aws, keys_user, home):
+    local_aws.client("iam").delete_access_key(UserName=keys_user.user_name, AccessKeyId=keys_user.access_key_id)
+    result = home.awsmfa("rotate", "--yes")
+    assert result.returncode == 1
+    assert "AWS does not accept the access key of [default] (InvalidClientTokenId)" in result.stderr
+    assert "aws configure" in result.stderr and local_aws.codes_spent == 0
