@@ -131,7 +131,8 @@ def _run(profile_name, argv, environ, timeout):
         except subprocess.TimeoutExpired:
             _stop(process, alone)
             raise AwsmfaError(f"{_what(profile_name)} gave no keys within {timeout:g} s",
-                              hint=f"is it waiting for a passphrase or a touch? {TIMEOUT_VARIABLE} sets the limit") from None
+                              hint=f"is it waiting for a passphrase or a touch? {TIMEOUT_VARIABLE} sets the "
+                                   "limit") from None
         except KeyboardInterrupt:
             _stop(process, alone)
             raise Cancelled("cancelled") from None

@@ -194,7 +194,8 @@ def _check_room(plan):
 def _question(plan):
     journal = plan.journal
     if journal.retired_id:
-        return f"delete the old access key {_shown(journal.retired_id)} of user {_shown(plan.user_name)}, as a stopped rotation meant?"
+        return (f"delete the old access key {_shown(journal.retired_id)} of user {_shown(plan.user_name)}, "
+                "as a stopped rotation meant?")
     return (f"replace the access key {_shown(journal.active_id)} of [{plan.profile}] (user {_shown(plan.user_name)}) "
             "with a new "
             "one and delete the old one?")

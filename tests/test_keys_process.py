@@ -83,7 +83,8 @@ def test_a_hanging_program_is_killed_within_the_bound(tmp_path, monkeypatch):
     monkeypatch.setattr(keyprocess, "_terminal_ends", lambda: (None, None))  # as under cron or CI
     child_pid = tmp_path / "child.pid"
     command = script(tmp_path, "import os, subprocess\n"
-                               f"p = subprocess.Popen(['sleep', '60']); open({str(child_pid)!r}, 'w').write(str(p.pid))\n"
+                               "p = subprocess.Popen(['sleep', '60'])\n"
+                               f"open({str(child_pid)!r}, 'w').write(str(p.pid))\n"
                                "time.sleep(60)")
     started = time.monotonic()
     text = refusal(tmp_path, command, dict(os.environ, AWSMFA_KEY_PROCESS_TIMEOUT="1"))

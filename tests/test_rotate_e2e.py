@@ -150,7 +150,8 @@ def test_key_age_is_one_call(local_aws, keys_user, home, monkeypatch):
 
 
 def test_a_policy_that_lists_keys_only_with_mfa_still_rotates(local_aws, tmp_path):
-    seed = provision_seed(local_aws, user_name="strict", extra_statements=own_access_keys_statements(read_needs_mfa=True))
+    seed = provision_seed(local_aws, user_name="strict",
+                          extra_statements=own_access_keys_statements(read_needs_mfa=True))
     user = AwsUser(tmp_path / "strict", endpoint_url=local_aws.endpoint_url)
     user.write_credentials(f"[default]\naws_access_key_id = {seed.access_key_id}\n"
                            f"aws_secret_access_key = {seed.secret_access_key}\n")
