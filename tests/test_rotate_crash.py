@@ -111,3 +111,35 @@ def test_delete_refused_leaves_the_new_key_in_use_and_a_rerun_deletes_the_old(lo
     assert home.awsmfa("rotate", "--yes").returncode == 0
     assert profile(home)["aws_access_key_id"] == new_id  # finished, not rotated twice
     assert_finished(home, local_aws, keys_user)
+
+
+def test_killed_from_outside_at_random_moments_keeps_a_working_key(local_aws, keys_user, home):
+    """No hook: a SIGKILL from outside at a random moment of a rotation that waits for IAM
+    (a new key is unknown for 3 s), round after round; each rerun finishes."""
+    import random
+    import subprocess
+    import time
+
+    import tiers
+    from awsenv import AWSMFA
+
+    code = local_aws.fresh_code(keys_user.seed)
+    for round_number in range(tiers.rounds(3)):
+        local_aws.faults.new_key_delay = 3.0
+        process = subprocess.Popen(AWSMFA + ["rotate", "--yes", "--token-code", code], env=home.environ(),
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(random.uniform(0.5, 4.5))
+        process.kill()
+        process.wait(timeout=30)
+        FIGURES["kills"] += 1
+        assert len(user_keys(local_aws, keys_user)) <= 2
+        assert_file_key_works(home, keys_user)
+        local_aws.faults.new_key_delay = 0.0
+        rerun = home.awsmfa("rotate", "--yes")
+        assert rerun.returncode == 0, rerun.stderr
+        FIGURES["reruns finished"] += 1
+        keys = profile(home)
+        assert user_keys(local_aws, keys_user) == [keys["aws_access_key_id"]]
+        assert not [key for key in keys if key.startswith("awsmfa_")]
+        assert_file_key_works(home, keys_user)
+    assert local_aws.codes_spent == 1
