@@ -458,6 +458,25 @@ def status(shell_names, user, rc_file, profile):
     _exit(_for_account(user, rc_file, job))
 
 
+@cli.command()
+@click.option("--profile", metavar="NAME", shell_complete=_profile_names,
+              help="Source profile whose access key to replace. Default: as `env`.")
+@click.option("--token-code", metavar="CODE", callback=_token,
+              help="The MFA code, if a new MFA session is needed. Default: asked on the terminal.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask before replacing the key.")
+@debug_option
+def rotate(profile, token_code, yes):
+    """Replace the profile's access key with a new one (an MFA session makes it), then delete the old.
+
+    A run that stopped halfway (a crash, Ctrl-C, a failed call) is finished by running it again."""
+    from . import rotate as core
+
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    core.check_can_ask(yes, interactive)
+    confirm = None if yes else (lambda question: click.confirm(f"awsmfa: {question}", default=False, err=True))
+    core.rotate(os.environ, profile=profile, token_code=token_code, confirm=confirm, say=_say)
+
+
 def _report(outcome, quiet):
     if outcome.serial_how:
         log("MFA device %s from %s", outcome.serial, outcome.serial_how)

@@ -6,9 +6,12 @@ JSON protocol (``X-Amz-Target``). REST protocols (S3, Lambda...) carry the opera
 method and path, which this server does not map to IAM actions: they pass without a policy
 check (the key and signature are still checked). The admin key is never checked.
 
-Resources: named for the few requests where the seed scenario needs them (EC2 ``InstanceId.N``
+Resources: named for the few requests where the scenarios need them (EC2 ``InstanceId.N``
 and IAM ``UserName``, which defaults to the caller for per-user actions such as
-``ListMFADevices``); otherwise unknown, which the evaluator treats as ``*``.
+``ListMFADevices`` and the access-key actions; ``GetAccessKeyLastUsed``'s resource is the user
+who owns the key, as the Service Authorization Reference lists its resource type ``user``,
+https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html);
+otherwise unknown, which the evaluator treats as ``*``.
 
 The MFA keys of the request context (global condition keys,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthpresent):
@@ -97,6 +100,9 @@ def request_resources(req: IncomingRequest, principal: Principal) -> Optional[Li
         if name:
             user = iamstore.get_user(name, account)
             return [user.arn if user is not None else f"arn:aws:iam::{account}:user/{name}"]
+        if action == "GetAccessKeyLastUsed":
+            owner = iamstore.key_owner(req.params.get("AccessKeyId", ""))
+            return [owner.arn] if owner is not None else None
         if action in CALLER_DEFAULT_IAM_ACTIONS and principal.user_name:
             return [principal.arn]
     return None

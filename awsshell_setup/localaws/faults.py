@@ -12,6 +12,15 @@ until ``heal()``) fail one of these ways, in the answer AWS itself would give:
 
 ``LocalAWS.down()`` is the fifth: nothing listens on the port (connection refused).
 
+Not a failure of one request but of IAM's eventual consistency: ``new_key_delay`` (seconds, 0
+by default, back to 0 on every reset) makes a new access key unknown for that long after its
+creation, as AWS warns: "a new access key might not be usable right away ... changes take time
+to propagate" (IAM User Guide, "Troubleshoot IAM: changes that I make are not always
+immediately visible",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
+A test switches it per test: ``local_aws.faults.new_key_delay = 3``; it applies to keys created
+from then on (the scenario's own key, made just before, stays usable).
+
 Requests to moto's own ``/moto-api`` never fail and are not counted. ``seen`` counts every
 other request the server received, faulty or not, so a test can prove a client made no call
 (or exactly N).
@@ -21,6 +30,7 @@ import collections
 import socket
 import struct
 import threading
+import time
 from typing import List, Optional, Tuple
 
 KINDS = ("reset", "hang", "500", "throttle", "malformed")
@@ -38,6 +48,9 @@ class Faults:
         self.hang_seconds = DEFAULT_HANG_SECONDS
         self.seen = 0                          # requests received (not /moto-api)
         self.served = collections.Counter()    # faults answered, by kind
+        self._new_key_delay = 0.0              # seconds a new access key stays unknown
+        self._delay_since = 0.0                # ...if created after this (epoch seconds)
+        self.refused_new_keys = 0              # requests refused for it
 
     def fail_next(self, kind: str, count: Optional[int] = 1) -> None:
         """Make the next `count` requests fail as `kind` (None: all of them, until heal())."""
@@ -61,6 +74,8 @@ class Faults:
             self.seen = 0
             self.served.clear()
             self.hang_seconds = DEFAULT_HANG_SECONDS
+            self._new_key_delay = 0.0
+            self.refused_new_keys = 0
 
     def take(self) -> Optional[str]:
         """Count one request; the fault it must suffer, if any."""
@@ -76,6 +91,23 @@ class Faults:
                     self._plan[0] = (kind, count - 1)
             self.served[kind] += 1
             return kind
+
+    @property
+    def new_key_delay(self) -> float:
+        return self._new_key_delay
+
+    @new_key_delay.setter
+    def new_key_delay(self, seconds: float) -> None:
+        self._new_key_delay, self._delay_since = float(seconds), time.time()
+
+    def still_propagating(self, created: float) -> bool:
+        """Whether a key created at ``created`` (epoch seconds) is not yet known everywhere
+        (new_key_delay, for keys made since it was set); counts it."""
+        if created < self._delay_since or time.time() - created >= self._new_key_delay:
+            return False
+        with self._lock:
+            self.refused_new_keys += 1
+        return True
 
     def hang(self) -> None:
         with self._lock:

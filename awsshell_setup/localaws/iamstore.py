@@ -50,6 +50,27 @@ def find_user_key(access_key_id: str) -> Optional[Tuple[object, object]]:
     return None
 
 
+def key_created(access_key) -> float:
+    """When moto created ``access_key`` (its CreateDate: real UTC time, naive), epoch seconds,
+    for the propagation delay of ``faults.new_key_delay``. Real time on purpose: a delay of a
+    few seconds is a wait a test sits through, not one ``LocalAWS.advance`` skips."""
+    import datetime
+
+    created = access_key.create_date
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=datetime.timezone.utc)
+    return created.timestamp()
+
+
+def key_owner(access_key_id: str) -> Optional[object]:
+    """The user that owns ``access_key_id`` (active or not), in any account; None if none."""
+    for account in _known_accounts():
+        for user in list(_backend(account).users.values()):
+            if any(key.access_key_id == access_key_id for key in list(user.access_keys)):
+                return user
+    return None
+
+
 def get_user(user_name: str, account_id: str = ACCOUNT_ID):
     """The moto User, or None if it was deleted meanwhile (or never existed)."""
     if account_id not in _known_accounts():

@@ -7,6 +7,9 @@ long-term key must come without one. Expiry is decided here, before the 15-minut
 check, so a test can move the server clock past a session's end and see ``ExpiredToken``
 rather than a clock-skew error.
 
+A long-term key younger than ``new_key_delay`` seconds is unknown too (InvalidClientTokenId),
+as IAM's eventual consistency makes a new key for a few seconds (``faults.new_key_delay``).
+
 Accounts: a user's account is the one moto created it in; a role session's account is its
 role's (so its EC2 calls land in that account's instances); the admin key acts in moto's
 default account, or in the account an ``x-moto-account-id`` header names (admin only: the
@@ -16,7 +19,7 @@ way tests provision a second account; any other caller's header is overwritten b
 
 import hmac
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from . import aws_errors, iamstore
 from .request import Signature
@@ -53,7 +56,10 @@ class Principal:
 
 
 def resolve(sig: Signature, protocol: str, sessions: SessionStore, admin_key: str,
-            admin_secret: str, now: float, admin_account: Optional[str] = None) -> Principal:
+            admin_secret: str, now: float, admin_account: Optional[str] = None,
+            still_propagating: Optional[Callable[[float], bool]] = None) -> Principal:
+    """The principal that signed with ``sig``'s key. ``still_propagating(created)``: True when a
+    long-term key created then is not yet usable (``faults.Faults.still_propagating``)."""
     key = sig.access_key
     if hmac.compare_digest(key, admin_key):
         account = admin_account if iamstore.is_account_id(admin_account) else \
@@ -88,5 +94,7 @@ def resolve(sig: Signature, protocol: str, sessions: SessionStore, admin_key: st
     if found is None or sig.security_token:
         raise aws_errors.invalid_key(protocol)
     user, access_key = found
+    if still_propagating is not None and still_propagating(iamstore.key_created(access_key)):
+        raise aws_errors.invalid_key(protocol)
     return Principal(USER, key, access_key.secret_access_key, None, user.account_id, user.arn,
                      user.id, user.name)

@@ -8,7 +8,8 @@ For every request, in this order (the first failure answers the request):
 2. The SigV4 signature is parsed (Authorization header, or a presigned query string);
    unsigned requests are refused.
 3. The access key is resolved (``identity``): admin key, IAM user key, or session key
-   (GetSessionToken's or a role session's) with matching token and not expired.
+   (GetSessionToken's or a role session's) with matching token and not expired; a user's key
+   younger than ``faults.new_key_delay`` is still unknown (IAM's eventual consistency).
 4. The timestamp must be within 15 minutes of the server clock (``sigv4.check_time``),
    less the time ``LocalAWS.advance`` made pass for everyone.
 5. The signature must verify with the key's secret (``sigv4.check_signature``).
@@ -72,7 +73,8 @@ class AuthMiddleware:
             req.signature = sig
             principal = identity.resolve(
                 sig, req.protocol, self.sessions, self.admin_key, self.admin_secret, now,
-                admin_account=req.headers.get(identity.ADMIN_ACCOUNT_HEADER))
+                admin_account=req.headers.get(identity.ADMIN_ACCOUNT_HEADER),
+                still_propagating=self.faults.still_propagating)
             sigv4.check_time(req, sig, self.signing_clock())
             sigv4.check_signature(req, sig, principal.secret_access_key, sig.security_token)
             if sts_actions.handles(req):

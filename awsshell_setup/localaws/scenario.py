@@ -33,6 +33,40 @@ EXTRA_POLICY_NAME = "localaws-extra"
 SEED_AMI_ID = "ami-12c6146b"
 
 
+# Access keys (for `awsmfa rotate`). moto keeps IAM's limit of two access keys per user
+# (CreateAccessKey answers LimitExceeded: IAM User Guide, "IAM and AWS STS quotas",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html, "Access keys
+# assigned to an IAM user: 2") and has CreateAccessKey, UpdateAccessKey, DeleteAccessKey,
+# ListAccessKeys and GetAccessKeyLastUsed as the IAM API reference describes them; the local
+# AWS adds their policy checks (authorize, policy; moto records a key's last use) and a new key's
+# propagation delay (faults.new_key_delay).
+#
+# The policy below lets a user manage its own keys, as the IAM User Guide's example "Allows
+# IAM users to rotate their own credentials programmatically and in the console"
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_aws_my-sec-creds-self-manage-passwords-accesskeys-ssh.html),
+# with the change MFA-minded policies make ("Allows MFA-authenticated IAM users to manage their
+# own credentials", reference_policies_examples_aws_my-sec-creds-self-manage.html): reading
+# its keys needs nothing more, changing them needs aws:MultiFactorAuthPresent.
+OWN_KEYS_RESOURCE = "arn:aws:iam::*:user/${aws:username}"
+OWN_KEYS_READ_ACTIONS = ["iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"]
+OWN_KEYS_CHANGE_ACTIONS = ["iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:DeleteAccessKey"]
+
+
+def own_access_keys_statements(read_needs_mfa: bool = False) -> list:
+    """Statements for ``provision_seed(extra_statements=...)``: the user may list its own keys
+    and see their last use (with MFA too when ``read_needs_mfa``), and create, deactivate and
+    delete its own keys only with MFA (aws:MultiFactorAuthPresent)."""
+    with_mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    read = {"Sid": "ReadOwnAccessKeys", "Effect": "Allow", "Action": OWN_KEYS_READ_ACTIONS,
+            "Resource": OWN_KEYS_RESOURCE}
+    if read_needs_mfa:
+        read["Condition"] = with_mfa
+    change = {"Sid": "ChangeOwnAccessKeysWithMFA", "Effect": "Allow",
+              "Action": OWN_KEYS_CHANGE_ACTIONS, "Resource": OWN_KEYS_RESOURCE,
+              "Condition": with_mfa}
+    return [read, change]
+
+
 def list_own_mfa_devices_statement(user_arn: str) -> dict:
     """An extra statement tests add so the user may discover its own device."""
     return {"Effect": "Allow", "Action": "iam:ListMFADevices", "Resource": user_arn}
