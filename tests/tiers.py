@@ -43,6 +43,7 @@ def rounds(normal):
 FAST = {
     "test_architecture", "test_cli_usage", "test_env_offline", "test_errors", "test_fileio_lock", "test_inifile",
     "test_install", "test_install_completer", "test_roles_sessions", "test_shells_detection", "test_devicechoice",
+    "test_rotate_journal", "test_keys_process",
     "test_shells_fish_config_cli", "test_shells_login_files", "test_shells_templates", "test_status",
 }
 # Modules whose subject is a real shell: templates run by bash, zsh, fish and dash, and
@@ -52,7 +53,7 @@ SHELLS = {
     "test_shells_fish_config_cli", "test_shells_interactive", "test_shells_login_files", "test_shells_templates",
     "test_tokencode_interactive", "test_rc_hostile", "test_shells_prompt", "test_completer_clis",
     "test_install_asuser_terminal", "test_shells_bash_completion_fallback", "test_install_bare_name",
-    "test_root_escapes", "test_fleet_cloudconfig",
+    "test_root_escapes", "test_fleet_cloudconfig", "test_rotate_interactive",
 }
 
 
@@ -60,7 +61,8 @@ SHELLS = {
 # `-n 2 --dist loadgroup` (setup.cfg) they share one worker, so two of them never load the
 # machine at once; each still asserts bounds that hold on a busy machine.
 TIMING = {"test_sts_faults", "test_session_concurrency", "test_session_crash", "test_rc_concurrency", "test_rc_crash",
-          "test_session_parallel_prompt", "test_install_asuser_race", "test_root_waits", "test_root_linear"}
+          "test_session_parallel_prompt", "test_install_asuser_race", "test_root_waits", "test_root_linear",
+          "test_keys_process", "test_rotate_crash"}
 
 
 def mark(items):
