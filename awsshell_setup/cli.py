@@ -65,8 +65,10 @@ def _profile_names(ctx, param, incomplete):
     is typed; for --profile not the session profiles awsmfa wrote, which it refuses there. A
     file that cannot be read or parsed completes nothing: never an error on a Tab."""
     try:
+        from . import roothome
         from .profiles import AwsFiles
 
+        roothome.check(os.environ)  # root reads no other account's files, not even for a Tab
         files = AwsFiles(os.environ)  # configparser's verdict too: a bad file completes nothing
         names = list(files.credentials.values) + list(files.config_profiles())
         if param.name == "profile":

@@ -64,6 +64,10 @@ def try_cached_env(argv, environ=None, out=None, err=None):
     """Print the cached session for `env` and return True; False means 'let click do it'."""
     if not argv or argv[0] != "env":
         return False
+    from . import roothome
+
+    if not roothome.fast_path_may_serve(os.environ if environ is None else environ):
+        return False  # root in another account's HOME: the full command refuses it (roothome.check)
     options = _parse(argv[1:])
     if options is None:
         return False

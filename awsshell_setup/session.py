@@ -9,7 +9,7 @@ any call, so a mistake costs neither a code nor a write.
 """
 import os
 
-from . import fileio, roles, timeutil
+from . import fileio, roles, roothome, timeutil
 from .debug import log
 from .errors import AwsmfaError, FileProblem, NoTerminal, ProfileNotFound, UsageError
 from .inifile import check_section_name
@@ -122,6 +122,7 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     and the session is good). Else that is an error saying the code is spent (`login`).
     """
     environ = os.environ if environ is None else environ
+    roothome.check(environ)  # before any file is read or program run: root in another's HOME
     validate_duration(request.duration_seconds)
     files = AwsFiles(environ)
     log("credentials file: %s; config file: %s", files.credentials_path, files.config_path)
@@ -202,6 +203,7 @@ def forget(profile=None, update_profile=None, environ=None):
     session of its source stays: other roles use it): rolesessions.remove_role_session.
     """
     environ = os.environ if environ is None else environ
+    roothome.check(environ)
     files = AwsFiles(environ)
     source, _ = choose_source(files, profile)
     chain = roles.role_chain(files, source)
