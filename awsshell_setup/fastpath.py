@@ -96,7 +96,7 @@ def try_cached_env(argv, environ=None, out=None, err=None):
         text = render.credential_process_json(outcome)
     else:
         shell = shells.by_name(options["shell"]) if options.get("shell") else shells.detect_running_shell(environ)[0]
-        text = render.shell_code(outcome, shell)
+        text = render.shell_code(outcome, shell, environ)
     (out or sys.stdout).write(text)
     if not options.get("quiet") and not options.get("json"):
         (err or sys.stderr).write("awsmfa: " + render.summary(outcome, environ) + "\n")

@@ -16,7 +16,7 @@ from .inifile import check_section_name
 from .profiles import AwsFiles
 # The shared rules, also this module's names for its callers (session.Outcome, session.reuse_margin...).
 from .sessionrules import (DEFAULT_DURATION, DEFAULT_SOURCE, PROMPT_WAIT_SECONDS, REUSE_MARGIN_FRACTION,  # noqa: F401
-                           REUSE_MARGIN_SECONDS, SDK_REFRESH_MARGIN_SECONDS, Outcome, mfa_device, prompt_turn,
+                           REUSE_MARGIN_SECONDS, SDK_REFRESH_MARGIN_SECONDS, Outcome, ambient_profile, mfa_device, prompt_turn,
                            reuse_margin, session_name_for, session_profile_for, without_sdk_margin)
 
 MIN_DURATION, MAX_DURATION = 900, 129600  # what GetSessionToken's DurationSeconds accepts
@@ -40,26 +40,27 @@ class Request:
 
 
 def choose_source(files, flag):
-    """The source profile and why: the flag, else AWS_PROFILE unless it names one of our session
-    profiles (then the source that session came from), else `default`."""
+    """The source profile and why: the flag, else the profile variable botocore reads
+    (AWS_DEFAULT_PROFILE, then AWS_PROFILE: sessionrules.ambient_profile) unless it names one of
+    our session profiles (then the source that session came from), else `default`."""
     if flag:
         return flag, "--profile"
-    ambient = (files.environ.get("AWS_PROFILE") or "").strip()
+    ambient, variable = ambient_profile(files.environ)
     if ambient:
         source = files.session_source(ambient)
         if source is not None:
             # Left by an earlier `mfa`: renew that session from its own source, never use it as one.
-            return source, f"source of AWS_PROFILE={ambient}"
+            return source, f"source of {variable}={ambient}"
         if not _profile_exists(files, check_section_name(ambient, "profile")):
             # A session `awsmfa logout` removed while the shell that ran `mfa` still exports its
             # name: its source is what the name was made from (session_profile_for).
             source = _source_named_by(ambient)
             if source is not None and _profile_exists(files, source):
-                return source, f"source of AWS_PROFILE={ambient}, a session profile no longer there"
+                return source, f"source of {variable}={ambient}, a session profile no longer there"
             raise ProfileNotFound(f"no profile [{ambient}] in {files.show(files.credentials_path)} or "
-                                 f"{files.show(files.config_path)}, yet AWS_PROFILE={ambient} names it",
-                                 hint="run `unset AWS_PROFILE`, or pass --profile NAME")
-        return ambient, "AWS_PROFILE"
+                                 f"{files.show(files.config_path)}, yet {variable}={ambient} names it",
+                                 hint=f"run `unset {variable}`, or pass --profile NAME")
+        return ambient, variable
     return DEFAULT_SOURCE, "default"
 
 

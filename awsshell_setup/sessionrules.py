@@ -24,6 +24,9 @@ REUSE_MARGIN_FRACTION = 0.1
 # every call. Such short sessions are answered from the cache, without a prompt, until the
 # ordinary margin.
 SDK_REFRESH_MARGIN_SECONDS = 15 * 60 + 60
+# The variables naming the profile, in the order botocore reads them (its `profile` setting,
+# configprovider: AWS_DEFAULT_PROFILE first, then AWS_PROFILE; AWS CLI v2 reads only the second).
+PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
 # How long a caller waits while another awsmfa asks for a code (AWSMFA_PROMPT_WAIT overrides).
 PROMPT_WAIT_SECONDS = 300
 
@@ -49,6 +52,16 @@ class Outcome:
         self.code_due = credentials.expiration
 
 
+def ambient_profile(environ):
+    """(name, variable) of the profile a CLI v1 or boto3 client started in `environ` uses, read
+    as botocore reads it; ("", None) when neither variable names one."""
+    for variable in PROFILE_VARIABLES:
+        value = (environ.get(variable) or "").strip()
+        if value:
+            return value, variable
+    return "", None
+
+
 def session_profile_for(source):
     """`mfa` for the default profile (the seed's name); `NAME-mfa` otherwise, so two accounts
     never overwrite each other's session."""
@@ -61,7 +74,7 @@ def session_name_for(files, request, source):
     `mfa` or SOURCE-mfa."""
     if request.update_profile:
         return request.update_profile
-    ambient = (files.environ.get("AWS_PROFILE") or "").strip()
+    ambient, _ = ambient_profile(files.environ)
     if not request.profile and ambient and files.session_source(ambient) == source:
         from .rolesessions import AUTO_SUFFIX
 
