@@ -30,9 +30,13 @@ def check(environ):
         return
     from . import detect, rootpolicy
 
+    # A HOME that is not set is no other account's (install then takes the passwd entry's;
+    # without one, paths refuses "~" in its own words): only the files are checked then.
+    files = (credentials_file(environ), config_file(environ))
     try:
-        detect.account(dict(environ))  # install's rule: SUDO_USER's home, check_not_anothers(HOME)
-        for path in (credentials_file(environ), config_file(environ)):
+        if environ.get("HOME"):
+            detect.account(dict(environ))  # install's rule: SUDO_USER's home, check_not_anothers(HOME)
+        for path in files:
             rootpolicy.check_not_anothers(path)
     except AwsmfaError as error:
         raise UsageError(f"as root with HOME={printable(environ.get('HOME') or '')}: {_reason(error.message)}; "
