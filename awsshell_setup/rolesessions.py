@@ -18,7 +18,7 @@ import os
 from . import fileio, paths
 from .errors import ProfileProblem
 from .inifile import IniDocument, check_section_name
-from .profiles import MFA_PROFILE_KEY, ROLE_ARN_KEY, ROLE_MFA_KEY, SOURCE_KEY, config_profile_name, edit_locked
+from .profiles import MADE_FROM_KEY, MFA_PROFILE_KEY, ROLE_ARN_KEY, ROLE_MFA_KEY, SOURCE_KEY, config_profile_name, edit_locked
 
 PROCESS_KEY = "credential_process"
 PROCESS_KEYS = (PROCESS_KEY, "region", SOURCE_KEY)  # all a self-renewing profile ever holds
@@ -234,9 +234,12 @@ def remove_role_session(environ, session_name, role_profile):
     return removed, list(kept)
 
 
-def role_session_items(role_arn, role_mfa, mfa_profile):
-    """The awsmfa_* keys a role session carries on top of profiles.session_items."""
+def role_session_items(role_arn, role_mfa, mfa_profile, made_from=None):
+    """The awsmfa_* keys a role session carries on top of profiles.session_items; made_from:
+    the plan's mark (sessionplan.Plan.made_from)."""
     items = {ROLE_ARN_KEY: role_arn, ROLE_MFA_KEY: role_mfa}
     if mfa_profile:
         items[MFA_PROFILE_KEY] = mfa_profile
+    if made_from:
+        items[MADE_FROM_KEY] = made_from
     return items

@@ -5,7 +5,7 @@ session.py (plain sessions, and the entry points) and roleflow.py (role sessions
 these; neither imports the other's way round (docs/ARCHITECTURE.md §1: no import cycles).
 No botocore, click, re or json: the cached path of `awsmfa env` imports this module.
 """
-from . import fileio
+from . import fileio, timeutil
 from .errors import ProfileProblem
 
 
@@ -62,26 +62,38 @@ def ambient_profile(environ):
     return "", None
 
 
+class StoredSession:
+    """A session as the credentials file holds it, and the one rule for serving it: every
+    "still good?" of env, env --json, login and the role flow is asked of this type."""
+
+    __slots__ = ("name", "credentials", "duration")
+
+    def __init__(self, name, credentials, duration):
+        self.name, self.credentials, self.duration = name, credentials, duration
+
+    @classmethod
+    def read(cls, files, name, source, role_arn=None, made_from=None):
+        """The session stored in [name], when it is ours, from `source`, for that role and
+        plan, complete and believable (profiles.AwsFiles.cached_session); else None. It may
+        have ended: ask `reusable` or `alive`."""
+        found = files.cached_session(name, source, role_arn=role_arn, made_from=made_from)
+        return None if found is None else cls(name, *found)
+
+    def seconds_left(self):
+        return (self.credentials.expiration - timeutil.now()).total_seconds()
+
+    def alive(self):
+        return self.seconds_left() > 0
+
+    def reusable(self, credential_process=False):
+        """More than its reuse margin left (reuse_margin: the SDK's window for `env --json`)."""
+        return self.seconds_left() > reuse_margin(self.duration, credential_process)
+
+
 def session_profile_for(source):
     """`mfa` for the default profile (the seed's name); `NAME-mfa` otherwise, so two accounts
     never overwrite each other's session."""
     return "mfa" if source == DEFAULT_SOURCE else f"{source}-mfa"
-
-
-def session_name_for(files, request, source):
-    """The session profile: --update-profile; else the awsmfa session profile AWS_PROFILE
-    names, when it is the source's (an `mfa` renewing its own session keeps its name); else
-    `mfa` or SOURCE-mfa."""
-    if request.update_profile:
-        return request.update_profile
-    ambient, _ = ambient_profile(files.environ)
-    if not request.profile and ambient and files.session_source(ambient) == source:
-        from .rolesessions import AUTO_SUFFIX
-
-        if files.credentials.section(ambient) is None and ambient.endswith(AUTO_SUFFIX):
-            return ambient[:-len(AUTO_SUFFIX)]  # a role's self-renewing profile: its session's name
-        return ambient
-    return session_profile_for(source)
 
 
 def without_sdk_margin(request):
