@@ -48,7 +48,7 @@ def cached(files, request, plan, with_renewing_profile):
         return None
     outcome = _outcome(files, plan, stored.credentials, True, stored.duration)
     if with_renewing_profile and not rolesessions.renewing_profile_current(
-            files, outcome.renewing_profile, _renewing_items(request, plan)):
+            files, outcome.renewing_profile, _renewing_items(files, request, plan)):
         log("profile [%s] is missing or not current in the config file", outcome.renewing_profile)
         return None
     log("reusing role session in [%s]: %s left", stored.name, timeutil.describe_span(stored.seconds_left()))
@@ -91,7 +91,7 @@ def obtain(request, environ, files, plan, ask_code, keep_unstored=False):
     if write_renewing and not problem:
         try:
             written = rolesessions.write_renewing_profile(environ, outcome.renewing_profile,
-                                                          _renewing_items(request, plan), plan.profile)
+                                                          _renewing_items(files, request, plan), plan.profile)
             log("profile [%s] in the config file: %s", outcome.renewing_profile, "written" if written else "current")
         except FileProblem as error:
             problem = error.message
@@ -102,9 +102,10 @@ def obtain(request, environ, files, plan, ask_code, keep_unstored=False):
     return outcome
 
 
-def _renewing_items(request, plan):
+def _renewing_items(files, request, plan):
     command = rolesessions.process_command(plan.profile, request.update_profile, request.role_mfa)
-    return rolesessions.process_items(plan.profile, command, plan.chain.region)
+    return rolesessions.process_items(plan.profile, command, plan.chain.region,
+                                      rolesessions.carried_settings(files, plan.profile))
 
 
 def _fresh(request, environ, files, plan, ask_code, write_renewing, keep_unstored):
@@ -112,7 +113,7 @@ def _fresh(request, environ, files, plan, ask_code, write_renewing, keep_unstore
     session_name = check_section_name(plan.session_name, "session profile")
     files.check_session_target(session_name, chain.profile)
     if write_renewing:
-        _renewing_items(request, plan)  # refuses names a credential_process line would have to quote
+        _renewing_items(files, request, plan)  # refuses names a credential_process line would have to quote
         rolesessions.check_renewing_target(files, plan.renewing_name, chain.profile)
     source = files.source_profile(chain.source)
     if plan.shared:
@@ -129,7 +130,8 @@ def _fresh(request, environ, files, plan, ask_code, write_renewing, keep_unstore
     from .sts import AwsClients  # botocore: only now that a call is certain
 
     aws = AwsClients(source, environ, region=chain.region,
-                     region_profile=chain.hops[-1].profile if chain.hops[-1].region else chain.source)
+                     region_profile=chain.hops[-1].profile if chain.hops[-1].region else chain.source,
+                     role_profile=plan.profile)
     shared = plan.shared
     mfa_session = _reusable_mfa_session(files, plan) if shared else None
     step = _Step(request, environ, files, plan, aws, durations, keep_unstored)
