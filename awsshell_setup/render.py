@@ -62,13 +62,18 @@ def credential_process_json(outcome):
     import json  # not needed by the shell-code path
 
     creds = outcome.credentials
-    return json.dumps({
+    answer = {
         "Version": 1,
         "AccessKeyId": creds.access_key_id,
         "SecretAccessKey": creds.secret_access_key,
         "SessionToken": creds.session_token,
         "Expiration": timeutil.format_utc(creds.expiration),
-    }) + "\n"
+    }
+    if getattr(outcome, "last_resort", False):
+        # No code to renew with (sessionrules.without_sdk_margin): keys without an Expiration
+        # are held by the SDK as they are, not fetched again before every call near their end.
+        del answer["Expiration"]
+    return json.dumps(answer) + "\n"
 
 
 def time_left(credentials):

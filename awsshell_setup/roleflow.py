@@ -43,10 +43,11 @@ def cached(files, request, plan, with_renewing_profile):
     if stored is None:
         log("no reusable role session in [%s] for [%s] as it is now", plan.session_name, plan.profile)
         return None
-    if not stored.reusable(request.credential_process):
+    if not stored.servable(request):
         log("role session in [%s] has %d s left, under the reuse margin: renewing", stored.name, stored.seconds_left())
         return None
     outcome = _outcome(files, plan, stored.credentials, True, stored.duration)
+    outcome.last_resort = request.last_resort
     if with_renewing_profile and not rolesessions.renewing_profile_current(
             files, outcome.renewing_profile, _renewing_items(files, request, plan)):
         log("profile [%s] is missing or not current in the config file", outcome.renewing_profile)

@@ -39,6 +39,8 @@ class Request:
         # Roles only: how the role gets its MFA (--role-mfa), and whether the caller needs the
         # self-renewing config profile (shell code and login name it; `env --json` is it).
         self.role_mfa, self.renewing_profile = role_mfa, renewing_profile
+        # Serve a stored session to its very end (sessionrules.without_sdk_margin).
+        self.last_resort = False
 
 
 # What status.py (and older callers) call by these names: the plan's own functions.
@@ -68,12 +70,14 @@ def cached(files, request, the_plan=None):
     if stored is None:
         log("no reusable session in [%s] for source [%s]", the_plan.session_name, the_plan.source)
         return None
-    if not stored.reusable(request.credential_process):
+    if not stored.servable(request):
         log("session in [%s] has %d s left, under the reuse margin: renewing", stored.name, stored.seconds_left())
         return None
     log("reusing session in [%s]: %s left", stored.name, timeutil.describe_span(stored.seconds_left()))
-    return Outcome(stored.credentials, the_plan.source, stored.name, True, files.credentials_path, the_plan.how,
-                   duration=stored.duration)
+    outcome = Outcome(stored.credentials, the_plan.source, stored.name, True, files.credentials_path, the_plan.how,
+                      duration=stored.duration)
+    outcome.last_resort = getattr(request, "last_resort", False)
+    return outcome
 
 
 def obtain(request, environ=None, ask_code=None, keep_unstored=False):

@@ -45,6 +45,8 @@ class Outcome:
         # the MFA session it is renewed from, and when a code is next needed.
         self.role_arn = self.renewing_profile = self.mfa_profile = self.mfa_expiration = None
         self.renewing_problem = None  # why the self-renewing profile could not be written
+        # Served as the last resort (without_sdk_margin): `env --json` gives no Expiration.
+        self.last_resort = False
         # The seconds before its end from which this session is renewed (reuse_margin). For a
         # role, `mfa` next asks for a code once the session that ends at code_due has no more
         # than code_due_margin left (the shell's warning, docs/ARCHITECTURE.md §4).
@@ -89,6 +91,13 @@ class StoredSession:
         """More than its reuse margin left (reuse_margin: the SDK's window for `env --json`)."""
         return self.seconds_left() > reuse_margin(self.duration, credential_process)
 
+    def servable(self, request):
+        """What the request asks of it: reusable, or (the last resort of `env --json` with no
+        terminal to renew on: without_sdk_margin) merely alive."""
+        if getattr(request, "last_resort", False):
+            return self.alive()
+        return self.reusable(request.credential_process)
+
 
 def session_profile_for(source):
     """`mfa` for the default profile (the seed's name); `NAME-mfa` otherwise, so two accounts
@@ -97,17 +106,21 @@ def session_profile_for(source):
 
 
 def without_sdk_margin(request):
-    """For `env --json` (not forced): a copy of `request` judged by the ordinary reuse margin,
-    whose cached session is served when the early renewal kept for SDKs would need a code and
-    there is no terminal to ask on (a script's AWS call keeps working until the session really
-    nears its end); else None."""
+    """For `env --json` (not forced): a copy of `request` for the last resort, whose cached
+    session is served to its true end (StoredSession.alive, not a margin) when a renewal would
+    need a code and there is no terminal to ask on, so a script's AWS calls keep working until
+    the keys really end; else None. Such an answer carries no Expiration (render): botocore
+    then holds the keys as they are instead of running the process again before every call
+    once they are inside its 15-minute refresh window (20 calls would be 20 runs), and the SDK
+    fails only when AWS refuses the keys at their end, when no code could be had anyway."""
     if not request.credential_process or request.force:
         return None
     import copy
 
-    ordinary = copy.copy(request)
-    ordinary.credential_process = False
-    return ordinary
+    last = copy.copy(request)
+    last.credential_process = False
+    last.last_resort = True
+    return last
 
 
 def reuse_margin(duration, credential_process=False):
