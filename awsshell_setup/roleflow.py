@@ -9,7 +9,7 @@ in `per-role` mode the first role is assumed with the long-term keys and the cod
 
 `cached` is on the fast path of `awsmfa env`: no botocore, no re, no json here.
 """
-from . import fileio, roles, rolesessions, sessionrules, timeutil
+from . import fileio, roles, rolesessions, sessionrules, sessionsource, timeutil
 from .debug import log
 from .errors import AwsmfaError, FileProblem, NoTerminal, ProfileProblem
 from .inifile import check_section_name
@@ -116,7 +116,7 @@ def _fresh(request, environ, files, plan, ask_code, write_renewing, keep_unstore
     if write_renewing:
         _renewing_items(files, request, plan)  # refuses names a credential_process line would have to quote
         rolesessions.check_renewing_target(files, plan.renewing_name, chain.profile)
-    source = files.source_profile(chain.source)
+    source = sessionsource.long_term_keys(files, chain.source)
     if plan.shared:
         if mfa_name == session_name:
             raise ProfileProblem(f"the role session of [{chain.profile}] and the MFA session of [{chain.source}] "

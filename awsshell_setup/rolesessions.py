@@ -45,9 +45,13 @@ def check_plain_word(name, what):
     """Names that go into credential_process and a config header: only shlex-plain characters."""
     check_section_name(name, what)
     if not set(name) <= _PLAIN_WORD or name.startswith("-"):
-        raise ProfileProblem(f"{what} name {name!r} has characters a credential_process line would have to quote",
-                             hint="use letters, digits and _ @ % + = : , . / - (rename the profile, or pick "
-                                  "--update-profile)")
+        # A quoted name ([profile "my ops"]) reads fine; it is the self-renewing profile that
+        # would have to quote it, in its credential_process line and its own header.
+        plain = "".join(char if char in _PLAIN_WORD else "-" for char in name).lstrip("-") or "profile"
+        way = (f"rename the profile, e.g. to {plain} (`awsmfa env --json --profile NAME` works as it is)"
+               if what == "role profile" else f"pick --update-profile {plain}")
+        raise ProfileProblem(f"{what} name {name!r} has characters the self-renewing profile's credential_process "
+                             "line would have to quote", hint=f"{way}; use letters, digits and _ @ % + = : , . / -")
     return name
 
 

@@ -9,7 +9,7 @@ any call, so a mistake costs neither a code nor a write.
 """
 import os
 
-from . import fileio, roothome, timeutil
+from . import fileio, roothome, sessionsource, timeutil
 from .debug import log
 from .errors import AwsmfaError, FileProblem, NoTerminal, UsageError
 from .inifile import check_section_name
@@ -105,7 +105,7 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     if reused is not None:
         return reused
 
-    source = files.source_profile(the_plan.source)
+    source = sessionsource.long_term_keys(files, the_plan.source)
     session_name = check_section_name(the_plan.session_name, "session profile")
     files.check_session_target(session_name, the_plan.source)
     # A code spent on a session that cannot be stored is a code wasted: check before asking.

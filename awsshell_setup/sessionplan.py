@@ -79,7 +79,17 @@ def plan(files, request):
     if chain is None:
         return Plan(profile, how, profile, None, session_name, session_name, None)
     mode = roles.role_mfa_mode(request.role_mfa, chain)
-    return Plan(profile, how, chain.source, chain, session_name, session_profile_for(chain.source), mode)
+    return Plan(profile, how, chain.source, chain, session_name, mfa_session_for(chain), mode)
+
+
+def mfa_session_for(chain):
+    """The shared MFA session of a role's source: SOURCE-mfa, the very profile plain `awsmfa env
+    --profile SOURCE` writes. A role that is its own source (keys and role_arn in one profile,
+    which botocore allows) would have its role session there too; its MFA session is then
+    SOURCE-keys-mfa (the session of the profile's keys), so both can live."""
+    if chain.source == chain.profile:
+        return f"{chain.source}-keys-mfa"
+    return session_profile_for(chain.source)
 
 
 def choose_profile(files, flag):
