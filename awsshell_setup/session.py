@@ -141,6 +141,7 @@ def _new_session(request, environ, files, aws, source, source_how, session_name,
     the turn to prompt."""
     serial, serial_how = mfa_device(request, source, aws)
     log("MFA device %s (%s)", serial, serial_how)
+    aws.device = (serial, serial_how)  # for the message if AWS does not know it as the user's
     code = codes.code(serial, ask_code)
     credentials = aws.get_session_token(serial, code, request.duration_seconds)
 

@@ -81,6 +81,7 @@ class AwsClients:
         self.deadline_seconds = seconds_setting(environ, "AWSMFA_DEADLINE", DEADLINE)
         self.deadline = None  # set by the first call: building clients and prompting do not count
         self._assuming = (None, None, False, None)  # the AssumeRole under way, for its error message
+        self.device = (None, None)  # (serial, where it came from): set by the caller, for messages
         try:
             # Name the source profile explicitly: an AWS_PROFILE=mfa left in the environment
             # must not decide the region or endpoint, nor fail with ProfileNotFound.
@@ -268,7 +269,7 @@ def _translated(error, client, operation, discovering, clients, tries):
         return AwsCallFailed(f"the answer from {url} to {operation} is not valid AWS XML{after}{spent}",
                              hint="is AWS_ENDPOINT_URL an AWS endpoint? is a proxy in the way?")
     if isinstance(error, bx.ClientError):
-        return _client_error(error, url, operation, discovering, after)
+        return _client_error(error, url, operation, discovering, after, clients)
     if isinstance(error, bx.BotoCoreError):
         return AwsCallFailed(f"{operation} at {url} failed: {_short(error)}{after}")
     # Anything else: its type only (its text could quote the answer).
@@ -289,8 +290,7 @@ def _assume_role_error(error, url, clients, after):
                              "revoked or changed", hint=f"get a new one with `awsmfa login --profile {source} --force`, "
                                                         "then try again")
     if code == "AccessDenied" and "MultiFactorAuthentication" in message:
-        return AwsCallFailed("AWS refused the MFA code (wrong, expired or already used)",
-                             hint="wait for the next code and try again; check the MFA device matches")
+        return _mfa_refusal(message, clients)
     if code == "AccessDenied":
         hint = "check the role's trust policy allows your user (and MFA, and external_id)"
         if mode == "shared":
@@ -303,7 +303,21 @@ def _assume_role_error(error, url, clients, after):
     return _client_error(error, url, "AssumeRole", False, after)
 
 
-def _client_error(error, url, operation, discovering, after):
+def _mfa_refusal(message, clients):
+    """AWS's two MFA refusals told apart: a device AWS does not know as the calling user's
+    ("...serial number is valid and associated with this user": a role's mfa_serial naming
+    another user's device, say) is not a wrong code."""
+    serial, how = getattr(clients, "device", (None, None)) if clients is not None else (None, None)
+    if "associated with this user" in message or "serial number" in message:
+        named = f"the MFA device {serial} ({how})" if serial else "the MFA device"
+        return AwsCallFailed(f"AWS does not know {named} as a device of the user whose keys sign the call",
+                             hint="point mfa_serial (or --serial-number) at that user's own device: "
+                                  "aws iam list-mfa-devices")
+    return AwsCallFailed("AWS refused the MFA code (wrong, expired or already used)",
+                         hint="wait for the next code and try again; check the MFA device matches")
+
+
+def _client_error(error, url, operation, discovering, after, clients=None):
     info = error.response.get("Error", {})
     code, message = info.get("Code", "Unknown"), _short_text(info.get("Message") or "")
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
@@ -314,8 +328,7 @@ def _client_error(error, url, operation, discovering, after):
                              "AWS refuses requests more than 15 minutes off",
                              hint="fix the system clock (timedatectl, chronyd or ntpd)")
     if operation == "GetSessionToken" and code == "AccessDenied" and "MultiFactorAuthentication" in message:
-        return AwsCallFailed("AWS refused the MFA code (wrong, expired or already used)",
-                             hint="wait for the next code and try again; check the MFA device matches")
+        return _mfa_refusal(message, clients)
     if code == "AccessDenied" and "session credentials" in message:
         return ProfileProblem("the source profile holds session credentials; use your long-term keys")
     if code in ("InvalidClientTokenId", "UnrecognizedClientException"):
