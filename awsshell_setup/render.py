@@ -27,7 +27,7 @@ def variables(outcome):
     if outcome.renewing_profile:
         # A role: only the self-renewing profile (its credential_process renews the one-hour
         # role session without a code), and when this shell will next need a code. Exported
-        # keys would win over it and die at the hour. See docs/ARCHITECTURE.md, role sessions.
+        # keys would win over it and die at the hour. See docs/roles.md, "Where role sessions go".
         return [("AWS_PROFILE", outcome.renewing_profile),
                 ("AWS_CREDENTIAL_EXPIRATION", timeutil.format_utc(outcome.code_due)),
                 (MARGIN_VARIABLE, str(int(outcome.code_due_margin)))]
