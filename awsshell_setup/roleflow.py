@@ -145,7 +145,7 @@ def _fresh(request, environ, files, plan, ask_code, write_renewing, keep_unstore
     # for mfa_serial (aws-vault lets a role inherit its source's).
     codes = codesource.choose(request, environ, codesource.mfa_process(
         files, [hop.profile for hop in reversed(chain.hops)] + [chain.source]))
-    serial, serial_how = _mfa_device(request, chain, source, aws)
+    serial, serial_how = sessionrules.mfa_device(request, source, aws, chain)
     log("MFA device %s (%s)", serial, serial_how)
     aws.device = (serial, serial_how)  # for the message if AWS does not know it as the user's
     # A code is needed: one awsmfa at a time asks (sessionrules.prompt_turn), and the calls and
@@ -232,23 +232,6 @@ def _reusable_mfa_session(files, plan):
     keys)."""
     stored = sessionrules.StoredSession.read(files, plan.mfa_name, plan.source)
     return stored if stored is not None and stored.reusable() else None
-
-
-def _mfa_device(request, chain, source, aws):
-    """--serial-number; else the device botocore would use for the one call signed with the
-    user's keys: the mfa_serial of the first hop (botocore's AssumeRoleProvider reads each
-    hop's own mfa_serial for that hop's call, and only the first is signed with the user's
-    keys: GetSessionToken stands in for it in shared mode); else the nearest mfa_serial down
-    the chain (a chain naming one device only on a later hop); else the source's own
-    (mfa_serial, aws_mfa_device); else iam:ListMFADevices."""
-    if request.serial_number:
-        return request.serial_number, "--serial-number"
-    first = chain.hops[0]
-    if first.mfa_serial:
-        return first.mfa_serial, f"mfa_serial of profile [{first.profile}]"
-    if chain.mfa_serial:
-        return chain.mfa_serial, f"mfa_serial of profile [{chain.mfa_serial_profile}]"
-    return sessionrules.mfa_device(request, source, aws)
 
 
 def _outcome(files, plan, credentials, reused, duration, mfa_session=None):

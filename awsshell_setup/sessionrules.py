@@ -153,10 +153,23 @@ def _say(line):
     sys.stderr.flush()
 
 
-def mfa_device(request, source, aws):
-    """The serial: flag, then mfa_serial (config), then aws_mfa_device (credentials), then IAM."""
+def mfa_device(request, source, aws, chain=None):
+    """The one place the MFA device is chosen: (serial, where it came from).
+
+    --serial-number; for a role (`chain`, a roles.RoleChain), the device botocore would use for
+    the one call signed with the user's keys: the mfa_serial of the first hop (botocore's
+    AssumeRoleProvider sends each hop's own mfa_serial with that hop's call, and only the first
+    is signed with the user's keys: GetSessionToken stands in for it in shared mode), else the
+    nearest mfa_serial down the chain; then the source's mfa_serial (config), aws_mfa_device
+    (credentials); then IAM's list (one device; more is refused here)."""
     if request.serial_number:
         return request.serial_number, "--serial-number"
+    if chain is not None:
+        first = chain.hops[0]
+        if first.mfa_serial:
+            return first.mfa_serial, f"mfa_serial of profile [{first.profile}]"
+        if chain.mfa_serial:
+            return chain.mfa_serial, f"mfa_serial of profile [{chain.mfa_serial_profile}]"
     if source.mfa_serial:
         return source.mfa_serial, source.mfa_serial_origin
     devices = aws.list_mfa_devices()
