@@ -65,8 +65,10 @@ def _profile_names(ctx, param, incomplete):
     is typed; for --profile not the session profiles awsmfa wrote, which it refuses there. A
     file that cannot be read or parsed completes nothing: never an error on a Tab."""
     try:
+        from . import roothome
         from .profiles import AwsFiles
 
+        roothome.check(os.environ)  # root reads no other account's files, not even for a Tab
         files = AwsFiles(os.environ)  # configparser's verdict too: a bad file completes nothing
         names = list(files.credentials.values) + list(files.config_profiles())
         if param.name == "profile":
@@ -81,8 +83,8 @@ def session_options(command):
     decorators = [
         click.option("--profile", metavar="NAME", shell_complete=_profile_names,
                      help="Source profile with your long-term keys, or a role profile (role_arn and "
-                          "source_profile). Default: $AWS_PROFILE unless it is an awsmfa session profile "
-                          "(then that session's source), else 'default'."),
+                          "source_profile). Default: $AWS_DEFAULT_PROFILE, else $AWS_PROFILE (botocore's order) "
+                          "unless it is an awsmfa session profile (then that session's source), else 'default'."),
         click.option("--update-profile", metavar="NAME", shell_complete=_profile_names,
                      help="Profile in the credentials file to write the session to. "
                           "Default: 'mfa' for the default profile, else PROFILE-mfa."),
@@ -177,7 +179,7 @@ def env(shell_name, as_json, quiet, **options):
         else:
             shell, how = shells.detect_running_shell(os.environ)
             log("printing code for %s (%s)", shell.name, how)
-        text = render.shell_code(outcome, shell)
+        text = render.shell_code(outcome, shell, os.environ)
     _report(outcome, quiet or as_json)
     _warn(outcome, as_json, "exported")
     click.echo(text, nl=False)
@@ -254,7 +256,8 @@ def unset(shell_name):
     Removes AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
     AWS_CREDENTIAL_EXPIRATION and AWSMFA_REUSE_MARGIN from the shell that evaluates it (for fish:
     awsmfa unset | source);
-    other variables stay. Reads and changes no file: the stored session stays for the next `mfa`
+    other variables stay (AWS_DEFAULT_PROFILE, which `env` removes so that its AWS_PROFILE
+    wins for AWS CLI v1 and boto3, has no value of awsmfa's to remove). Reads and changes no file: the stored session stays for the next `mfa`
     (`awsmfa logout` removes it).
     """
     if shell_name:

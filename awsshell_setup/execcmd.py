@@ -44,7 +44,7 @@ def find(program, environ):
 
 def environment(outcome, environ):
     """The command's environment: this one, changed as `eval "$(awsmfa env)"` changes a shell."""
-    removed, assigned = render.changes(outcome)
+    removed, assigned = render.changes(outcome, environ)
     result = {name: value for name, value in environ.items() if name not in removed}
     result.update(assigned)
     return result

@@ -64,6 +64,10 @@ def try_cached_env(argv, environ=None, out=None, err=None):
     """Print the cached session for `env` and return True; False means 'let click do it'."""
     if not argv or argv[0] != "env":
         return False
+    from . import roothome
+
+    if not roothome.fast_path_may_serve(os.environ if environ is None else environ):
+        return False  # root in another account's HOME: the full command refuses it (roothome.check)
     options = _parse(argv[1:])
     if options is None:
         return False
@@ -92,7 +96,7 @@ def try_cached_env(argv, environ=None, out=None, err=None):
         text = render.credential_process_json(outcome)
     else:
         shell = shells.by_name(options["shell"]) if options.get("shell") else shells.detect_running_shell(environ)[0]
-        text = render.shell_code(outcome, shell)
+        text = render.shell_code(outcome, shell, environ)
     (out or sys.stdout).write(text)
     if not options.get("quiet") and not options.get("json"):
         (err or sys.stderr).write("awsmfa: " + render.summary(outcome, environ) + "\n")

@@ -24,7 +24,9 @@ KEY_ID, SECRET, TOKEN = "aws_access_key_id", "aws_secret_access_key", "aws_sessi
 # A role session (rolesessions.py) also names its role, how it was made, and the MFA session
 # it came from: a session for another role ARN, or a plain one, is never served for a role.
 ROLE_ARN_KEY, ROLE_MFA_KEY, MFA_PROFILE_KEY = "awsmfa_role_arn", "awsmfa_role_mfa", "awsmfa_mfa_profile"
-ROLE_SESSION_KEYS = (ROLE_ARN_KEY, ROLE_MFA_KEY, MFA_PROFILE_KEY)
+# ...and what it was made from (sessionplan.Plan.made_from): served only for that same plan.
+MADE_FROM_KEY = "awsmfa_made_from"
+ROLE_SESSION_KEYS = (ROLE_ARN_KEY, ROLE_MFA_KEY, MFA_PROFILE_KEY, MADE_FROM_KEY)
 SESSION_KEYS = (KEY_ID, SECRET, TOKEN, "region", SOURCE_KEY, EXPIRATION_KEY, DURATION_KEY,
                 STANDARD_EXPIRATION_KEY) + ROLE_SESSION_KEYS
 # The keys with which botocore's credential providers take a profile's credentials from the
@@ -177,9 +179,11 @@ class AwsFiles:
         region = (config.get("region") or creds.get("region") or "").strip() or None
         return SourceProfile(name, key_id, secret, serial or None, origin if serial else None, region)
 
-    def cached_session(self, session_name, source_name, role_arn=None):
+    def cached_session(self, session_name, source_name, role_arn=None, made_from=None):
         """(Credentials, duration) of the stored session if it is ours, from this source,
         for this role (role_arn; None for a plain MFA session), complete and believable; else None.
+        made_from: a role session's mark (sessionplan.Plan.made_from): one that holds another is
+        not for this plan (one written before the mark existed is judged by role_arn alone).
 
         The one rule every command follows (env, env --json, login, status): a stored session
         is valid only while now < expiry <= now + its stored duration (plus clock skew), and
@@ -191,6 +195,8 @@ class AwsFiles:
         """
         section = self.credentials.section(session_name)
         if not section or section.get(SOURCE_KEY) != source_name or section.get(ROLE_ARN_KEY) != role_arn:
+            return None
+        if made_from is not None and section.get(MADE_FROM_KEY, made_from) != made_from:
             return None
         expiration = timeutil.parse_utc(section.get(EXPIRATION_KEY))
         duration = stored_duration(section.get(DURATION_KEY))

@@ -5,6 +5,13 @@ from . import timeutil
 # Keys an earlier `mfa` (or another tool) may have exported: for a role they must go, since
 # botocore and every SDK take exported keys before AWS_PROFILE.
 KEY_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# botocore (CLI v1, boto3) takes its profile from AWS_DEFAULT_PROFILE before AWS_PROFILE: one
+# left in the shell would keep every v1 and boto3 call on the long-term user after `mfa`. `env`
+# and `exec` remove it (when it is there) rather than export it next to AWS_PROFILE: an
+# AWS_DEFAULT_PROFILE exported by awsmfa would in turn silently beat the user's next
+# `export AWS_PROFILE=...`, and v2 ignores it anyway. Its value is not lost to awsmfa: it chose
+# the source from it (sessionrules.ambient_profile), and `awsmfa unset` has none to put back.
+DEFAULT_PROFILE_VARIABLE = "AWS_DEFAULT_PROFILE"
 # The seconds before AWS_CREDENTIAL_EXPIRATION from which `mfa` asks for a new code (the
 # reuse margin of the session that ends then): the shell's warning starts there
 # (docs/ARCHITECTURE.md §4). Not secret, and no tool but awsmfa's prompt helper reads it.
@@ -20,7 +27,7 @@ def variables(outcome):
     if outcome.renewing_profile:
         # A role: only the self-renewing profile (its credential_process renews the one-hour
         # role session without a code), and when this shell will next need a code. Exported
-        # keys would win over it and die at the hour. See docs/ARCHITECTURE.md, role sessions.
+        # keys would win over it and die at the hour. See docs/roles.md, "Where role sessions go".
         return [("AWS_PROFILE", outcome.renewing_profile),
                 ("AWS_CREDENTIAL_EXPIRATION", timeutil.format_utc(outcome.code_due)),
                 (MARGIN_VARIABLE, str(int(outcome.code_due_margin)))]
@@ -34,15 +41,19 @@ def variables(outcome):
     ]
 
 
-def changes(outcome):
+def changes(outcome, environ=None):
     """(names to remove, (name, value) pairs to set): what `env` does to a shell, and `exec` to
     the command's environment. A role removes the keys an earlier `mfa` exported (they would
-    win over AWS_PROFILE)."""
-    return (KEY_VARIABLES if outcome.renewing_profile else ()), variables(outcome)
+    win over AWS_PROFILE); AWS_DEFAULT_PROFILE goes when `environ` (the shell's, as awsmfa
+    inherited it) has it, so the exported profile wins in every botocore version."""
+    removed = KEY_VARIABLES if outcome.renewing_profile else ()
+    if environ is not None and DEFAULT_PROFILE_VARIABLE in environ:
+        removed = (DEFAULT_PROFILE_VARIABLE,) + removed
+    return removed, variables(outcome)
 
 
-def shell_code(outcome, shell):
-    removed, assigned = changes(outcome)
+def shell_code(outcome, shell, environ=None):
+    removed, assigned = changes(outcome, environ)
     # First the unset, last an assignment: `mfa` returns the status of the last line it sources.
     return (shell.unsets(removed) if removed else "") + shell.exports(assigned)
 
@@ -51,13 +62,18 @@ def credential_process_json(outcome):
     import json  # not needed by the shell-code path
 
     creds = outcome.credentials
-    return json.dumps({
+    answer = {
         "Version": 1,
         "AccessKeyId": creds.access_key_id,
         "SecretAccessKey": creds.secret_access_key,
         "SessionToken": creds.session_token,
         "Expiration": timeutil.format_utc(creds.expiration),
-    }) + "\n"
+    }
+    if getattr(outcome, "last_resort", False):
+        # No code to renew with (sessionrules.without_sdk_margin): keys without an Expiration
+        # are held by the SDK as they are, not fetched again before every call near their end.
+        del answer["Expiration"]
+    return json.dumps(answer) + "\n"
 
 
 def time_left(credentials):

@@ -9,7 +9,7 @@ in `per-role` mode the first role is assumed with the long-term keys and the cod
 
 `cached` is on the fast path of `awsmfa env`: no botocore, no re, no json here.
 """
-from . import fileio, roles, rolesessions, sessionrules, timeutil
+from . import fileio, roles, rolesessions, sessionrules, sessionsource, timeutil
 from .debug import log
 from .errors import AwsmfaError, FileProblem, NoTerminal, ProfileProblem
 from .inifile import check_section_name
@@ -24,7 +24,14 @@ class RoleSource:
         self.name, self.region = name, region
 
 
-def cached(files, request, chain, source_how, with_renewing_profile):
+def stored_role_session(files, plan):
+    """The role session stored for this plan (sessionrules.StoredSession), or None: one made
+    for another role or another plan (an edited profile) is not this plan's."""
+    return sessionrules.StoredSession.read(files, plan.session_name, plan.profile, role_arn=plan.chain.role_arn,
+                                           made_from=plan.made_from())
+
+
+def cached(files, request, plan, with_renewing_profile):
     """The stored role session when it may be reused, else None; no network call.
 
     with_renewing_profile: the caller prints shell code that names the self-renewing config
@@ -32,26 +39,24 @@ def cached(files, request, chain, source_how, with_renewing_profile):
     path writes it)."""
     if request.force:
         return None
-    session_name = sessionrules.session_name_for(files, request, chain.profile)
-    found = files.cached_session(session_name, chain.profile, role_arn=chain.role_arn)
-    if found is None:
-        log("no reusable role session in [%s] for [%s]", session_name, chain.profile)
+    stored = stored_role_session(files, plan)
+    if stored is None:
+        log("no reusable role session in [%s] for [%s] as it is now", plan.session_name, plan.profile)
         return None
-    credentials, duration = found
-    left = (credentials.expiration - timeutil.now()).total_seconds()
-    if left <= sessionrules.reuse_margin(duration, request.credential_process):
-        log("role session in [%s] has %d s left, under the reuse margin: renewing", session_name, left)
+    if not stored.servable(request):
+        log("role session in [%s] has %d s left, under the reuse margin: renewing", stored.name, stored.seconds_left())
         return None
-    outcome = _outcome(files, request, chain, session_name, credentials, True, source_how, duration)
+    outcome = _outcome(files, plan, stored.credentials, True, stored.duration)
+    outcome.last_resort = request.last_resort
     if with_renewing_profile and not rolesessions.renewing_profile_current(
-            files, outcome.renewing_profile, _renewing_items(request, chain)):
+            files, outcome.renewing_profile, _renewing_items(files, request, plan)):
         log("profile [%s] is missing or not current in the config file", outcome.renewing_profile)
         return None
-    log("reusing role session in [%s]: %s left", session_name, timeutil.describe_span(left))
+    log("reusing role session in [%s]: %s left", stored.name, timeutil.describe_span(stored.seconds_left()))
     return outcome
 
 
-def obtain(request, environ, files, chain, source_how, ask_code, keep_unstored=False):
+def obtain(request, environ, files, plan, ask_code, keep_unstored=False):
     """A valid role session: the stored one, or a new one (see the module's docstring).
 
     keep_unstored: as for session.obtain (`env`): a new session that cannot be stored is served
@@ -68,13 +73,12 @@ def obtain(request, environ, files, chain, source_how, ask_code, keep_unstored=F
             fileio.check_writable(files.config_path, refuse_read_only=True)
         except FileProblem as error:
             problem = error.message
-    outcome = cached(files, request, chain, source_how, with_renewing_profile=False)
+    outcome = cached(files, request, plan, with_renewing_profile=False)
     if outcome is None:
         ordinary = sessionrules.without_sdk_margin(request)
-        fallback = cached(files, ordinary, chain, source_how, with_renewing_profile=False) if ordinary else None
+        fallback = cached(files, ordinary, plan, with_renewing_profile=False) if ordinary else None
         try:
-            outcome = _fresh(request, environ, files, chain, source_how, ask_code, write_renewing and not problem,
-                             keep_unstored)
+            outcome = _fresh(request, environ, files, plan, ask_code, write_renewing and not problem, keep_unstored)
         except NoTerminal:
             if fallback is None:
                 raise
@@ -84,11 +88,11 @@ def obtain(request, environ, files, chain, source_how, ask_code, keep_unstored=F
         if outcome.unstored:
             write_renewing, outcome.renewing_profile = False, None
     elif write_renewing:
-        rolesessions.check_renewing_target(files, outcome.renewing_profile, chain.profile)
+        rolesessions.check_renewing_target(files, outcome.renewing_profile, plan.profile)
     if write_renewing and not problem:
         try:
             written = rolesessions.write_renewing_profile(environ, outcome.renewing_profile,
-                                                          _renewing_items(request, chain), chain.profile)
+                                                          _renewing_items(files, request, plan), plan.profile)
             log("profile [%s] in the config file: %s", outcome.renewing_profile, "written" if written else "current")
         except FileProblem as error:
             problem = error.message
@@ -99,21 +103,21 @@ def obtain(request, environ, files, chain, source_how, ask_code, keep_unstored=F
     return outcome
 
 
-def _renewing_items(request, chain):
-    command = rolesessions.process_command(chain.profile, request.update_profile, request.role_mfa)
-    return rolesessions.process_items(chain.profile, command, chain.region)
+def _renewing_items(files, request, plan):
+    command = rolesessions.process_command(plan.profile, request.update_profile, request.role_mfa)
+    return rolesessions.process_items(plan.profile, command, plan.chain.region,
+                                      rolesessions.carried_settings(files, plan.profile))
 
 
-def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing, keep_unstored):
-    mode = roles.role_mfa_mode(request.role_mfa, chain)
-    session_name = check_section_name(sessionrules.session_name_for(files, request, chain.profile), "session profile")
+def _fresh(request, environ, files, plan, ask_code, write_renewing, keep_unstored):
+    chain, mode, mfa_name = plan.chain, plan.mode, plan.mfa_name
+    session_name = check_section_name(plan.session_name, "session profile")
     files.check_session_target(session_name, chain.profile)
     if write_renewing:
-        _renewing_items(request, chain)  # refuses names a credential_process line would have to quote
-        rolesessions.check_renewing_target(files, rolesessions.renewing_profile_for(session_name), chain.profile)
-    source = files.source_profile(chain.source)
-    mfa_name = sessionrules.session_profile_for(chain.source)
-    if mode == roles.ROLE_MFA_SHARED:
+        _renewing_items(files, request, plan)  # refuses names a credential_process line would have to quote
+        rolesessions.check_renewing_target(files, plan.renewing_name, chain.profile)
+    source = sessionsource.long_term_keys(files, chain.source)
+    if plan.shared:
         if mfa_name == session_name:
             raise ProfileProblem(f"the role session of [{chain.profile}] and the MFA session of [{chain.source}] "
                                  f"would both be [{session_name}]", hint="pick another --update-profile")
@@ -127,11 +131,11 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
     from .sts import AwsClients  # botocore: only now that a call is certain
 
     aws = AwsClients(source, environ, region=chain.region,
-                     region_profile=chain.hops[-1].profile if chain.hops[-1].region else chain.source)
-    shared = mode == roles.ROLE_MFA_SHARED
-    mfa_session = _reusable_mfa_session(files, mfa_name, chain.source) if shared else None
-    step = _Step(request, environ, files, chain, aws, mode, durations, session_name, mfa_name, source_how,
-                 keep_unstored)
+                     region_profile=chain.hops[-1].profile if chain.hops[-1].region else chain.source,
+                     role_profile=plan.profile)
+    shared = plan.shared
+    mfa_session = _reusable_mfa_session(files, plan) if shared else None
+    step = _Step(request, environ, files, plan, aws, durations, keep_unstored)
     if mfa_session is not None:
         log("reusing MFA session [%s] of [%s]: no code", mfa_name, chain.source)
         return step.assume_and_store(mfa_session, {})
@@ -141,19 +145,20 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
     # for mfa_serial (aws-vault lets a role inherit its source's).
     codes = codesource.choose(request, environ, codesource.mfa_process(
         files, [hop.profile for hop in reversed(chain.hops)] + [chain.source]))
-    serial, serial_how = _mfa_device(request, chain, source, aws)
+    serial, serial_how = sessionrules.mfa_device(request, source, aws, chain)
     log("MFA device %s (%s)", serial, serial_how)
+    aws.device = (serial, serial_how)  # for the message if AWS does not know it as the user's
     # A code is needed: one awsmfa at a time asks (sessionrules.prompt_turn), and the calls and
     # writes it makes with the code happen in that turn too, so a caller that waited finds
     # what the one before it stored instead of asking again.
     with sessionrules.prompt_turn(files, environ):
         fresh = AwsFiles(environ)
         if not request.force:
-            again = cached(fresh, request, chain, source_how, with_renewing_profile=False)
+            again = cached(fresh, request, plan, with_renewing_profile=False)
             if again is not None:
                 log("another awsmfa stored a role session in [%s] while this one waited", again.session_profile)
                 return again
-        mfa_session = _reusable_mfa_session(fresh, mfa_name, chain.source) if shared else None
+        mfa_session = _reusable_mfa_session(fresh, plan) if shared else None
         if mfa_session is not None:
             log("another awsmfa stored the MFA session [%s] while this one waited", mfa_name)
             return step.assume_and_store(mfa_session, {})
@@ -163,7 +168,8 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
             stored = step.store(mfa_name, signer, source, request.duration_seconds)
             log("new MFA session [%s] of [%s]", mfa_name, chain.source)
             try:
-                outcome = step.assume_and_store((signer, request.duration_seconds), {})
+                outcome = step.assume_and_store(sessionrules.StoredSession(mfa_name, signer,
+                                                                           request.duration_seconds), {})
             except AwsmfaError as error:
                 if stored and error.done:  # something did change: the MFA session is stored, and kept
                     error.done = (f"awsmfa stored the new MFA session in [{mfa_name}], so the next try "
@@ -178,12 +184,10 @@ def _fresh(request, environ, files, chain, source_how, ask_code, write_renewing,
 class _Step:
     """The calls and writes of one new role session, once its signer (or code) is known."""
 
-    def __init__(self, request, environ, files, chain, aws, mode, durations, session_name, mfa_name, source_how,
-                 keep_unstored):
+    def __init__(self, request, environ, files, plan, aws, durations, keep_unstored):
         self.request, self.environ, self.files = request, environ, files
-        self.chain, self.aws, self.mode = chain, aws, mode
-        self.durations, self.session_name, self.mfa_name = durations, session_name, mfa_name
-        self.source_how, self.keep_unstored, self.unstored = source_how, keep_unstored, None
+        self.plan, self.aws, self.durations = plan, aws, durations
+        self.keep_unstored, self.unstored = keep_unstored, None
 
     def store(self, name, credentials, source, duration, extra=None):
         """write_session; a failure after a code was spent is an error for `login`, and for
@@ -201,69 +205,53 @@ class _Step:
             return None
 
     def assume_and_store(self, mfa_session, first_hop_mfa):
-        """mfa_session: (credentials, duration) of the MFA session the first hop is signed with;
-        None when the first hop takes the code itself (first_hop_mfa: serial and code)."""
-        chain, shared = self.chain, self.mode == roles.ROLE_MFA_SHARED
-        credentials = mfa_session[0] if mfa_session else None
-        signed_by = (self.mfa_name, chain.source) if mfa_session else None
+        """mfa_session: the StoredSession (MFA session) the first hop is signed with; None when
+        the first hop takes the code itself (first_hop_mfa: serial and code)."""
+        plan = self.plan
+        chain = plan.chain
+        credentials = mfa_session.credentials if mfa_session else None
+        signed_by = (plan.mfa_name, chain.source) if mfa_session else None
         for index, (hop, duration) in enumerate(zip(chain.hops, self.durations)):
-            credentials = self.aws.assume_role(hop, duration, credentials, mode=self.mode,
+            credentials = self.aws.assume_role(hop, duration, credentials, mode=plan.mode,
                                                signed_by=signed_by if index == 0 else None,
                                                **(first_hop_mfa if index == 0 else {}))
-        items = rolesessions.role_session_items(chain.role_arn, self.mode, self.mfa_name if shared else None)
-        path = self.store(self.session_name, credentials, RoleSource(chain.profile, chain.region), self.durations[-1],
-                          extra=items)
+        items = rolesessions.role_session_items(chain.role_arn, plan.mode, plan.mfa_name if plan.shared else None,
+                                                plan.made_from())
+        path = self.store(plan.session_name, credentials, RoleSource(chain.profile, chain.region),
+                          self.durations[-1], extra=items)
         files = self.files
-        outcome = _outcome(files, self.request, chain, self.session_name, credentials, False, self.source_how,
-                           self.durations[-1], mode=self.mode, mfa_session=mfa_session)
+        outcome = _outcome(files, plan, credentials, False, self.durations[-1], mfa_session=mfa_session)
         outcome.credentials_path = path or files.credentials_path
         outcome.unstored = self.unstored
         return outcome
 
 
-def _reusable_mfa_session(files, mfa_name, source):
-    """The source's MFA session, (credentials, duration), when it may be reused
-    (session.cached's rule), else None. Read directly: the source may be the role itself (a
-    role holding its own keys)."""
-    found = files.cached_session(mfa_name, source)
-    if found is None:
-        return None
-    credentials, duration = found
-    left = (credentials.expiration - timeutil.now()).total_seconds()
-    return found if left > sessionrules.reuse_margin(duration) else None
+def _reusable_mfa_session(files, plan):
+    """The source's MFA session (a StoredSession) when it may be reused (session.cached's
+    rule), else None. Read directly: the source may be the role itself (a role holding its own
+    keys)."""
+    stored = sessionrules.StoredSession.read(files, plan.mfa_name, plan.source)
+    return stored if stored is not None and stored.reusable() else None
 
 
-def _mfa_device(request, chain, source, aws):
-    """--serial-number; else the nearest mfa_serial down the chain (botocore reads it on the
-    role); else the source's own (mfa_serial, aws_mfa_device); else iam:ListMFADevices."""
-    if request.serial_number:
-        return request.serial_number, "--serial-number"
-    if chain.mfa_serial:
-        return chain.mfa_serial, f"mfa_serial of profile [{chain.mfa_serial_profile}]"
-    return sessionrules.mfa_device(request, source, aws)
-
-
-def _outcome(files, request, chain, session_name, credentials, reused, source_how, duration, mode=None,
-             mfa_session=None):
+def _outcome(files, plan, credentials, reused, duration, mfa_session=None):
     """An Outcome for a role session (`duration` seconds long), with what the shell code and
-    the summary need. mfa_session: (credentials, duration) of the MFA session it was made
-    from; None to look for the stored one."""
-    mode = mode or roles.role_mfa_mode(request.role_mfa, chain)
-    mfa_name = sessionrules.session_profile_for(chain.source)
-    if mode == roles.ROLE_MFA_SHARED and mfa_session is None:
-        found = files.cached_session(mfa_name, chain.source)
-        if found is not None and found[0].expiration > timeutil.now():
+    the summary need. mfa_session: the StoredSession of the MFA session it was made from;
+    None to look for the stored one."""
+    if plan.shared and mfa_session is None:
+        found = sessionrules.StoredSession.read(files, plan.mfa_name, plan.source)
+        if found is not None and found.alive():
             mfa_session = found
-    outcome = sessionrules.Outcome(credentials, chain.profile, session_name, reused, files.credentials_path, source_how,
-                                   duration=duration)
-    outcome.role_arn = chain.role_arn
-    outcome.renewing_profile = rolesessions.renewing_profile_for(session_name)
-    outcome.mfa_profile = mfa_name if mode == roles.ROLE_MFA_SHARED else None
+    outcome = sessionrules.Outcome(credentials, plan.profile, plan.session_name, reused, files.credentials_path,
+                                   plan.how, duration=duration)
+    outcome.role_arn = plan.chain.role_arn
+    outcome.renewing_profile = plan.renewing_name
+    outcome.mfa_profile = plan.mfa_name if plan.shared else None
     # When this shell next needs a code: the role session is renewed without one while the
     # MFA session lives (shared mode), so then the MFA session's end and reuse margin count;
     # per-role, a new role session needs a new code.
-    outcome.mfa_expiration = mfa_session[0].expiration if mfa_session else None
-    if mfa_session and mfa_session[0].expiration > credentials.expiration:
-        outcome.code_due = mfa_session[0].expiration
-        outcome.code_due_margin = sessionrules.reuse_margin(mfa_session[1])
+    outcome.mfa_expiration = mfa_session.credentials.expiration if mfa_session else None
+    if mfa_session and mfa_session.credentials.expiration > credentials.expiration:
+        outcome.code_due = mfa_session.credentials.expiration
+        outcome.code_due_margin = sessionrules.reuse_margin(mfa_session.duration)
     return outcome

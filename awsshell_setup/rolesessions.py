@@ -18,10 +18,16 @@ import os
 from . import fileio, paths
 from .errors import ProfileProblem
 from .inifile import IniDocument, check_section_name
-from .profiles import MFA_PROFILE_KEY, ROLE_ARN_KEY, ROLE_MFA_KEY, SOURCE_KEY, config_profile_name, edit_locked
+from .profiles import (CONFIG_CREDENTIAL_KEYS, MADE_FROM_KEY, MFA_PROFILE_KEY, ROLE_ARN_KEY, ROLE_MFA_KEY,
+                       ROLE_SESSION_KEYS, SOURCE_KEY, config_profile_name, edit_locked)
 
 PROCESS_KEY = "credential_process"
-PROCESS_KEYS = (PROCESS_KEY, "region", SOURCE_KEY)  # all a self-renewing profile ever holds
+PROCESS_KEYS = (PROCESS_KEY, "region", SOURCE_KEY)  # what every self-renewing profile holds
+# What a self-renewing profile never holds: another way to credentials (it has its process),
+# the role's own parameters (the process assumes the role), a code command, awsmfa's role-session
+# marks. Everything else of the role profile is carried into it (carried_settings).
+NOT_CARRIED = CONFIG_CREDENTIAL_KEYS + ("external_id", "role_session_name", "duration_seconds", "mfa_serial",
+                                        "mfa_process", "region") + ROLE_SESSION_KEYS
 AUTO_SUFFIX = "-auto"
 
 # The characters shlex.quote leaves alone: a word made of them needs no quoting, so botocore's
@@ -39,9 +45,13 @@ def check_plain_word(name, what):
     """Names that go into credential_process and a config header: only shlex-plain characters."""
     check_section_name(name, what)
     if not set(name) <= _PLAIN_WORD or name.startswith("-"):
-        raise ProfileProblem(f"{what} name {name!r} has characters a credential_process line would have to quote",
-                             hint="use letters, digits and _ @ % + = : , . / - (rename the profile, or pick "
-                                  "--update-profile)")
+        # A quoted name ([profile "my ops"]) reads fine; it is the self-renewing profile that
+        # would have to quote it, in its credential_process line and its own header.
+        plain = "".join(char if char in _PLAIN_WORD else "-" for char in name).lstrip("-") or "profile"
+        way = (f"rename the profile, e.g. to {plain} (`awsmfa env --json --profile NAME` works as it is)"
+               if what == "role profile" else f"pick --update-profile {plain}")
+        raise ProfileProblem(f"{what} name {name!r} has characters the self-renewing profile's credential_process "
+                             "line would have to quote", hint=f"{way}; use letters, digits and _ @ % + = : , . / -")
     return name
 
 
@@ -56,12 +66,34 @@ def process_command(role_profile, update_profile=None, role_mfa=None):
     return " ".join(words)
 
 
-def process_items(role_profile, command, region):
+def process_items(role_profile, command, region, settings=None):
+    """The self-renewing profile's keys: its process, the region, the role profile's other
+    settings (carried_settings), awsmfa's mark."""
     items = {PROCESS_KEY: command}
     if region:
         items["region"] = region  # as `--profile ops` would have: botocore reads region per profile
+    for key, value in (settings or {}).items():
+        items[key] = value
     items[SOURCE_KEY] = role_profile
     return items
+
+
+def carried_settings(files, role_profile):
+    """The role profile's settings that are not about credentials (output, endpoint_url,
+    services, ca_bundle, use_fips_endpoint, retry_mode, max_attempts, cli_pager,
+    sts_regional_endpoints...), in file order: botocore applies a profile's settings to that
+    profile only, so `AWS_PROFILE=ops-mfa-auto` would otherwise lose them for the whole shell.
+    Not carried: a nested value (`s3 =` and its indented lines: one line per key is all a
+    profile awsmfa writes holds) and any key starting with `awsmfa_`."""
+    section = files.config_section(role_profile) or {}
+    return {key: value for key, value in section.items()
+            if key not in NOT_CARRIED and not key.startswith("awsmfa_") and value and "\n" not in value
+            and value == value.strip()}
+
+
+def _not_ours(section):
+    """The keys of a config section that a self-renewing profile awsmfa writes never holds."""
+    return [key for key in section if key != PROCESS_KEY and key in NOT_CARRIED and key != "region"]
 
 
 def _config_header(document, name):
@@ -84,7 +116,7 @@ def check_renewing_target(files, name, role_profile):
         if section.get(SOURCE_KEY) is None:
             raise ProfileProblem(f"profile [{name}] in {where} was not written by awsmfa (it has no {SOURCE_KEY})",
                                  hint="rename it, or pick another --update-profile")
-        foreign = [key for key in section if key not in PROCESS_KEYS]
+        foreign = _not_ours(section)
         if foreign or section.get(SOURCE_KEY) != role_profile:
             what = ", ".join(foreign) if foreign else f"{SOURCE_KEY} = {section.get(SOURCE_KEY)}"
             raise ProfileProblem(f"profile [{name}] in {where} holds {what}, not what awsmfa writes for [{role_profile}]",
@@ -120,7 +152,8 @@ def write_renewing_profile(environ, name, items, role_profile):
         if renewing_profile_current(fresh, name, items):
             return False
         header = _config_header(fresh.config, name) or f"profile {name}"
-        text = fresh.config.with_section(header, items, drop=PROCESS_KEYS)
+        # The whole section is awsmfa's: a setting no longer in the role profile goes too.
+        text = fresh.config.with_section(header, items, drop=PROCESS_KEYS + tuple(fresh.config_section(name) or ()))
         fileio.write_atomic(path, text, mode=None if os.path.exists(fileio.real_path(path)) else 0o600)
     return True
 
@@ -146,7 +179,7 @@ def _own_renewing_headers(config, session_name, role_profile, where, kept):
     for header, section in config.values.items():
         if config_profile_name(header) != name or section.get(SOURCE_KEY) is None:
             continue
-        foreign = [key for key in section if key not in PROCESS_KEYS]
+        foreign = _not_ours(section)
         if foreign or section.get(SOURCE_KEY) != role_profile:
             what = ", ".join(foreign) if foreign else f"{SOURCE_KEY} = {section.get(SOURCE_KEY)}"
             kept.append(f"kept [profile {name}] in {where}: it holds {what}, not what awsmfa writes for "
@@ -234,9 +267,12 @@ def remove_role_session(environ, session_name, role_profile):
     return removed, list(kept)
 
 
-def role_session_items(role_arn, role_mfa, mfa_profile):
-    """The awsmfa_* keys a role session carries on top of profiles.session_items."""
+def role_session_items(role_arn, role_mfa, mfa_profile, made_from=None):
+    """The awsmfa_* keys a role session carries on top of profiles.session_items; made_from:
+    the plan's mark (sessionplan.Plan.made_from)."""
     items = {ROLE_ARN_KEY: role_arn, ROLE_MFA_KEY: role_mfa}
     if mfa_profile:
         items[MFA_PROFILE_KEY] = mfa_profile
+    if made_from:
+        items[MADE_FROM_KEY] = made_from
     return items

@@ -9,15 +9,17 @@ any call, so a mistake costs neither a code nor a write.
 """
 import os
 
-from . import fileio, roles, timeutil
+from . import fileio, roothome, sessionsource, timeutil
 from .debug import log
-from .errors import AwsmfaError, FileProblem, NoTerminal, ProfileNotFound, UsageError
+from .errors import AwsmfaError, FileProblem, NoTerminal, UsageError
 from .inifile import check_section_name
 from .profiles import AwsFiles
+# The one resolution of a request, and the names status.py calls through this module.
+from .sessionplan import Plan, choose_profile, plan, session_name_for  # noqa: F401
 # The shared rules, also this module's names for its callers (session.Outcome, session.reuse_margin...).
 from .sessionrules import (DEFAULT_DURATION, DEFAULT_SOURCE, PROMPT_WAIT_SECONDS, REUSE_MARGIN_FRACTION,  # noqa: F401
-                           REUSE_MARGIN_SECONDS, SDK_REFRESH_MARGIN_SECONDS, Outcome, mfa_device, prompt_turn,
-                           reuse_margin, session_name_for, session_profile_for, without_sdk_margin)
+                           REUSE_MARGIN_SECONDS, SDK_REFRESH_MARGIN_SECONDS, Outcome, StoredSession, ambient_profile,
+                           mfa_device, prompt_turn, reuse_margin, session_profile_for, without_sdk_margin)
 
 MIN_DURATION, MAX_DURATION = 900, 129600  # what GetSessionToken's DurationSeconds accepts
 
@@ -37,48 +39,12 @@ class Request:
         # Roles only: how the role gets its MFA (--role-mfa), and whether the caller needs the
         # self-renewing config profile (shell code and login name it; `env --json` is it).
         self.role_mfa, self.renewing_profile = role_mfa, renewing_profile
+        # Serve a stored session to its very end (sessionrules.without_sdk_margin).
+        self.last_resort = False
 
 
-def choose_source(files, flag):
-    """The source profile and why: the flag, else AWS_PROFILE unless it names one of our session
-    profiles (then the source that session came from), else `default`."""
-    if flag:
-        return flag, "--profile"
-    ambient = (files.environ.get("AWS_PROFILE") or "").strip()
-    if ambient:
-        source = files.session_source(ambient)
-        if source is not None:
-            # Left by an earlier `mfa`: renew that session from its own source, never use it as one.
-            return source, f"source of AWS_PROFILE={ambient}"
-        if not _profile_exists(files, check_section_name(ambient, "profile")):
-            # A session `awsmfa logout` removed while the shell that ran `mfa` still exports its
-            # name: its source is what the name was made from (session_profile_for).
-            source = _source_named_by(ambient)
-            if source is not None and _profile_exists(files, source):
-                return source, f"source of AWS_PROFILE={ambient}, a session profile no longer there"
-            raise ProfileNotFound(f"no profile [{ambient}] in {files.show(files.credentials_path)} or "
-                                 f"{files.show(files.config_path)}, yet AWS_PROFILE={ambient} names it",
-                                 hint="run `unset AWS_PROFILE`, or pass --profile NAME")
-        return ambient, "AWS_PROFILE"
-    return DEFAULT_SOURCE, "default"
-
-
-def _profile_exists(files, name):
-    return files.credentials.section(name) is not None or files.config_section(name) is not None
-
-
-def _source_named_by(session_name):
-    """The source a session profile name was made from by session_profile_for (or a role's
-    self-renewing profile, rolesessions.renewing_profile_for); else None."""
-    from .rolesessions import AUTO_SUFFIX
-
-    if session_name.endswith(AUTO_SUFFIX):
-        session_name = session_name[:-len(AUTO_SUFFIX)]
-    if session_name == session_profile_for(DEFAULT_SOURCE):
-        return DEFAULT_SOURCE
-    if session_name.endswith("-mfa") and len(session_name) > 4:
-        return session_name[:-4]
-    return None
+# What status.py (and older callers) call by these names: the plan's own functions.
+choose_source = choose_profile
 
 
 def validate_duration(seconds):
@@ -87,78 +53,81 @@ def validate_duration(seconds):
     return seconds
 
 
-def cached(files, request):
+def cached(files, request, the_plan=None):
     """The stored session when it may be reused, without any network call; else None.
+    the_plan: the request's sessionplan.Plan on these files, when the caller has it.
 
     Also the whole of the fast path of `awsmfa env` (fastpath.py): keep it free of botocore.
     """
     if request.force:
         return None
-    source, source_how = choose_source(files, request.profile)
-    chain = roles.role_chain(files, source)
-    if chain is not None:
+    the_plan = the_plan or plan(files, request)
+    if the_plan.is_role:
         from . import roleflow
 
-        return roleflow.cached(files, request, chain, source_how, request.renewing_profile)
-    session_name = session_name_for(files, request, source)
-    found = files.cached_session(session_name, source)
-    if found is None:
-        log("no reusable session in [%s] for source [%s]", session_name, source)
+        return roleflow.cached(files, request, the_plan, request.renewing_profile)
+    stored = StoredSession.read(files, the_plan.session_name, the_plan.source)
+    if stored is None:
+        log("no reusable session in [%s] for source [%s]", the_plan.session_name, the_plan.source)
         return None
-    credentials, duration = found
-    left = (credentials.expiration - timeutil.now()).total_seconds()
-    if left <= reuse_margin(duration, request.credential_process):
-        log("session in [%s] has %d s left, under the reuse margin: renewing", session_name, left)
+    if not stored.servable(request):
+        log("session in [%s] has %d s left, under the reuse margin: renewing", stored.name, stored.seconds_left())
         return None
-    log("reusing session in [%s]: %s left", session_name, timeutil.describe_span(left))
-    return Outcome(credentials, source, session_name, True, files.credentials_path, source_how, duration=duration)
+    log("reusing session in [%s]: %s left", stored.name, timeutil.describe_span(stored.seconds_left()))
+    outcome = Outcome(stored.credentials, the_plan.source, stored.name, True, files.credentials_path, the_plan.how,
+                      duration=stored.duration)
+    outcome.last_resort = getattr(request, "last_resort", False)
+    return outcome
 
 
 def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     """A valid session: the cached one, or a new one from STS written to the session profile.
+
+    The request is resolved once (sessionplan.plan) and every step after takes that plan: a
+    straight descent, docs/ARCHITECTURE.md §3.
 
     keep_unstored: when the new session cannot be written (a full disk, a file changed under
     us), return it all the same with `unstored` saying why (`env` prints it: the code is spent
     and the session is good). Else that is an error saying the code is spent (`login`).
     """
     environ = os.environ if environ is None else environ
+    roothome.check(environ)  # before any file is read or program run: root in another's HOME
     validate_duration(request.duration_seconds)
     files = AwsFiles(environ)
     log("credentials file: %s; config file: %s", files.credentials_path, files.config_path)
-    source_name, source_how = choose_source(files, request.profile)
-    chain = roles.role_chain(files, source_name)  # a hostile or broken role profile stops here
-    if chain is not None:
+    the_plan = plan(files, request)
+    log("%r", the_plan)
+    if the_plan.is_role:
         from . import roleflow
 
-        log("[%s] is a role profile: %r", source_name, chain)
-        return roleflow.obtain(request, environ, files, chain, source_how, ask_code, keep_unstored)
-    reused = cached(files, request)
+        return roleflow.obtain(request, environ, files, the_plan, ask_code, keep_unstored)
+    reused = cached(files, request, the_plan)
     if reused is not None:
         return reused
 
-    source = files.source_profile(source_name)
-    session_name = check_section_name(session_name_for(files, request, source_name), "session profile")
-    files.check_session_target(session_name, source_name)
-    log("source profile [%s] (%s); session profile [%s]", source_name, source_how, session_name)
+    source = sessionsource.long_term_keys(files, the_plan.source)
+    session_name = check_section_name(the_plan.session_name, "session profile")
+    files.check_session_target(session_name, the_plan.source)
     # A code spent on a session that cannot be stored is a code wasted: check before asking.
     fileio.check_writable(files.credentials_path)
     from . import codesource
 
-    codes = codesource.choose(request, environ, codesource.mfa_process(files, [source_name]))
+    codes = codesource.choose(request, environ, codesource.mfa_process(files, [the_plan.source]))
 
     from .sts import AwsClients  # botocore: only now that a call is certain
 
     aws = AwsClients(source, environ)  # builds the STS client: its settings are checked now
     ordinary = without_sdk_margin(request)  # sessionrules: the no-terminal fallback of `env --json`
-    fallback = cached(files, ordinary) if ordinary else None
+    fallback = cached(files, ordinary, the_plan) if ordinary else None
     with prompt_turn(files, environ):
         if not request.force:
-            reused = cached(AwsFiles(environ), request)
+            # Another awsmfa may have stored it while this one waited: the same plan, new files.
+            reused = cached(AwsFiles(environ), request, the_plan)
             if reused is not None:
                 log("another awsmfa stored a session in [%s] while this one waited", reused.session_profile)
                 return reused
         try:
-            return _new_session(request, environ, files, aws, source, source_how, session_name, codes, ask_code,
+            return _new_session(request, environ, files, aws, source, the_plan.how, session_name, codes, ask_code,
                                 keep_unstored)
         except NoTerminal:
             if fallback is None:
@@ -172,6 +141,7 @@ def _new_session(request, environ, files, aws, source, source_how, session_name,
     the turn to prompt."""
     serial, serial_how = mfa_device(request, source, aws)
     log("MFA device %s (%s)", serial, serial_how)
+    aws.device = (serial, serial_how)  # for the message if AWS does not know it as the user's
     code = codes.code(serial, ask_code)
     credentials = aws.get_session_token(serial, code, request.duration_seconds)
 
@@ -202,14 +172,14 @@ def forget(profile=None, update_profile=None, environ=None):
     session of its source stays: other roles use it): rolesessions.remove_role_session.
     """
     environ = os.environ if environ is None else environ
+    roothome.check(environ)
     files = AwsFiles(environ)
-    source, _ = choose_source(files, profile)
-    chain = roles.role_chain(files, source)
-    name = check_section_name(session_name_for(files, Request(profile, update_profile), source), "session profile")
+    the_plan = plan(files, Request(profile, update_profile))
+    name = check_section_name(the_plan.session_name, "session profile")
     from . import rolesessions
 
-    if chain is None:
+    if not the_plan.is_role:
         removed, role_sessions, kept = rolesessions.remove_with_role_sessions(environ, name)
         return name, removed, role_sessions, kept
-    removed, kept = rolesessions.remove_role_session(environ, name, chain.profile)
+    removed, kept = rolesessions.remove_role_session(environ, name, the_plan.profile)
     return name, removed, [], kept

@@ -5,7 +5,7 @@ session.py (plain sessions, and the entry points) and roleflow.py (role sessions
 these; neither imports the other's way round (docs/ARCHITECTURE.md §1: no import cycles).
 No botocore, click, re or json: the cached path of `awsmfa env` imports this module.
 """
-from . import fileio
+from . import fileio, timeutil
 from .errors import ProfileProblem
 
 
@@ -24,6 +24,9 @@ REUSE_MARGIN_FRACTION = 0.1
 # every call. Such short sessions are answered from the cache, without a prompt, until the
 # ordinary margin.
 SDK_REFRESH_MARGIN_SECONDS = 15 * 60 + 60
+# The variables naming the profile, in the order botocore reads them (its `profile` setting,
+# configprovider: AWS_DEFAULT_PROFILE first, then AWS_PROFILE; AWS CLI v2 reads only the second).
+PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
 # How long a caller waits while another awsmfa asks for a code (AWSMFA_PROMPT_WAIT overrides).
 PROMPT_WAIT_SECONDS = 300
 
@@ -42,11 +45,58 @@ class Outcome:
         # the MFA session it is renewed from, and when a code is next needed.
         self.role_arn = self.renewing_profile = self.mfa_profile = self.mfa_expiration = None
         self.renewing_problem = None  # why the self-renewing profile could not be written
+        # Served as the last resort (without_sdk_margin): `env --json` gives no Expiration.
+        self.last_resort = False
         # The seconds before its end from which this session is renewed (reuse_margin). For a
         # role, `mfa` next asks for a code once the session that ends at code_due has no more
         # than code_due_margin left (the shell's warning, docs/ARCHITECTURE.md §4).
         self.margin = self.code_due_margin = reuse_margin(duration)
         self.code_due = credentials.expiration
+
+
+def ambient_profile(environ):
+    """(name, variable) of the profile a CLI v1 or boto3 client started in `environ` uses, read
+    as botocore reads it; ("", None) when neither variable names one."""
+    for variable in PROFILE_VARIABLES:
+        value = (environ.get(variable) or "").strip()
+        if value:
+            return value, variable
+    return "", None
+
+
+class StoredSession:
+    """A session as the credentials file holds it, and the one rule for serving it: every
+    "still good?" of env, env --json, login and the role flow is asked of this type."""
+
+    __slots__ = ("name", "credentials", "duration")
+
+    def __init__(self, name, credentials, duration):
+        self.name, self.credentials, self.duration = name, credentials, duration
+
+    @classmethod
+    def read(cls, files, name, source, role_arn=None, made_from=None):
+        """The session stored in [name], when it is ours, from `source`, for that role and
+        plan, complete and believable (profiles.AwsFiles.cached_session); else None. It may
+        have ended: ask `reusable` or `alive`."""
+        found = files.cached_session(name, source, role_arn=role_arn, made_from=made_from)
+        return None if found is None else cls(name, *found)
+
+    def seconds_left(self):
+        return (self.credentials.expiration - timeutil.now()).total_seconds()
+
+    def alive(self):
+        return self.seconds_left() > 0
+
+    def reusable(self, credential_process=False):
+        """More than its reuse margin left (reuse_margin: the SDK's window for `env --json`)."""
+        return self.seconds_left() > reuse_margin(self.duration, credential_process)
+
+    def servable(self, request):
+        """What the request asks of it: reusable, or (the last resort of `env --json` with no
+        terminal to renew on: without_sdk_margin) merely alive."""
+        if getattr(request, "last_resort", False):
+            return self.alive()
+        return self.reusable(request.credential_process)
 
 
 def session_profile_for(source):
@@ -55,34 +105,22 @@ def session_profile_for(source):
     return "mfa" if source == DEFAULT_SOURCE else f"{source}-mfa"
 
 
-def session_name_for(files, request, source):
-    """The session profile: --update-profile; else the awsmfa session profile AWS_PROFILE
-    names, when it is the source's (an `mfa` renewing its own session keeps its name); else
-    `mfa` or SOURCE-mfa."""
-    if request.update_profile:
-        return request.update_profile
-    ambient = (files.environ.get("AWS_PROFILE") or "").strip()
-    if not request.profile and ambient and files.session_source(ambient) == source:
-        from .rolesessions import AUTO_SUFFIX
-
-        if files.credentials.section(ambient) is None and ambient.endswith(AUTO_SUFFIX):
-            return ambient[:-len(AUTO_SUFFIX)]  # a role's self-renewing profile: its session's name
-        return ambient
-    return session_profile_for(source)
-
-
 def without_sdk_margin(request):
-    """For `env --json` (not forced): a copy of `request` judged by the ordinary reuse margin,
-    whose cached session is served when the early renewal kept for SDKs would need a code and
-    there is no terminal to ask on (a script's AWS call keeps working until the session really
-    nears its end); else None."""
+    """For `env --json` (not forced): a copy of `request` for the last resort, whose cached
+    session is served to its true end (StoredSession.alive, not a margin) when a renewal would
+    need a code and there is no terminal to ask on, so a script's AWS calls keep working until
+    the keys really end; else None. Such an answer carries no Expiration (render): botocore
+    then holds the keys as they are instead of running the process again before every call
+    once they are inside its 15-minute refresh window (20 calls would be 20 runs), and the SDK
+    fails only when AWS refuses the keys at their end, when no code could be had anyway."""
     if not request.credential_process or request.force:
         return None
     import copy
 
-    ordinary = copy.copy(request)
-    ordinary.credential_process = False
-    return ordinary
+    last = copy.copy(request)
+    last.credential_process = False
+    last.last_resort = True
+    return last
 
 
 def reuse_margin(duration, credential_process=False):
@@ -115,10 +153,23 @@ def _say(line):
     sys.stderr.flush()
 
 
-def mfa_device(request, source, aws):
-    """The serial: flag, then mfa_serial (config), then aws_mfa_device (credentials), then IAM."""
+def mfa_device(request, source, aws, chain=None):
+    """The one place the MFA device is chosen: (serial, where it came from).
+
+    --serial-number; for a role (`chain`, a roles.RoleChain), the device botocore would use for
+    the one call signed with the user's keys: the mfa_serial of the first hop (botocore's
+    AssumeRoleProvider sends each hop's own mfa_serial with that hop's call, and only the first
+    is signed with the user's keys: GetSessionToken stands in for it in shared mode), else the
+    nearest mfa_serial down the chain; then the source's mfa_serial (config), aws_mfa_device
+    (credentials); then IAM's list (one device; more is refused here)."""
     if request.serial_number:
         return request.serial_number, "--serial-number"
+    if chain is not None:
+        first = chain.hops[0]
+        if first.mfa_serial:
+            return first.mfa_serial, f"mfa_serial of profile [{first.profile}]"
+        if chain.mfa_serial:
+            return chain.mfa_serial, f"mfa_serial of profile [{chain.mfa_serial_profile}]"
     if source.mfa_serial:
         return source.mfa_serial, source.mfa_serial_origin
     devices = aws.list_mfa_devices()

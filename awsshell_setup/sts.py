@@ -56,10 +56,17 @@ class AwsClients:
     they read (region, endpoint URLs, STS and retry options, the profile as botocore finds it)
     is checked when this object is made, so a bad one costs no MFA code."""
 
-    def __init__(self, source, environ=None, region=None, region_profile=None):
-        """region: the profile's region to sign in (a role profile's, from `region_profile`),
+    def __init__(self, source, environ=None, region=None, region_profile=None, role_profile=None):
+        """source: the keys every call is signed with unless a session is given (a
+        profiles.SourceProfile, or any object with name, access_key_id and secret_access_key:
+        the seam for keys that come from elsewhere, sessionsource.py).
+        region: the profile's region to sign in (a role profile's, from `region_profile`),
         else the source's. As in botocore, AWS_DEFAULT_REGION wins over any profile's (an
-        invalid one is refused, naming where it came from)."""
+        invalid one is refused, naming where it came from).
+        role_profile: the role profile named, whose endpoint, CA bundle, FIPS and STS settings
+        the AssumeRole calls use, as botocore's AssumeRoleProvider makes every hop's call with
+        a client of the named profile's session (GetSessionToken and ListMFADevices keep the
+        source's)."""
         import botocore.config
         import botocore.session
 
@@ -74,30 +81,36 @@ class AwsClients:
         self.deadline_seconds = seconds_setting(environ, "AWSMFA_DEADLINE", DEADLINE)
         self.deadline = None  # set by the first call: building clients and prompting do not count
         self._assuming = (None, None, False, None)  # the AssumeRole under way, for its error message
+        self.device = (None, None)  # (serial, where it came from): set by the caller, for messages
         try:
             # Name the source profile explicitly: an AWS_PROFILE=mfa left in the environment
             # must not decide the region or endpoint, nor fail with ProfileNotFound.
             session = botocore.session.Session(profile=source.name)
             self.region = self.region or session.get_config_variable("region") or FALLBACK_REGION
             self._session = session
+            self._role_session = (botocore.session.Session(profile=role_profile)
+                                  if role_profile and role_profile != source.name else session)
             self._config = botocore.config.Config(
                 connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
                 retries={"total_max_attempts": 1})
         except Exception as error:  # noqa: BLE001 - every refusal becomes one line
             raise _setup_error(error, self, "sts") from None
         self.client("sts")
+        if self._role_session is not self._session:
+            self.client("sts", for_role=True)  # the role profile's settings, checked before any code too
 
-    def client(self, service, credentials=None):
+    def client(self, service, credentials=None, for_role=False):
         """A client signing with the source's long-term keys, or with `credentials` (an MFA or
-        role session: profiles.Credentials), always passed explicitly."""
+        role session: profiles.Credentials), always passed explicitly; for_role: with the role
+        profile's settings (AssumeRole)."""
         if credentials is None:
             keys = (self._source.access_key_id, self._source.secret_access_key, None)
         else:
             keys = (credentials.access_key_id, credentials.secret_access_key, credentials.session_token)
-        if (service, keys[0]) in self._clients:
-            return self._clients[(service, keys[0])]
+        if (service, keys[0], for_role) in self._clients:
+            return self._clients[(service, keys[0], for_role)]
         try:
-            client = self._session.create_client(
+            client = (self._role_session if for_role else self._session).create_client(
                 service, region_name=self.region, config=self._config,
                 aws_access_key_id=keys[0], aws_secret_access_key=keys[1], aws_session_token=keys[2])
         except Exception as error:  # noqa: BLE001 - every refusal becomes one line
@@ -107,7 +120,7 @@ class AwsClients:
             raise AwsmfaError(f"the {service.upper()} endpoint URL {url!r} ({_endpoint_origin(self._environ, service)}) "
                               "is not http:// or https://", hint="fix or unset it")
         log("%s endpoint: %s (region %s)", service.upper(), url, self.region)
-        self._clients[(service, keys[0])] = client
+        self._clients[(service, keys[0], for_role)] = client
         return client
 
     def get_session_token(self, serial, code, duration):
@@ -125,7 +138,7 @@ class AwsClients:
         keys), with SerialNumber/TokenCode when given. Replayable only without a code: a
         request AWS may have received has spent it. signed_by: (session profile, its source)
         when `credentials` is a stored MFA session, for the message if AWS does not accept it."""
-        client = self.client("sts", credentials)
+        client = self.client("sts", credentials, for_role=True)
         parameters = {"RoleArn": hop.role_arn, "DurationSeconds": duration,
                       "RoleSessionName": hop.role_session_name or f"awsmfa-{int(time.time())}"}
         if hop.external_id is not None:
@@ -256,7 +269,7 @@ def _translated(error, client, operation, discovering, clients, tries):
         return AwsCallFailed(f"the answer from {url} to {operation} is not valid AWS XML{after}{spent}",
                              hint="is AWS_ENDPOINT_URL an AWS endpoint? is a proxy in the way?")
     if isinstance(error, bx.ClientError):
-        return _client_error(error, url, operation, discovering, after)
+        return _client_error(error, url, operation, discovering, after, clients)
     if isinstance(error, bx.BotoCoreError):
         return AwsCallFailed(f"{operation} at {url} failed: {_short(error)}{after}")
     # Anything else: its type only (its text could quote the answer).
@@ -277,8 +290,7 @@ def _assume_role_error(error, url, clients, after):
                              "revoked or changed", hint=f"get a new one with `awsmfa login --profile {source} --force`, "
                                                         "then try again")
     if code == "AccessDenied" and "MultiFactorAuthentication" in message:
-        return AwsCallFailed("AWS refused the MFA code (wrong, expired or already used)",
-                             hint="wait for the next code and try again; check the MFA device matches")
+        return _mfa_refusal(message, clients)
     if code == "AccessDenied":
         hint = "check the role's trust policy allows your user (and MFA, and external_id)"
         if mode == "shared":
@@ -291,7 +303,21 @@ def _assume_role_error(error, url, clients, after):
     return _client_error(error, url, "AssumeRole", False, after)
 
 
-def _client_error(error, url, operation, discovering, after):
+def _mfa_refusal(message, clients):
+    """AWS's two MFA refusals told apart: a device AWS does not know as the calling user's
+    ("...serial number is valid and associated with this user": a role's mfa_serial naming
+    another user's device, say) is not a wrong code."""
+    serial, how = getattr(clients, "device", (None, None)) if clients is not None else (None, None)
+    if "associated with this user" in message or "serial number" in message:
+        named = f"the MFA device {serial} ({how})" if serial else "the MFA device"
+        return AwsCallFailed(f"AWS does not know {named} as a device of the user whose keys sign the call",
+                             hint="point mfa_serial (or --serial-number) at that user's own device: "
+                                  "aws iam list-mfa-devices")
+    return AwsCallFailed("AWS refused the MFA code (wrong, expired or already used)",
+                         hint="wait for the next code and try again; check the MFA device matches")
+
+
+def _client_error(error, url, operation, discovering, after, clients=None):
     info = error.response.get("Error", {})
     code, message = info.get("Code", "Unknown"), _short_text(info.get("Message") or "")
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
@@ -302,8 +328,7 @@ def _client_error(error, url, operation, discovering, after):
                              "AWS refuses requests more than 15 minutes off",
                              hint="fix the system clock (timedatectl, chronyd or ntpd)")
     if operation == "GetSessionToken" and code == "AccessDenied" and "MultiFactorAuthentication" in message:
-        return AwsCallFailed("AWS refused the MFA code (wrong, expired or already used)",
-                             hint="wait for the next code and try again; check the MFA device matches")
+        return _mfa_refusal(message, clients)
     if code == "AccessDenied" and "session credentials" in message:
         return ProfileProblem("the source profile holds session credentials; use your long-term keys")
     if code in ("InvalidClientTokenId", "UnrecognizedClientException"):

@@ -271,16 +271,22 @@ def test_the_stored_sessions_tests_start_from_are_what_awsmfa_writes(tmp_path):
 def test_json_with_no_terminal_serves_a_session_inside_the_sdk_window_instead_of_failing(user):
     """`env --json` renews a 12 h session once under 16 minutes are left (so botocore keeps what
     it gets). With no terminal and no token command that renewal cannot get a code: the stored
-    session, 12 minutes from its end, is served instead (no network: the endpoint is closed).
-    Under the ordinary margin, the refusal stays."""
+    session, 12 minutes from its end, is served instead (no network: the endpoint is closed),
+    without an Expiration (botocore then holds it rather than running the process before every
+    call). Under the ordinary margin too, to its true end; an ended one is refused."""
     user.write_credentials(LONG_TERM + stored_session(expires_in=12 * 60, duration=43200))
     before = user.read_credentials()
     result = subprocess.run(["setsid", "-w"] + AWSMFA + ["env", "--json"], env=user.environ(), capture_output=True,
                             text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["AccessKeyId"] == CACHED_KEYS[0]
+    answer = json.loads(result.stdout)
+    assert answer["AccessKeyId"] == CACHED_KEYS[0] and "Expiration" not in answer
     assert user.read_credentials() == before
-    user.write_credentials(LONG_TERM + stored_session(expires_in=4 * 60, duration=43200))
+    user.write_credentials(LONG_TERM + stored_session(expires_in=60, duration=43200))
     late = subprocess.run(["setsid", "-w"] + AWSMFA + ["env", "--json"], env=user.environ(), capture_output=True,
                           text=True, stdin=subprocess.DEVNULL, timeout=60)
-    assert late.returncode == 2 and late.stdout == "" and "no terminal" in late.stderr, late.stderr
+    assert late.returncode == 0 and json.loads(late.stdout)["AccessKeyId"] == CACHED_KEYS[0], late.stderr
+    user.write_credentials(LONG_TERM + stored_session(expires_in=-1, duration=43200))
+    over = subprocess.run(["setsid", "-w"] + AWSMFA + ["env", "--json"], env=user.environ(), capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert over.returncode == 2 and over.stdout == "" and "no terminal" in over.stderr, over.stderr

@@ -233,8 +233,9 @@ REFUSED = {
 # Config profiles awsmfa marked but someone changed: kept, and said; the keys still go.
 KEPT = {
     "a self-renewing profile with a key awsmfa does not write": (
-        renewing_profile("ops-mfa-auto", "ops", extra="output = json\n"),
-        "kept [profile ops-mfa-auto] in ~/.aws/config: it holds output, not what awsmfa writes for [ops]"),
+        # (a setting such as output is the role profile's, carried: a key of another kind is not)
+        renewing_profile("ops-mfa-auto", "ops", extra="mfa_serial = arn:aws:iam::111111111111:mfa/x\n"),
+        "kept [profile ops-mfa-auto] in ~/.aws/config: it holds mfa_serial, not what awsmfa writes for [ops]"),
     "a self-renewing profile for another role": (
         renewing_profile("ops-mfa-auto", "audit"),
         "kept [profile ops-mfa-auto] in ~/.aws/config: it holds awsmfa_source_profile = audit, not what awsmfa "
@@ -321,7 +322,7 @@ def test_logout_of_a_role_keeps_a_config_profile_of_the_users_own(offline):
 def test_logout_of_a_role_removes_its_keys_and_keeps_a_changed_renewing_profile(offline):
     """awsmfa's mark but a key it never writes: changed by hand, so it stays, said in a second
     line; the role session's keys go all the same."""
-    changed = renewing_profile("ops-mfa-auto", "ops", extra="output = json\n")
+    changed = renewing_profile("ops-mfa-auto", "ops", extra="mfa_serial = arn:aws:iam::111111111111:mfa/x\n")
     kept = BASE + mfa_session()
     offline.write_credentials(kept + stored_role_session("ops-mfa", "ops", OPS_ARN))
     offline.write_config(CONFIG + changed)
@@ -329,7 +330,7 @@ def test_logout_of_a_role_removes_its_keys_and_keeps_a_changed_renewing_profile(
     assert result.returncode == 0, result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines[0] == "awsmfa: removed session profile [ops-mfa]" and len(lines) == 2, lines
-    assert "holds output" in lines[1] and "--update-profile" not in lines[1], lines
+    assert "holds mfa_serial" in lines[1] and "--update-profile" not in lines[1], lines
     assert both(offline) == (kept, CONFIG + changed)
 
 
@@ -348,7 +349,7 @@ def test_logout_of_a_role_ignores_a_credentials_section_named_like_the_renewing_
 def test_logout_quiet_says_nothing_but_what_it_kept(offline):
     """-q as for env and login: no line for what was removed; a profile it had to keep is still
     said (it is not what was asked for)."""
-    changed = renewing_profile("ops-mfa-auto", "ops", extra="output = json\n")
+    changed = renewing_profile("ops-mfa-auto", "ops", extra="mfa_serial = arn:aws:iam::111111111111:mfa/x\n")
     offline.write_credentials(BASE + mfa_session() + stored_role_session("ops-mfa", "ops", OPS_ARN))
     offline.write_config(CONFIG + changed)
     result = offline.awsmfa("logout", "-q", "--profile", "base")

@@ -78,7 +78,7 @@ def test_a_new_config_file_is_private(tmp_path):
 @pytest.mark.parametrize("section, expected", [
     ("[profile ops-mfa-auto]\ncredential_process = /usr/bin/my-tool\n", "was not written by awsmfa"),
     ('[profile "ops-mfa-auto"]\nregion = eu-west-1\n', "was not written by awsmfa"),
-    ("[profile ops-mfa-auto]\ncredential_process = x\nawsmfa_source_profile = ops\noutput = json\n", "holds output"),
+    ("[profile ops-mfa-auto]\ncredential_process = x\nawsmfa_source_profile = ops\nsso_session = x\n", "holds sso_session"),
     ("[profile ops-mfa-auto]\ncredential_process = x\nawsmfa_source_profile = other\n",
      "awsmfa_source_profile = other"),
 ])
