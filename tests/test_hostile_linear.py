@@ -141,7 +141,7 @@ def test_a_huge_quoted_profile_header(tmp_path, monkeypatch, read):
     def make(size):
         return aws_files(tmp_path, monkeypatch, '[profile "' + "a" * size + '"]\nregion = x\n')
 
-    assert_linear(read, make, 60000)
+    assert_linear(read, make, 120000)
 
 
 def test_padded_keys_and_ordinary_headers_still_read():
