@@ -77,15 +77,21 @@ def assert_linear(call, make, size):
 
 # -- the AWS files: what status, env (both paths) and Tab read -----------------------------
 
+AWS_VARIABLES = ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE")
+
+
 def aws_files(tmp_path, monkeypatch, config_text):
-    folder = tmp_path / "aws"
+    """An environment naming a credentials file and a config file holding `config_text`, in a
+    folder of their own (the small and the large input live side by side)."""
+    folder = tmp_path / f"aws-{len(config_text)}"
     folder.mkdir(exist_ok=True)
     (folder / "credentials").write_text("[default]\naws_access_key_id = AKIAEXAMPLE\n"
                                         "aws_secret_access_key = secret\n")
     (folder / "config").write_text(config_text)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(folder / "config"))
-    return dict(os.environ)
+    for name in AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)  # restored after the test; set per call
+    return dict(os.environ, AWS_SHARED_CREDENTIALS_FILE=str(folder / "credentials"),
+                AWS_CONFIG_FILE=str(folder / "config"))
 
 
 def filler(lines):
@@ -113,6 +119,7 @@ class Tab:
     name = "profile"
 
     def __call__(self, environ):
+        os.environ.update({name: environ[name] for name in AWS_VARIABLES})  # it reads os.environ
         cli._profile_names(None, self, "")
 
 
