@@ -122,13 +122,13 @@ def serve_command(args) -> int:
         running = _serving_from(folder)
         if running:
             raise demofolder.FolderRefused(
-                f"{demofolder._shown(folder)} is the folder of a localaws serve still running (pid {running}): "
+                f"{demofolder.shown(folder)} is the folder of a localaws serve still running (pid {running}): "
                 f"stop that one first, or {demofolder.SUGGESTION}")
     except demofolder.FolderRefused as refused:
         print(f"localaws: {refused}", file=sys.stderr)
         return 2
     except NotOurFile as error:
-        print(f"localaws: {demofolder._shown(error.path)} was not written by localaws and would be overwritten; "
+        print(f"localaws: {demofolder.shown(error.path)} was not written by localaws and would be overwritten; "
               f"give serve a folder of its own with --dir", file=sys.stderr)
         return 2
     local = LocalAWS(port=args.port, host=args.host, quiet=not args.verbose)

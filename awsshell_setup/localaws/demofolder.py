@@ -38,18 +38,18 @@ def prepare(folder, state_file):
         real = _walk(folder)
     info = os.lstat(real)
     if not stat.S_ISDIR(info.st_mode):
-        raise FolderRefused(f"{_shown(folder)} is not a folder; {SUGGESTION}")
+        raise FolderRefused(f"{shown(folder)} is not a folder; {SUGGESTION}")
     if info.st_uid != os.geteuid():
         owner = _owner(info.st_uid)
         if _holds(real, state_file):
-            raise FolderRefused(f"{_shown(folder)} is a localaws folder of {owner}'s, another account: its "
+            raise FolderRefused(f"{shown(folder)} is a localaws folder of {owner}'s, another account: its "
                                 f"config is theirs to change, not for your awsmfa to trust; {SUGGESTION}")
-        raise FolderRefused(f"{_shown(folder)} belongs to {owner}, who could change the config awsmfa would "
+        raise FolderRefused(f"{shown(folder)} belongs to {owner}, who could change the config awsmfa would "
                             f"trust there; {SUGGESTION}")
     why = _open_to_others(info)
     if why:
-        raise FolderRefused(f"{_shown(folder)} is {why}, who could swap the config awsmfa would trust there: "
-                            f"chmod 700 {_shown(folder)}, or {SUGGESTION}")
+        raise FolderRefused(f"{shown(folder)} is {why}, who could swap the config awsmfa would trust there: "
+                            f"chmod 700 {shown(folder)}, or {SUGGESTION}")
 
 
 def _walk(path):
@@ -75,12 +75,12 @@ def _walk(path):
             return None  # the rest is made by serve, under a folder that passed
         last = not parts and not stat.S_ISLNK(info.st_mode)  # the folder itself: prepare says whose
         if _sticky_open(folder) and info.st_uid not in (0, me) and not last:
-            raise FolderRefused(f"{_shown(candidate)} belongs to {_owner(info.st_uid)}, in a folder everyone may "
+            raise FolderRefused(f"{shown(candidate)} belongs to {_owner(info.st_uid)}, in a folder everyone may "
                                 f"write; {SUGGESTION}")
         if stat.S_ISLNK(info.st_mode):
             links += 1
             if links > _MAX_LINKS:
-                raise FolderRefused(f"too many links on the way to {_shown(path)}; {SUGGESTION}")
+                raise FolderRefused(f"too many links on the way to {shown(path)}; {SUGGESTION}")
             target = os.readlink(candidate)
             parts = [part for part in target.split("/") if part] + parts
             if target.startswith("/"):
@@ -93,11 +93,11 @@ def _walk(path):
 def _check_on_the_way(info, path, target):
     """A folder passed through: root's or the caller's, and sticky if others may write it."""
     if info.st_uid not in (0, os.geteuid()):
-        raise FolderRefused(f"{_shown(path)}, on the way to {_shown(target)}, belongs to {_owner(info.st_uid)}, "
+        raise FolderRefused(f"{shown(path)}, on the way to {shown(target)}, belongs to {_owner(info.st_uid)}, "
                             f"who could swap what is in it; {SUGGESTION}")
     why = _open_to_others(info)
     if why and not _sticky_open(info):
-        raise FolderRefused(f"{_shown(path)}, on the way to {_shown(target)}, is {why}, who could swap what is "
+        raise FolderRefused(f"{shown(path)}, on the way to {shown(target)}, is {why}, who could swap what is "
                             f"in it; {SUGGESTION}")
 
 
@@ -151,6 +151,6 @@ def _group(gid):
         return str(gid)
 
 
-def _shown(path):
+def shown(path):
     """A path for a one-line message: as is when every character prints, else quoted."""
     return path if path.isprintable() else repr(path)
