@@ -17,6 +17,40 @@ from .errors import FileProblem
 
 # No `re` here: this module is on the cached path of `env`, where importing re costs ~6 ms.
 
+# Every parse of a user's file is linear in its size (docs/ARCHITECTURE.md §4, "Users' files"),
+# configparser's and botocore's included, which read the same text after us. Two line shapes
+# would make them quadratic, so a file holding one is refused (and is odd to the scanner):
+# - configparser's option pattern (`.*?\s*[=:]`) retries its blank-skipping at each character
+#   of a key, so a run of blanks inside a key costs its length squared ("a", 40k blanks, "b" is
+#   11 s); a real key has none, a padded one (`key      = v`) ends its run at the `=`;
+# - botocore splits every `[profile ...]` header with shlex, which grows its token one
+#   character at a time by copying it: a header costs its length squared (1.6 MB: 36 s).
+MAX_KEY_BLANKS = 64
+MAX_HEADER_CHARS = 1024
+
+
+def _costly(stripped):
+    """Why a stripped, non-comment line would cost configparser or botocore more than linear
+    time; '' for every line a real file holds."""
+    if _header_of(stripped) is not None:
+        if len(stripped) > MAX_HEADER_CHARS:
+            return f"a section header of {len(stripped)} characters (awsmfa reads headers up to {MAX_HEADER_CHARS})"
+        return ""
+    end = stripped.find("=")
+    colon = stripped.find(":", 0, end if end >= 0 else len(stripped))
+    key = stripped[:colon if colon >= 0 else end if end >= 0 else len(stripped)]
+    if len(key) <= MAX_KEY_BLANKS:
+        return ""  # no run can be longer than the key
+    run = 0
+    for char in key:
+        if char.isspace():  # what the pattern's \s matches
+            run += 1
+            continue
+        if run > MAX_KEY_BLANKS:
+            return f"{run} blanks in a row inside a key (awsmfa reads keys with up to {MAX_KEY_BLANKS})"
+        run = 0
+    return ""  # a run that ends at the = or : is skipped once
+
 
 def _header_of(stripped):
     """The section name as configparser's SECTCRE `\\[(?P<header>.+)\\]` matches it at the start
@@ -61,10 +95,12 @@ def _split_entry(stripped):
 
 
 class _Entry:
-    """One key line and the continuation lines that belong to it."""
+    """One key line and the continuation lines that belong to it (`parts` of the value are
+    joined once the scan is over: adding to a string line by line would copy it each time)."""
 
     def __init__(self, key, first, last, value):
-        self.key, self.first, self.last, self.value = key, first, last, value
+        self.key, self.first, self.last, self.parts = key, first, last, [value]
+        self.value = value
 
 
 class _Section:
@@ -72,6 +108,7 @@ class _Section:
         self.name = name
         self.header = header
         self.entries = []
+        self.keys = set()  # for the repeated-key test: a scan of `entries` per key is quadratic
 
     @property
     def last_content(self):
@@ -114,11 +151,12 @@ class IniDocument:
             stripped = line.strip()
             if _is_comment_or_blank(stripped):
                 if not stripped and entry is not None:
-                    entry.value += "\n"  # configparser keeps blank lines inside a value
+                    entry.parts.append("\n")  # configparser keeps blank lines inside a value
                 continue
+            self.odd |= bool(_costly(stripped))  # _parse refuses it: the checked path says so
             if entry is not None and _indent(line) > entry_indent:
                 entry.last = number  # a continuation line of the value above
-                entry.value += "\n" + stripped
+                entry.parts.append("\n" + stripped)
                 continue
             name = _header_of(stripped)
             if name is not None:
@@ -131,10 +169,14 @@ class IniDocument:
                 continue
             key, value = _split_entry(stripped)
             # configparser refuses a repeated key, an empty one, and a line with no = or :
-            self.odd |= not key or key == stripped.lower() or any(other.key == key for other in current.entries)
+            self.odd |= not key or key == stripped.lower() or key in current.keys
             entry = _Entry(key, number, number, value)
             entry_indent = _indent(line)
             current.entries.append(entry)
+            current.keys.add(key)
+        for section in sections.values():
+            for each in section.entries:
+                each.value = "".join(each.parts)
         return sections
 
     def section(self, name):
@@ -272,6 +314,13 @@ def _parse(text, path):
     if _has_lone_cr(text):
         raise FileProblem(f"cannot parse {path}: it has a carriage return that ends no line (old Mac line "
                           "endings?)", hint="fix it by hand")
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.strip()
+        why = "" if _is_comment_or_blank(stripped) else _costly(stripped)
+        if why:
+            from .paths import printable
+
+            raise FileProblem(f"cannot parse {printable(path)}: line {number} has {why}", hint="fix it by hand")
     parser = configparser.RawConfigParser(interpolation=None)
     try:
         parser.read_string(text, source=path)

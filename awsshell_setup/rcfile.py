@@ -106,13 +106,22 @@ def with_block(text, body, path, existed=True):
 def without_blocks(text, path):
     """(`text` without our blocks, and whether the file is then ours to delete)."""
     blocks = find_blocks(text, path)
+    # The user's text between the blocks, joined once at the end: cutting the blocks out one by
+    # one would copy the whole text per block (quadratic in a file of many blocks).
+    gaps = [text[stop:block.start] for stop, block in zip([0] + [b.stop for b in blocks], blocks)]
+    gaps.append(text[blocks[-1].stop:] if blocks else text)
     created = False
-    for block in reversed(blocks):
-        before, after = text[:block.start], text[block.stop:]
-        if NEWLINE_NOTE in block.notes and before.endswith("\n") and not after:
-            before = before[:-1]
+    nothing_after = gaps[-1] == ""
+    for index in reversed(range(len(blocks))):
+        block = blocks[index]
+        # A newline the block added (its note) goes again when nothing of the user's follows.
+        # With no gap before the block, that newline ends the block before it, which goes anyway.
+        if NEWLINE_NOTE in block.notes and nothing_after and text[block.start - 1:block.start] == "\n" \
+                and gaps[index]:
+            gaps[index] = gaps[index][:-1]
         created = created or CREATED_NOTE in block.notes
-        text = before + after
+        nothing_after = nothing_after and gaps[index] == ""
+    text = "".join(gaps)
     return text, (created and text == "")
 
 

@@ -178,7 +178,10 @@ class Shell:
         code = "".join(fill(template[name], values) for name in sections if name != "about")
         return about + fill(template[wrap], {"code": self.quote(code)})
 
-    # A definition of the user's own `mfa`: an alias or a function of that name.
+    # A definition of the user's own `mfa` as a function (a regular expression); an alias of
+    # that name is `defines_mfa_alias`'s. Both are linear in the line's length: a pattern with a
+    # repeated group after `alias` (the words before `mfa=`) retries it at each `alias`, and a
+    # 96 KB line of `alias alias ...` took 31 s (docs/ARCHITECTURE.md §4, "Users' files").
     OWN_MFA = None
 
     def own_mfa(self, text):
@@ -193,9 +196,14 @@ class Shell:
         if not self.OWN_MFA:
             return None
         for number, line in rcfile.lines_outside_blocks(text):
-            if re.search(self.OWN_MFA, _uncommented(line)):
+            code = _uncommented(line)
+            if re.search(self.OWN_MFA, code) or self.defines_mfa_alias(code):
                 return number, line.rstrip("\r\n")
         return None
+
+    def defines_mfa_alias(self, code):
+        """True when the line `code` (comment cut off) defines an alias named mfa."""
+        return False
 
     def clash_files(self, home, environ):
         """Files besides the ones install writes where a user's own `mfa` would clash."""
@@ -274,9 +282,20 @@ def _uncommented(line):
 
 class _BourneLike(PosixShell):
     installable = True
-    # `function mfa`, `mfa()`, `alias mfa=...`, `alias -g mfa=`, `alias ll='ls' mfa='...'`.
-    OWN_MFA = (r"""(?:^|[ \t;&|({])(?:function[ \t]+mfa(?=[ \t({]|$)|mfa[ \t]*\([ \t]*\)"""
-               r"""|alias(?:[ \t]+-[A-Za-z]+)*[ \t]+(?:[^ \t;&|]+[ \t]+)*['"]?mfa=)""")
+    # `function mfa`, `mfa()`; aliases in defines_mfa_alias.
+    OWN_MFA = r"""(?:^|[ \t;&|({])(?:function[ \t]+mfa(?=[ \t({]|$)|mfa[ \t]*\([ \t]*\))"""
+
+    def defines_mfa_alias(self, code):
+        """`alias mfa=...`, `alias -g mfa=`, `alias ll='ls' mfa='...'`: within one command (up to
+        `;`, `&` or `|`), an `alias` word, then a word `mfa=` (quoted or not) after it. The first
+        `alias` of a command decides: any later one sees only words the first one sees too."""
+        import re
+
+        for command in re.split(r"[;&|]", code):
+            found = re.search(r"(?:^|[ \t({])alias[ \t]", command)
+            if found and re.search(r"""[ \t]['"]?mfa=""", command[found.end() - 1:]):
+                return True
+        return False
 
     def completer_word(self, path):
         # `complete -C` keeps its argument as a command line and re-parses it at each Tab, so a
@@ -414,6 +433,13 @@ def _holds_a_block(path):
     return text is not None and rcfile.has_block_start(text)
 
 
+def _names_mfa(word):
+    """A fish alias word naming mfa: `mfa`, `'mfa'`'s first quote, `mfa=...`."""
+    if word[:1] in ("'", '"'):
+        word = word[1:]
+    return word.startswith("mfa") and word[3:4] in ("", "=")
+
+
 def _fish_quote(text):
     # fish single quotes treat only \\ and \' specially; shlex's '"'"' dance works too,
     # but shlex leaves backslashes alone and fish would eat them.
@@ -425,7 +451,24 @@ class Fish(Shell):
     template = "fish.fish"
     installable = True
     NOT_FOR_SH_FILES = "which fish never reads: name ~/.config/fish/config.fish, or leave --rc-file out"
-    OWN_MFA = r"""(?:^|[ \t;])(?:function[ \t]+['"]?mfa['"]?(?=[ \t;]|$)|alias[ \t]+(?:-\S+[ \t]+)*['"]?mfa(?=[ \t=]|$))"""
+    OWN_MFA = r"""(?:^|[ \t;])function[ \t]+['"]?mfa['"]?(?=[ \t;]|$)"""
+
+    def defines_mfa_alias(self, code):
+        """`alias mfa ...`, `alias mfa=...`, `alias -s 'mfa' ...`: a word `alias` (or one ending
+        in `;alias`), options (words starting with `-`), then `mfa`, quoted or not, alone or
+        before `=`. Words are blank-separated; each is looked at once, from the right, so the
+        options after many `alias` words are not walked again for each."""
+        words = code.replace("\t", " ").split(" ")
+        words = [word for word in words if word]
+        after_options = None  # the first word that is no option, right of the current one
+        for index in reversed(range(len(words))):
+            word = words[index]
+            if (word == "alias" or word.endswith(";alias")) and after_options is not None:
+                if _names_mfa(after_options):
+                    return True
+            if not (len(word) > 1 and word[0] == "-" and not any(char.isspace() for char in word)):
+                after_options = word
+        return False
 
     def clash_files(self, home, environ):
         # config.fish and conf.d/ run at start: an mfa defined there hides functions/mfa.fish.

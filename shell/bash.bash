@@ -149,12 +149,18 @@ complete -F _awsmfa_complete_aws aws
 #@ complete_awsmfa
 # Tab after awsmfa and mfa: click's own completion (_AWSMFA_COMPLETE), asked only on Tab;
 # `mfa ARGS` completes as `awsmfa env ARGS`. `env` runs the awsmfa on PATH, never a function.
+# bash inserts a COMPREPLY word as it is, to be parsed again when the line runs: each value is
+# quoted (printf %q), so a profile name from a shared config (`[profile x$(cmd)]`) is inserted
+# as text, never as code, as zsh's compadd and fish do by themselves.
 function _awsmfa_complete {
-    local IFS=$'\n' response completion type value
+    local IFS=$'\n' response completion type value quoted
     response=$(env COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD="$COMP_CWORD" _AWSMFA_COMPLETE=bash_complete awsmfa 2>/dev/null)
     for completion in $response; do
         IFS=',' read -r type value <<< "$completion"
-        [[ $type == plain ]] && COMPREPLY+=("$value")
+        if [[ $type == plain ]]; then
+            printf -v quoted '%q' "$value"
+            COMPREPLY+=("$quoted")
+        fi
     done
     return 0
 }

@@ -29,6 +29,7 @@ Module map (one job each):
 * ``scenario``    the seed user, policy, MFA device and instance; the roles scenario
                   (``provision_roles``: roles ``ops`` and ``audit`` in two accounts)
 * ``commands``    ``python -m awsshell_setup.localaws serve [--scenario roles]|code``
+* ``demofolder``  the folder serve writes into: the caller's alone, made 0700 if missing
 
 Importing ``awsshell_setup`` never imports this package; importing this package does not
 import moto (only ``LocalAWS.start`` does).

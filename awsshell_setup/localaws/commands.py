@@ -23,6 +23,8 @@ import sys
 import threading
 import time
 
+from . import demofolder
+
 DEFAULT_DIR = "localaws"
 STATE_FILE = "localaws.json"
 AWS_FILES = ("credentials", "config")
@@ -74,9 +76,34 @@ def main(argv=None) -> int:
                                                          "(default ./localaws)")
 
     args = parser.parse_args(argv)
+    missing = missing_extra(SERVE_NEEDS if args.command == "serve" else CODE_NEEDS)
+    if missing:
+        print(f"localaws: needs the localaws extra, and module {missing} is missing: "
+              f"pip install '{EXTRA}'", file=sys.stderr)
+        return 2
     if args.command == "serve":
         return serve_command(args)
     return code_command(args)
+
+
+# What `serve` and `code` import (moto's server brings werkzeug and flask; boto3 is awsmfa's own
+# requirement, listed for an install that has only the source tree on PYTHONPATH).
+SERVE_NEEDS = ("moto.server", "werkzeug.serving", "pyotp", "boto3")
+CODE_NEEDS = ("pyotp",)
+EXTRA = "awsshell-setup[localaws]"
+
+
+def missing_extra(modules):
+    """The first of `modules` that cannot be imported (its missing module's name), or None:
+    without the extra, one line naming it rather than a traceback from deep inside serve."""
+    import importlib
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            return error.name or module
+    return None
 
 
 def serve_command(args) -> int:
@@ -88,13 +115,22 @@ def serve_command(args) -> int:
         return 2
     folder = os.path.abspath(args.dir)
     try:
-        # Before anything else: a refusal must leave the folder exactly as it was.
+        # Before anything else: a refusal must leave the folder exactly as it was (a missing
+        # folder is made 0700 first, once the way to it is known to be the caller's alone).
+        demofolder.prepare(folder, STATE_FILE)
         check_folder(folder)
+        running = _serving_from(folder)
+        if running:
+            raise demofolder.FolderRefused(
+                f"{demofolder.shown(folder)} is the folder of a localaws serve still running (pid {running}): "
+                f"stop that one first, or {demofolder.SUGGESTION}")
+    except demofolder.FolderRefused as refused:
+        print(f"localaws: {refused}", file=sys.stderr)
+        return 2
     except NotOurFile as error:
-        print(f"localaws: {error.path} was not written by localaws and would be overwritten; "
+        print(f"localaws: {demofolder.shown(error.path)} was not written by localaws and would be overwritten; "
               f"give serve a folder of its own with --dir", file=sys.stderr)
         return 2
-    os.makedirs(folder, exist_ok=True)
     local = LocalAWS(port=args.port, host=args.host, quiet=not args.verbose)
     user_name = args.user or DEFAULT_USERS[args.scenario]
     # Handlers first: a caller may signal as soon as it reads the instructions, and a SIGTERM
@@ -150,6 +186,22 @@ def _serve_roles(local, folder: str, user_name: str):
         f"localaws: profile audit: {roles.audit_role_arn} "
         f"(MFA; read only; sees {roles.audit_instance_id})",
     ] + _instructions(local, roles.region, paths)
+
+
+def _serving_from(folder: str):
+    """The pid of another `serve` still running with this folder (its state file names it, and
+    that process is a localaws serve of this account), else None."""
+    try:
+        with open(os.path.join(folder, STATE_FILE), "rb") as f:
+            pid = int(json.loads(f.read(65536))["pid"])
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+        alive = os.stat(f"/proc/{pid}").st_uid == os.geteuid()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if pid == os.getpid() or not alive:
+        return None
+    return pid if b"awsshell_setup.localaws" in argv and b"serve" in argv else None
 
 
 def check_folder(folder: str) -> None:
