@@ -96,9 +96,6 @@ def test_the_first_line_installs_sets_up_the_shell_and_exports_a_session(tmp_pat
 
 # --- What keeps the README short, and every moved section one click away --------------------
 
-# Documents the README links that parallel changes add (roles, security, keys): checked once
-# they exist. Remove a name from this set when its document lands.
-ADDED_ELSEWHERE = {"docs/security.md"}
 LINKED_DOCS = ("docs/usage.md", "docs/roles.md", "docs/fleets.md", "docs/walkthrough.md", "docs/guarantees.md",
                "docs/security.md", "docs/testing.md", "docs/keys.md")
 
@@ -132,9 +129,7 @@ def test_the_readme_reads_in_three_minutes_and_links_every_document():
 def test_every_link_between_the_documents_leads_somewhere(document):
     for target, anchor in markdown_links(README.parent / document):
         path = README.parent / target
-        if not path.exists():
-            assert target in ADDED_ELSEWHERE, f"{document} links {target}, which does not exist"
-            continue
+        assert path.exists(), f"{document} links {target}, which does not exist"
         if anchor and path.suffix == ".md":
             assert anchor in anchors_of(path), f"{document} links {target}#{anchor}: no such heading"
 

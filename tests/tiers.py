@@ -54,7 +54,7 @@ SHELLS = {
     "test_tokencode_interactive", "test_rc_hostile", "test_shells_prompt", "test_completer_clis",
     "test_install_asuser_terminal", "test_shells_bash_completion_fallback", "test_install_bare_name",
     "test_root_escapes", "test_fleet_cloudconfig", "test_rotate_interactive",
-    "test_session_roothome", "test_session_default_profile", "test_roles_sources",
+    "test_session_roothome", "test_session_default_profile", "test_roles_sources", "test_hostile_tab_quoting",
 }
 
 
@@ -63,7 +63,7 @@ SHELLS = {
 # machine at once; each still asserts bounds that hold on a busy machine.
 TIMING = {"test_sts_faults", "test_session_concurrency", "test_session_crash", "test_rc_concurrency", "test_rc_crash",
           "test_session_parallel_prompt", "test_install_asuser_race", "test_root_waits", "test_root_linear",
-          "test_keys_process", "test_rotate_crash"}
+          "test_keys_process", "test_rotate_crash", "test_hostile_linear"}
 
 
 def mark(items):
