@@ -317,23 +317,28 @@ def rc_file_path(rc_file):
 
 
 def install(shell_names=(), environ=None, rc_file=None, completer=None, completion=True, dry_run=False,
-            confirm=None, say=print, show=print, is_tty=None, account=None, check_new_shells=True):
+            confirm=None, say=print, show=print, is_tty=None, account=None, check_new_shells=True,
+            for_account=False):
     """Set up `mfa` and aws completion for the shells of the account running awsmfa; returns
     True when something changed.
 
     environ: the environment the account is found from (default: os.environ); from then on,
     the account's own (acct.environ) is the one environment used.
     account: a detect.Account to use instead of the one running awsmfa (tests).
-    check_new_shells: ask the account's login shell whether it finds awsmfa (warns if not)."""
+    check_new_shells: ask the account's login shell whether it finds awsmfa (warns if not).
+    for_account: root works for another account (--user): without --shell, its login shell."""
     check_rc_file_option(rc_file)
     check_completer_option(completer)
     acct = detect.working_account(environ, account)
-    chosen, how = detect.choose_shells(shell_names, acct, is_tty)
+    chosen, how = detect.choose_shells(shell_names, acct, is_tty, for_account=for_account)
     if rc_file and len(chosen) != 1:
         raise UsageError("--rc-file takes one shell: name it with --shell bash|zsh|fish")
     if acct.note:
         say(acct.note)
     say(f"shell{'s' if len(chosen) > 1 else ''}: {', '.join(shell.name for shell in chosen)} ({how})")
+    note = detect.login_shell_note(chosen, acct) if for_account and not rc_file else ""
+    if note:
+        say(note)
     # First the files as they are, the function alone: what must be refused (a file that cannot
     # be read, an open block, a user's own mfa, a folder that cannot be written) is refused
     # before the completer check runs anything.

@@ -70,12 +70,16 @@ def _installed_anywhere(shell, acct):
     return False
 
 
-def status(shell_names=(), environ=None, rc_file=None, profile=None, account=None):
+def status(shell_names=(), environ=None, rc_file=None, profile=None, account=None, for_account=False):
+    """The Report. for_account: root looks at another account (--user): without --shell, its
+    login shell is looked at too, set up or not: its new terminals start that shell, so `mfa`
+    missing there is not all in place."""
     install.check_rc_file_option(rc_file)
     acct = detect.working_account(environ, account)
     env = acct.environ
     lines, ok = [], True
     rc_path = install.rc_file_path(rc_file) if rc_file else None
+    login = shells.supported_name(acct.login_shell) if for_account and not rc_path else None
     if rc_path:
         rootpolicy.check_not_anothers(rc_path)
     if shell_names:
@@ -83,7 +87,8 @@ def status(shell_names=(), environ=None, rc_file=None, profile=None, account=Non
     elif rc_path:
         chosen = [shell_of_block(rc_path)]
     else:
-        chosen = [shell for shell in detect.named_shells(["all"]) if _installed_anywhere(shell, acct)]
+        chosen = [shell for shell in detect.named_shells(["all"])
+                  if shell.name == login or _installed_anywhere(shell, acct)]
     if rc_file and len(chosen) != 1:
         raise UsageError("--rc-file takes one shell: name it with --shell bash|zsh|fish")
     targets = {shell.name: [shell.rc_file_target(rc_path)] if rc_path else shell.targets(acct.home, env)
@@ -96,7 +101,12 @@ def status(shell_names=(), environ=None, rc_file=None, profile=None, account=Non
         ok = False
     named = []
     for shell in chosen:
-        lines.append(f"{shell.name}:")
+        lines.append(f"{shell.name} ({acct.name}'s login shell):" if shell.name == login else f"{shell.name}:")
+        if shell.name == login and not shell_names and not _installed_anywhere(shell, acct):
+            lines.append(f"  not set up: its new terminals have no mfa (`awsmfa install --user {acct.name}` "
+                         f"sets it up)")
+            ok = False
+            continue
         for target in targets[shell.name]:
             line, good, completer_path = _check_target(shell, target, env)
             if line:
