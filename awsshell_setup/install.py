@@ -368,9 +368,8 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
                          done=f"nothing to change: {', '.join(shell.name for shell in chosen)} already set up",
                          after_hint=["open a new shell to use `mfa` and Tab completion for aws"])
     if check_new_shells:
-        warning = new_shell_warning(acct)
-        if warning:
-            say(warning)
+        for line in new_shell_warnings(acct, chosen, for_account):
+            say(line)
     return changed
 
 
@@ -386,18 +385,26 @@ def _plan_and_check(chosen, acct, rc_file, completer_of):
     return changes
 
 
-def new_shell_warning(acct):
-    """One line when a new shell of the account will not find awsmfa (`mfa` calls it by name),
-    or when that cannot be told; '' when it will."""
-    answer = loginshell.ask(acct.home, acct.environ, acct.uid)
-    if answer.answered and answer.awsmfa:
-        return ""
-    if answer.answered:
-        return (f"warning: awsmfa is not on PATH for a new login {answer.shell} of {acct.name}, and `mfa` calls it "
-                f"by name: {loginshell.advice(answer.shell)}")
+def new_shell_warnings(acct, chosen, for_account=False):
+    """A line for each shell set up (and the login shell) whose new shells will not find
+    awsmfa (`mfa` calls it by name), with the fix, or a note when that cannot be told; [] when
+    they all find it (loginshell.new_shells says which shells, started how)."""
+    answers = loginshell.new_shells(acct.home, acct.environ, acct.uid, acct.login_shell,
+                                    [shell.name for shell in chosen])
+    lines, missed = [], {}
+    for answer in answers:
+        if answer.answered and not answer.awsmfa:
+            missed.setdefault(answer.shell, []).append(answer)
+    for shell, these in missed.items():
+        which = (f"a new {shell} of {acct.name}, login shell or not" if len(these) > 1
+                 else these[0].which.replace(f" {shell}", f" {shell} of {acct.name}", 1))
+        advice = loginshell.fix(these, answers, acct.home, acct.environ, for_account)
+        lines.append(f"warning: awsmfa is not on PATH for {which}, and `mfa` calls it by name: {advice}")
     here = "it is on PATH here" if loginshell.awsmfa_on_path(acct.environ) else "it is not on PATH here either"
-    return (f"note: could not tell whether a new shell finds awsmfa ({answer.problem}); {here}, and `mfa` calls "
-            f"it by name")
+    for unsure in (answer for answer in answers if not answer.answered):
+        lines.append(f"note: could not tell whether {unsure.which} finds awsmfa ({unsure.problem}); {here}, and "
+                     f"`mfa` calls it by name")
+    return lines
 
 
 def uninstall(shell_names=(), environ=None, rc_file=None, dry_run=False, confirm=None, say=print, show=print,

@@ -123,8 +123,8 @@ def status(shell_names=(), environ=None, rc_file=None, profile=None, account=Non
     if chosen and not named:
         found, _ = completers.find(env, acct.home)
         lines.append(f"completer: none written; {'found ' + found.path + ' (run `awsmfa install`)' if found else 'none found'}")
-    line, good = _awsmfa_line(acct)
-    lines.append(line)
+    path_lines, good = _awsmfa_lines(acct, chosen, for_account)
+    lines += path_lines
     ok = ok and good
     session_lines, good = _session_lines(env, profile)
     lines += session_lines
@@ -148,17 +148,25 @@ def shell_of_block(path):
     raise UsageError(f"--rc-file {shown} {why}: name it with --shell bash|zsh|fish")
 
 
-def _awsmfa_line(acct):
-    """(line, ok) for whether `mfa` will find awsmfa: asked of a new login shell of the account."""
-    answer = loginshell.ask(acct.home, acct.environ, acct.uid)
-    if answer.answered and answer.awsmfa:
-        return f"awsmfa on PATH: {answer.awsmfa} (for a new login {answer.shell})", True
-    if answer.answered:
-        return (f"awsmfa on PATH: no, not for a new login {answer.shell}, and `mfa` calls it by name "
-                f"({loginshell.advice(answer.shell)})"), False
-    here = loginshell.awsmfa_on_path(acct.environ)
-    return (f"awsmfa on PATH: {here or 'no'} here; could not tell for a new shell ({answer.problem})",
-            bool(here))
+def _awsmfa_lines(acct, chosen, for_account):
+    """(lines, ok) for whether `mfa` will find awsmfa: asked of the account's new shells, its
+    login shell as a login starts it and each shell looked at as this session starts it
+    (loginshell.new_shells); when one cannot be asked, the PATH here decides for it."""
+    answers = loginshell.new_shells(acct.home, acct.environ, acct.uid, acct.login_shell,
+                                    [shell.name for shell in chosen])
+    lines, ok = [], True
+    for answer in answers:
+        if answer.answered and answer.awsmfa:
+            lines.append(f"awsmfa on PATH: {answer.awsmfa} (for {answer.which})")
+        elif answer.answered:
+            advice = loginshell.fix([answer], answers, acct.home, acct.environ, for_account)
+            lines.append(f"awsmfa on PATH: no, not for {answer.which}, and `mfa` calls it by name ({advice})")
+            ok = False
+        else:
+            here = loginshell.awsmfa_on_path(acct.environ)
+            lines.append(f"awsmfa on PATH: {here or 'no'} here; could not tell for {answer.which} ({answer.problem})")
+            ok = ok and bool(here)
+    return lines, ok
 
 
 def _session_lines(environ, profile):
