@@ -25,6 +25,7 @@ class Change:
     before: str  # None: the file does not exist
     after: str   # None: the file should not exist
     completer: str = None  # what `after` was rendered with; the write renders it again under the lock
+    made_folder: bool = False  # an owned file whose folder install creates (FOLDER_NOTE)
 
     @property
     def changed(self):
@@ -50,8 +51,20 @@ class Change:
         return f"remove the block from {where}"
 
 
-def desired(shell, target, before, completer_path, removing=False):
-    """What the file should hold (None: no file), from what it holds now (None: absent)."""
+# The second line of an owned file whose folder install created (fish's functions/ and
+# completions/, when the user had none): uninstall removes that folder once it is empty, and
+# only that one. A folder that was there before install is the user's, empty or not.
+FOLDER_NOTE = "# (awsmfa created this folder: uninstall removes it once nothing else is in it)\n"
+
+
+def made_its_folder(text):
+    """True when an owned file's text says install created its folder (FOLDER_NOTE)."""
+    return text is not None and rcfile.is_owned(text) and text[len(rcfile.OWNED_HEADER):].startswith(FOLDER_NOTE)
+
+
+def desired(shell, target, before, completer_path, removing=False, made_folder=False):
+    """What the file should hold (None: no file), from what it holds now (None: absent).
+    made_folder: an owned file whose folder install is about to create (it keeps saying so)."""
     wanted = bool(target.sections) and not removing
     if target.owned:
         if before is not None and not rcfile.is_owned(before):
@@ -62,7 +75,8 @@ def desired(shell, target, before, completer_path, removing=False):
                     hint="move it away, or pass --no-completion if it is your own aws completion"
                     if "completion" in target.sections else "move it away")
             return before  # someone else's file: never touched
-        return rcfile.OWNED_HEADER + shell.render(target.sections, completer_path) if wanted else None
+        note = FOLDER_NOTE if made_folder or made_its_folder(before) else ""
+        return rcfile.OWNED_HEADER + note + shell.render(target.sections, completer_path) if wanted else None
     if wanted:
         body = shell.render(target.sections, completer_path, wrap=target.wrap)
         after = rcfile.with_block(before or "", body, target.path, existed=before is not None)
@@ -78,8 +92,9 @@ def plan(shell, targets, completer_path, removing=False):
     for target in targets:
         rootpolicy.check_not_anothers(target.path)
         before = rcfile.read_rc(target.path)
-        changes.append(Change(shell, target, before, desired(shell, target, before, completer_path, removing),
-                              completer_path))
+        made = target.owned and not removing and not os.path.isdir(os.path.dirname(target.path))
+        changes.append(Change(shell, target, before, desired(shell, target, before, completer_path, removing, made),
+                              completer_path, made))
     return changes
 
 
@@ -123,20 +138,20 @@ def _write_under_lock(change, removing):
     # Re-read under the lock; the transformation is pure, so a parallel edit survives.
     path = change.target.path
     before = rcfile.read_rc(path)
-    after = desired(change.shell, change.target, before, change.completer, removing)
+    after = desired(change.shell, change.target, before, change.completer, removing, change.made_folder)
     if after == before:
         return
     if after is None:
         fileio.remove_file(path)
-        if change.target.owned:
+        if change.target.owned and made_its_folder(before):
             _remove_if_empty(os.path.dirname(path))
     else:
         fileio.write_atomic(path, after)
 
 
 def _remove_if_empty(folder):
-    """The folder holding an owned file (fish's functions/, completions/), once empty: install
-    may have created it; an empty folder holds nothing of the user's."""
+    """The folder holding an owned file (fish's functions/, completions/) that install created
+    (FOLDER_NOTE), once empty: anything the user put there since keeps it."""
     try:
         os.rmdir(folder)
     except OSError:
@@ -205,7 +220,10 @@ def installed_body(target, text):
     """The part of `text` that is awsmfa's: its block's body (the first: install rewrites that
     one), or an owned file's text after the header; None when there is none (status too)."""
     if target.owned:
-        return text[len(rcfile.OWNED_HEADER):] if rcfile.is_owned(text) else None
+        if not rcfile.is_owned(text):
+            return None
+        body = text[len(rcfile.OWNED_HEADER):]
+        return body[len(FOLDER_NOTE):] if body.startswith(FOLDER_NOTE) else body
     blocks = rcfile.find_blocks(text, target.path)
     return blocks[0].body if blocks else None
 
