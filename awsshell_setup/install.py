@@ -416,12 +416,12 @@ def new_shell_warnings(acct, chosen, for_account=False):
     for shell, these in missed.items():
         which = (f"a new {shell} of {acct.name}, login shell or not" if len(these) > 1
                  else these[0].which.replace(f" {shell}", f" {shell} of {acct.name}", 1))
-        advice = loginshell.fix(these, answers, acct.home, acct.environ, for_account)
+        advice = printable(loginshell.fix(these, answers, acct.home, acct.environ, for_account), line=True)
         lines.append(f"warning: awsmfa is not on PATH for {which}, and `mfa` calls it by name: {advice}")
     here = "it is on PATH here" if loginshell.awsmfa_on_path(acct.environ) else "it is not on PATH here either"
     for unsure in (answer for answer in answers if not answer.answered):
-        lines.append(f"note: could not tell whether {unsure.which} finds awsmfa ({unsure.problem}); {here}, and "
-                     f"`mfa` calls it by name")
+        lines.append(f"note: could not tell whether {unsure.which} finds awsmfa ({printable(unsure.problem)}); "
+                     f"{here}, and `mfa` calls it by name")
     return lines
 
 

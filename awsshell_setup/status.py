@@ -157,14 +157,15 @@ def _awsmfa_lines(acct, chosen, for_account):
     lines, ok = [], True
     for answer in answers:
         if answer.answered and answer.awsmfa:
-            lines.append(f"awsmfa on PATH: {answer.awsmfa} (for {answer.which})")
+            lines.append(f"awsmfa on PATH: {paths.printable(answer.awsmfa)} (for {answer.which})")
         elif answer.answered:
-            advice = loginshell.fix([answer], answers, acct.home, acct.environ, for_account)
+            advice = paths.printable(loginshell.fix([answer], answers, acct.home, acct.environ, for_account), line=True)
             lines.append(f"awsmfa on PATH: no, not for {answer.which}, and `mfa` calls it by name ({advice})")
             ok = False
         else:
             here = loginshell.awsmfa_on_path(acct.environ)
-            lines.append(f"awsmfa on PATH: {here or 'no'} here; could not tell for {answer.which} ({answer.problem})")
+            lines.append(f"awsmfa on PATH: {paths.printable(here or 'no')} here; could not tell for {answer.which} "
+                         f"({paths.printable(answer.problem)})")
             ok = ok and bool(here)
     return lines, ok
 
