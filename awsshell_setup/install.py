@@ -439,9 +439,32 @@ def uninstall(shell_names=(), environ=None, rc_file=None, dry_run=False, confirm
     for shell in chosen:
         changes += plan(shell, _targets_of(shell, acct, rc_file, True), None, removing=True)
     _check_writable(changes)
-    return _carry_out(changes, dry_run, confirm, say, show, removing=True, environ=acct.environ,
+    made = [] if rc_file else made_by_blocks(chosen, acct)
+    return _carry_out(changes, dry_run, confirm, say, show, removing=True, environ=acct.environ, made=made,
                       done="nothing to remove: no awsmfa block or file found", after_hint=[
                           "open a new shell: the current one keeps mfa and the completion until it ends"])
+
+
+def made_by_blocks(chosen, acct):
+    """The files the blocks of these shells made as they ran (zsh's completion dump), there now."""
+    found = []
+    for shell in chosen:
+        for path in shell.made_by_block(acct.home, acct.environ):
+            rootpolicy.check_not_anothers(path)
+            if os.path.isfile(path) and not os.path.islink(path):
+                found.append(path)
+    return found
+
+
+def _remove_made(made, environ, say):
+    for path in made:
+        try:
+            with fileio.locked(path):
+                fileio.remove_file(path)
+        except (FileProblem, OSError) as error:
+            say(f"warning: {paths.display(path, environ)} stays: {printable(str(error))}")
+        else:
+            say(f"deleted {paths.display(path, environ)} (zsh's completion dump, made by awsmfa's block)")
 
 
 def check_clash(shell, changes, acct, rc_file=None):
@@ -490,9 +513,10 @@ def _sweep(changes):
             pass  # a leftover stays for a later run; never a reason to fail
 
 
-def _carry_out(changes, dry_run, confirm, say, show, removing, environ, done, after_hint):
+def _carry_out(changes, dry_run, confirm, say, show, removing, environ, done, after_hint, made=()):
+    """made: files a block made as its shell ran (uninstall deletes them after the blocks)."""
     todo = [change for change in changes if change.changed]
-    if not todo:
+    if not todo and not made:
         if not dry_run:
             _sweep(changes)
         for change in changes:
@@ -504,11 +528,15 @@ def _carry_out(changes, dry_run, confirm, say, show, removing, environ, done, af
         for change in todo:
             say("would " + change.describe(environ))
             show(unified_diff(change, environ).rstrip("\n"))
+        for path in made:
+            say(f"would delete {paths.display(path, environ)} (zsh's completion dump, made by awsmfa's block)")
         say("dry run: nothing was written")
         return True
     if confirm is not None:
         for change in todo:
             say("will " + change.describe(environ))
+        for path in made:
+            say(f"will delete {paths.display(path, environ)} (zsh's completion dump, made by awsmfa's block)")
         if not confirm():
             raise Cancelled("you answered no")
     apply(todo, removing)
@@ -517,6 +545,7 @@ def _carry_out(changes, dry_run, confirm, say, show, removing, environ, done, af
         line = change.describe(environ)
         if line and (change.changed or not removing):
             say(_in_past_tense(line) if change.changed else line)
+    _remove_made(made, environ, say)
     for hint in after_hint:
         say(hint)
     return True

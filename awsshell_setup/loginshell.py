@@ -153,8 +153,8 @@ def _traces(shell, home, env):
     if shell == "zsh":
         from . import shells
 
-        zdotdir = shells.by_name("zsh").zdotdir(home, env)
-        return [os.path.join(zdotdir, name) for name in (".zcompdump", ".zcompdump-awsmfa")]
+        zsh = shells.by_name("zsh")
+        return [os.path.join(zsh.zdotdir(home, env), ".zcompdump")] + zsh.made_by_block(home, env)
     return []
 
 
