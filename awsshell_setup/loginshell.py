@@ -153,8 +153,13 @@ def _traces(shell, home, env):
     if shell == "zsh":
         from . import shells
 
+        from .errors import AwsmfaError
+
         zsh = shells.by_name("zsh")
-        return [os.path.join(zsh.zdotdir(home, env), ".zcompdump")] + zsh.made_by_block(home, env)
+        try:
+            return [os.path.join(zsh.zdotdir(home, env), ".zcompdump")] + zsh.made_by_block(home, env)
+        except AwsmfaError:  # ~/.zshenv moves ZDOTDIR and root will not run that zsh: the home's
+            return [os.path.join(env.get("ZDOTDIR") or home, name) for name in (".zcompdump", zsh.COMPDUMP)]
     return []
 
 
