@@ -134,3 +134,23 @@ def test_a_new_terminal_of_this_session_is_asked_too(tmp_path, shell, startup, l
     status = awsmfa("status", "--shell", shell, env=env, check=False)
     expected = f"awsmfa on PATH: {home}/.local/bin/awsmfa (for a new {shell} started from this session)"
     assert status.returncode == 0 and expected in status.stdout, status.stdout
+
+
+def test_bash_whose_login_file_does_not_read_bashrc_gets_both_files(tmp_path):
+    """A login bash reads ~/.bash_profile alone (here it does not source ~/.bashrc), a terminal's
+    bash reads ~/.bashrc alone: missed by both, the line goes in both, and then both find it."""
+    home, env = _session_without_local_bin(tmp_path)
+    (home / ".bash_profile").write_text("export EDITOR=vi\n")
+    comp = fake_completer(tmp_path / "fakebin")
+    result = awsmfa("install", "--shell", "bash", "--yes", "--completer", comp, env=env)
+    warnings = _warnings(result)
+    assert len(warnings) == 1 and "new bash of root, login shell or not" in warnings[0], result.stderr
+    assert warnings[0].endswith('add `export PATH="$PATH:$HOME/.local/bin"` to ~/.bash_profile and ~/.bashrc'), \
+        warnings[0]
+
+    def write(rel, text):
+        with open(home / rel, "a") as handle:
+            handle.write(text)
+
+    _follow(str(home), warnings[0], write)
+    assert not _warnings(awsmfa("install", "--shell", "bash", "--yes", "--completer", comp, env=env))
