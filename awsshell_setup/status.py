@@ -151,18 +151,26 @@ def shell_of_block(path):
 def _awsmfa_lines(acct, chosen, for_account):
     """(lines, ok) for whether `mfa` will find awsmfa: asked of the account's new shells, its
     login shell as a login starts it and each shell looked at as this session starts it
-    (loginshell.new_shells); when one cannot be asked, the PATH here decides for it."""
+    (loginshell.new_shells); one line for a shell that misses it both ways; when one cannot be
+    asked, the PATH here decides for it."""
     answers = loginshell.new_shells(acct.home, acct.environ, acct.uid, acct.login_shell,
                                     [shell.name for shell in chosen])
-    lines, ok = [], True
+    missed = {}
+    for answer in answers:
+        if answer.answered and not answer.awsmfa:
+            missed.setdefault(answer.shell, []).append(answer)
+    lines, ok, said = [], True, set()
     for answer in answers:
         if answer.answered and answer.awsmfa:
             lines.append(f"awsmfa on PATH: {paths.printable(answer.awsmfa)} (for {answer.which})")
-        elif answer.answered:
-            advice = paths.printable(loginshell.fix([answer], answers, acct.home, acct.environ, for_account), line=True)
-            lines.append(f"awsmfa on PATH: no, not for {answer.which}, and `mfa` calls it by name ({advice})")
+        elif answer.answered and answer.shell not in said:
+            these = missed[answer.shell]
+            said.add(answer.shell)
+            which = f"a new {answer.shell}, login shell or not" if len(these) > 1 else answer.which
+            advice = paths.printable(loginshell.fix(these, answers, acct.home, acct.environ, for_account), line=True)
+            lines.append(f"awsmfa on PATH: no, not for {which}, and `mfa` calls it by name ({advice})")
             ok = False
-        else:
+        elif not answer.answered:
             here = loginshell.awsmfa_on_path(acct.environ)
             lines.append(f"awsmfa on PATH: {paths.printable(here or 'no')} here; could not tell for {answer.which} "
                          f"({paths.printable(answer.problem)})")
