@@ -242,7 +242,7 @@ def fix(missed, answers, home, environ, for_account=False):
     inside = folder is not None and (folder == home or folder.startswith(home.rstrip("/") + "/"))
     if for_account and not inside:
         return ("as root, install awsmfa where every account's shells find it: `"
-                + FLEET_INSTALL.format(source=_source()) + "`")
+                + FLEET_INSTALL.format(source=install_source()) + "`")
     if folder is None:
         return ("no awsmfa was found to add: install it with pipx (`pipx install .` in a copy of its "
                 "repository), then run `awsmfa install` again")
@@ -310,9 +310,19 @@ def _running_awsmfa():
     return program if os.path.basename(program) == "awsmfa" and os.path.isfile(program) else None
 
 
-def _source():
+_sources = []
+
+
+def install_source():
     """Where the running awsmfa was installed from (pip's direct_url.json of a local copy), for
-    the administrator's command; a placeholder when that is not known."""
+    the administrator's command; a placeholder when that is not known. Read once: asaccount
+    reads it while still root (root's pipx keeps it under /root, which the account cannot read)."""
+    if not _sources:
+        _sources.append(_read_source())
+    return _sources[0]
+
+
+def _read_source():
     import json
     from importlib import metadata
     from urllib.parse import unquote, urlparse
