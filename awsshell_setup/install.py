@@ -386,7 +386,7 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
                          done=f"nothing to change: {', '.join(shell.name for shell in chosen)} already set up",
                          after_hint=["open a new shell to use `mfa` and Tab completion for aws"])
     if check_new_shells:
-        for line in new_shell_warnings(acct, chosen, for_account):
+        for line in new_shell_warnings(acct, chosen, for_account, keep_made=not dry_run):
             say(line)
     return changed
 
@@ -403,12 +403,12 @@ def _plan_and_check(chosen, acct, rc_file, completer_of):
     return changes
 
 
-def new_shell_warnings(acct, chosen, for_account=False):
+def new_shell_warnings(acct, chosen, for_account=False, keep_made=False):
     """A line for each shell set up (and the login shell) whose new shells will not find
     awsmfa (`mfa` calls it by name), with the fix, or a note when that cannot be told; [] when
     they all find it (loginshell.new_shells says which shells, started how)."""
     answers = loginshell.new_shells(acct.home, acct.environ, acct.uid, acct.login_shell,
-                                    [shell.name for shell in chosen])
+                                    [shell.name for shell in chosen], keep_made)
     lines, missed = [], {}
     for answer in answers:
         if answer.answered and not answer.awsmfa:

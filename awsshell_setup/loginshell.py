@@ -60,11 +60,14 @@ class Answer:
 _answers = {}
 
 
-def ask(home, environ, uid=None, shell=None, login=True):
+def ask(home, environ, uid=None, shell=None, login=True, keep_made=False):
     """An Answer from a new shell of the account running awsmfa (uid: os.geteuid()): its login
     shell (passwd), or the shell named `shell` (bash, zsh, fish: the login shell's program when
     it is that shell, else the one on the login defaults' PATH); started as a login shell, or
-    (login=False) as a terminal of this session starts it (see the module's docstring)."""
+    (login=False) as a terminal of this session starts it (see the module's docstring).
+    keep_made: keep what awsmfa's own block made as the shell ran (zsh's completion dump: a
+    file of awsmfa's, which uninstall removes) after a real install, where the user's next
+    shell would make it anyway; the next question then costs no compinit without a dump."""
     import pwd
 
     uid = os.geteuid() if uid is None else uid
@@ -88,7 +91,7 @@ def ask(home, environ, uid=None, shell=None, login=True):
                PATH=login_path(uid) if login else session_path(environ))
     key = (shell_path, login, home, tuple(sorted(env.items())))
     if key not in _answers:
-        _answers[key] = _ask(shell, shell_path, home, env, login)
+        _answers[key] = _ask(shell, shell_path, home, env, login, keep_made)
     return _answers[key]
 
 
@@ -103,27 +106,28 @@ def session_path(environ):
     return os.pathsep.join(folder for folder in path.split(os.pathsep) if folder.rstrip("/") != drop.rstrip("/"))
 
 
-def new_shells(home, environ, uid, login_shell, set_up):
+def new_shells(home, environ, uid, login_shell, set_up, keep_made=False):
     """[Answer] of the new shells `mfa` will run in: the account's login shell as a new login
     starts it, and each shell set up (names) as this session starts it; the login shell both
     ways when it is set up. Each once, the login shell first."""
     from . import shells
 
     login = shells.supported_name(login_shell) or os.path.basename(login_shell or "")
-    asked = [ask(home, environ, uid)]
+    asked = [ask(home, environ, uid, keep_made=keep_made)]
     for name in dict.fromkeys([login] * (login in set_up) + list(set_up)):
-        asked.append(ask(home, environ, uid, shell=name, login=False))
+        asked.append(ask(home, environ, uid, shell=name, login=False, keep_made=keep_made))
     return asked
 
 
-def _ask(shell, shell_path, home, env, login=True):
+def _ask(shell, shell_path, home, env, login=True, keep_made=False):
     import secrets
 
     from . import boundedrun
 
     word = secrets.token_hex(8)
     markers = {name: f"AWSMFA-{word}-{name.upper()}" for name in ("begin", "path", "end")}
-    traces = _traces(shell, home, env)
+    traces, made = _traces(shell, home, env)
+    traces = [path for path in traces if not (keep_made and path in made)]
     existed = {path: os.path.lexists(path) for path in traces}
     try:
         result = boundedrun.run([shell_path, *(["-l"] if login else []), "-i", "-c", _SCRIPT.format(**markers)],
@@ -145,22 +149,23 @@ def _traces(shell, home, env):
     config and data folders at every start, and a zsh whose rc runs compinit (awsmfa's block
     does, when the user's rc has not) writes its dump. Asking is not setting up: install
     --dry-run writes nothing, and uninstall gives a home back as it was, so what the question
-    made goes again (_wipe). Parents before what they hold."""
+    made goes again (_wipe). Parents before what they hold. Returns (those paths, the ones
+    awsmfa's own block makes)."""
     if shell == "fish":
         config = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
         data = env.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
-        return [config, os.path.join(config, "fish"), os.path.dirname(data), data, os.path.join(data, "fish")]
+        return [config, os.path.join(config, "fish"), os.path.dirname(data), data, os.path.join(data, "fish")], []
     if shell == "zsh":
         from . import shells
-
         from .errors import AwsmfaError
 
         zsh = shells.by_name("zsh")
         try:
-            return [os.path.join(zsh.zdotdir(home, env), ".zcompdump")] + zsh.made_by_block(home, env)
+            made = zsh.made_by_block(home, env)
+            return [os.path.join(zsh.zdotdir(home, env), ".zcompdump")] + made, made
         except AwsmfaError:  # ~/.zshenv moves ZDOTDIR and root will not run that zsh: the home's
-            return [os.path.join(env.get("ZDOTDIR") or home, name) for name in (".zcompdump", zsh.COMPDUMP)]
-    return []
+            return [os.path.join(env.get("ZDOTDIR") or home, name) for name in (".zcompdump", zsh.COMPDUMP)], []
+    return [], []
 
 
 def _wipe(paths):
