@@ -82,6 +82,13 @@ def ask(home, environ, uid=None, shell=None, login=True, keep_made=False):
         shell_path = shutil.which(shell, path=login_path(uid))
         if not shell_path:
             return Answer(shell, problem=f"{shell} is not installed (not on {login_path(uid)})", login=login)
+        if os.geteuid() == 0:
+            # Not root's own login shell: root runs it only if no one but root could change it.
+            from . import rootpolicy
+
+            why = rootpolicy.run_refusal(shell_path, search_path=login_path(uid))
+            if why:
+                return Answer(shell, problem=f"root will not run {shell_path} ({why})", login=login)
     shell = os.path.basename(shell_path or "")
     if shell not in ASKABLE:
         return Answer(shell, problem=f"its login shell {shell_path or '(none)'} is not one awsmfa knows how to ask",
