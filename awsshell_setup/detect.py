@@ -102,7 +102,7 @@ def login_shell(acct):
     refused in one line when it is none awsmfa sets up (sh, tcsh, nologin)."""
     shell = shells.supported_name(acct.login_shell)
     if shell:
-        return shells.by_name(shell), f"{acct.name}'s login shell {acct.login_shell} (passwd)"
+        return shells.by_name(shell), f"{acct.name}'s login shell in passwd, {printable(acct.login_shell)}"
     shown = printable(acct.login_shell) if acct.login_shell else "not set"
     raise UsageError(f"{acct.name}'s login shell (passwd) is {shown}, which awsmfa does not set up: {NAME_IT}")
 

@@ -64,7 +64,7 @@ def test_install_for_an_account_sets_up_its_login_shell(account, root_env, share
     result = awsmfa("install", "--user", account.name, "--yes", "--completer", shared_completer, env=root_env,
                     check=False)
     assert result.returncode == 0, result.stderr
-    assert f"shell: {shell} ({account.name}'s login shell {SHELL_PATHS[shell]} (passwd))" in result.stderr, \
+    assert f"shell: {shell} ({account.name}'s login shell in passwd, {SHELL_PATHS[shell]})" in result.stderr, \
         result.stderr
     has, said = _new_login_shell_has_mfa(account, shell)
     assert has, said
