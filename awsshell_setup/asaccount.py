@@ -411,11 +411,12 @@ def _preload():
             codecs.lookup(encoding)
         except LookupError:
             pass
-    from . import shells
+    from . import loginshell, shells
 
     for shell in shells.SHELLS.values():
         if shell.template:
             shells.load_template(shell.template)  # read now, kept for the rest of the process
+    loginshell.install_source()  # where root's awsmfa came from, for the administrator's advice
 
 
 def _skipped(module):

@@ -334,26 +334,23 @@ def _account_options(command):
     return command
 
 
-def _for_account(user, rc_file, job, shell_unnamed=False):
-    """Run job(rc_file) here, or for --user NAME as root in a child process that has become NAME
-    (asaccount.py). Returns the exit status. shell_unnamed: install without --shell, which
-    for another account would be a guess."""
+def _for_account(user, rc_file, job):
+    """Run job(rc_file, False) here, or for --user NAME as root job(rc_file, True) in a child
+    process that has become NAME (asaccount.py). Returns the exit status. The second argument
+    says the job works for another account: without --shell, install and status then take
+    NAME's login shell from its passwd entry (detect.login_shell)."""
     from . import asaccount
 
     entry = asaccount.other_account(user)
     if entry is None:
-        return job(rc_file)
-    if shell_unnamed:
-        from .detect import NAME_IT
-
-        raise UsageError(f"which shell does {entry.pw_name} use? {NAME_IT}")
+        return job(rc_file, False)
     if rc_file and not rc_file.startswith("~"):
         rc_file = os.path.abspath(rc_file)  # relative to where root runs it, not to NAME's home
     _say(asaccount.describe(entry))
 
     def in_child():
         try:
-            return job(rc_file)
+            return job(rc_file, True)
         except (AwsmfaError, KeyboardInterrupt, click.Abort) as error:
             return _said(error)
 
@@ -367,7 +364,8 @@ def _exit(status):
 
 @cli.command()
 @click.option("--shell", "shell_names", multiple=True, type=click.Choice(_SHELL_CHOICES),
-              help="Shell to set up (repeatable, or all). Default: the shell you run awsmfa from.")
+              help="Shell to set up (repeatable, or all). Default: the shell you run awsmfa from; with --user, "
+                   "the account's login shell.")
 @_account_options
 @click.option("--completer", metavar="PATH",
               help="aws_completer to use (a bare name is looked up on PATH at each Tab). Default: found and checked.")
@@ -392,12 +390,12 @@ def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
     """
     from . import install as core
 
-    def job(rc):
+    def job(rc, for_account):
         core.install(shell_names, os.environ, rc_file=rc, completer=completer, completion=not no_completion,
-                     dry_run=dry_run, confirm=_confirmer(yes), say=_say, show=_show)
+                     dry_run=dry_run, confirm=_confirmer(yes), say=_say, show=_show, for_account=for_account)
         return 0
 
-    _exit(_for_account(user, rc_file, job, shell_unnamed=not shell_names))
+    _exit(_for_account(user, rc_file, job))
 
 
 @cli.command()
@@ -411,7 +409,7 @@ def uninstall(shell_names, user, rc_file, dry_run, yes):
     """Remove exactly what install wrote: blocks, and the files it created."""
     from . import install as core
 
-    def job(rc):
+    def job(rc, for_account):
         core.uninstall(shell_names, os.environ, rc_file=rc, dry_run=dry_run, confirm=_confirmer(yes), say=_say,
                        show=_show)
         return 0
@@ -442,7 +440,8 @@ def init(shell_name, completer, no_completion):
 
 @cli.command()
 @click.option("--shell", "shell_names", multiple=True, type=click.Choice(_SHELL_CHOICES),
-              help="Shell to check (repeatable, or all). Default: the shells awsmfa is set up for.")
+              help="Shell to check (repeatable, or all). Default: the shells awsmfa is set up for; with --user, "
+                   "those and the account's login shell.")
 @_account_options
 @click.option("--profile", metavar="NAME", shell_complete=_profile_names,
               help="Source profile whose session to report. Default: as `env`.")
@@ -453,8 +452,8 @@ def status(shell_names, user, rc_file, profile):
     --rc-file without --shell: the shell the block in that file was written for."""
     from . import status as core
 
-    def job(rc):
-        report = core.status(shell_names, os.environ, rc_file=rc, profile=profile)
+    def job(rc, for_account):
+        report = core.status(shell_names, os.environ, rc_file=rc, profile=profile, for_account=for_account)
         click.echo(report.text, nl=False)
         return 0 if report.ok else 1
 

@@ -3,8 +3,13 @@
 Which shell, without --shell: the shell awsmfa runs under when it is bash, zsh or fish (found
 as `env` finds it: shells.running_shell_name), then $SHELL, then the login shell of the passwd
 entry. That cannot be trusted without a terminal (cloud-init, a dotfile bootstrap piped to sh)
-nor under sudo (the process tree holds the caller's shell), nor for another account (--user):
-there it refuses and asks for --shell rather than guess.
+nor under sudo (the process tree holds the caller's shell): there it refuses and asks for
+--shell rather than guess.
+
+For another account (root's --user NAME) the shell is the login shell of NAME's passwd entry:
+root's own shell says nothing about NAME, and the passwd entry is what NAME's logins start
+(ssh, the console, su -l, a terminal of a desktop session), so it is known, not guessed. A
+--shell that leaves that login shell out is said in one note (login_shell_note).
 """
 import dataclasses
 import os
@@ -12,6 +17,7 @@ import pwd
 
 from . import rootpolicy, shells
 from .errors import FileProblem, UsageError
+from .paths import printable
 
 NAME_IT = "name it with --shell bash|zsh|fish (repeatable, or --shell all)"
 
@@ -91,9 +97,33 @@ def running_shell(acct, is_tty=None):
     raise UsageError(f"your shell is {shown}, which awsmfa does not set up: {NAME_IT}")
 
 
-def choose_shells(names, acct, is_tty=None):
-    """([Shell], how) from --shell, else detected."""
+def login_shell(acct):
+    """(Shell, how) from the passwd entry's login shell (root's --user NAME without --shell);
+    refused in one line when it is none awsmfa sets up (sh, tcsh, nologin)."""
+    shell = shells.supported_name(acct.login_shell)
+    if shell:
+        return shells.by_name(shell), f"{acct.name}'s login shell in passwd, {printable(acct.login_shell)}"
+    shown = printable(acct.login_shell) if acct.login_shell else "not set"
+    raise UsageError(f"{acct.name}'s login shell (passwd) is {shown}, which awsmfa does not set up: {NAME_IT}")
+
+
+def choose_shells(names, acct, is_tty=None, for_account=False):
+    """([Shell], how) from --shell, else the login shell for another account (for_account:
+    root's --user), else detected."""
     if names:
         return named_shells(names), "--shell"
-    shell, how = running_shell(acct, is_tty)
+    shell, how = login_shell(acct) if for_account else running_shell(acct, is_tty)
     return [shell], how
+
+
+def login_shell_note(chosen, acct):
+    """One line when the shells named leave out the account's login shell (root's --user with
+    --shell bash for a zsh account), else ''. A note, not a refusal: an administrator may want
+    bash besides the login shell (scripts run with `bash -l`), and a cloud-config that names
+    --shell for every account must keep working; but the account's own new terminals start
+    its login shell, where `mfa` would be missing, so it is said."""
+    login = shells.supported_name(acct.login_shell)
+    if not login or login in {shell.name for shell in chosen}:
+        return ""
+    return (f"note: {acct.name}'s login shell is {login} (passwd), which this leaves out: its new terminals "
+            f"will not have mfa; add --shell {login} (or leave --shell out) to set it up too")

@@ -25,6 +25,7 @@ class Change:
     before: str  # None: the file does not exist
     after: str   # None: the file should not exist
     completer: str = None  # what `after` was rendered with; the write renders it again under the lock
+    made_folder: bool = False  # an owned file whose folder install creates (FOLDER_NOTE)
 
     @property
     def changed(self):
@@ -50,8 +51,20 @@ class Change:
         return f"remove the block from {where}"
 
 
-def desired(shell, target, before, completer_path, removing=False):
-    """What the file should hold (None: no file), from what it holds now (None: absent)."""
+# The second line of an owned file whose folder install created (fish's functions/ and
+# completions/, when the user had none): uninstall removes that folder once it is empty, and
+# only that one. A folder that was there before install is the user's, empty or not.
+FOLDER_NOTE = "# (awsmfa created this folder: uninstall removes it once nothing else is in it)\n"
+
+
+def made_its_folder(text):
+    """True when an owned file's text says install created its folder (FOLDER_NOTE)."""
+    return text is not None and rcfile.is_owned(text) and text[len(rcfile.OWNED_HEADER):].startswith(FOLDER_NOTE)
+
+
+def desired(shell, target, before, completer_path, removing=False, made_folder=False):
+    """What the file should hold (None: no file), from what it holds now (None: absent).
+    made_folder: an owned file whose folder install is about to create (it keeps saying so)."""
     wanted = bool(target.sections) and not removing
     if target.owned:
         if before is not None and not rcfile.is_owned(before):
@@ -62,7 +75,8 @@ def desired(shell, target, before, completer_path, removing=False):
                     hint="move it away, or pass --no-completion if it is your own aws completion"
                     if "completion" in target.sections else "move it away")
             return before  # someone else's file: never touched
-        return rcfile.OWNED_HEADER + shell.render(target.sections, completer_path) if wanted else None
+        note = FOLDER_NOTE if made_folder or made_its_folder(before) else ""
+        return rcfile.OWNED_HEADER + note + shell.render(target.sections, completer_path) if wanted else None
     if wanted:
         body = shell.render(target.sections, completer_path, wrap=target.wrap)
         after = rcfile.with_block(before or "", body, target.path, existed=before is not None)
@@ -78,8 +92,9 @@ def plan(shell, targets, completer_path, removing=False):
     for target in targets:
         rootpolicy.check_not_anothers(target.path)
         before = rcfile.read_rc(target.path)
-        changes.append(Change(shell, target, before, desired(shell, target, before, completer_path, removing),
-                              completer_path))
+        made = target.owned and not removing and not os.path.isdir(os.path.dirname(target.path))
+        changes.append(Change(shell, target, before, desired(shell, target, before, completer_path, removing, made),
+                              completer_path, made))
     return changes
 
 
@@ -123,20 +138,20 @@ def _write_under_lock(change, removing):
     # Re-read under the lock; the transformation is pure, so a parallel edit survives.
     path = change.target.path
     before = rcfile.read_rc(path)
-    after = desired(change.shell, change.target, before, change.completer, removing)
+    after = desired(change.shell, change.target, before, change.completer, removing, change.made_folder)
     if after == before:
         return
     if after is None:
         fileio.remove_file(path)
-        if change.target.owned:
+        if change.target.owned and made_its_folder(before):
             _remove_if_empty(os.path.dirname(path))
     else:
         fileio.write_atomic(path, after)
 
 
 def _remove_if_empty(folder):
-    """The folder holding an owned file (fish's functions/, completions/), once empty: install
-    may have created it; an empty folder holds nothing of the user's."""
+    """The folder holding an owned file (fish's functions/, completions/) that install created
+    (FOLDER_NOTE), once empty: anything the user put there since keeps it."""
     try:
         os.rmdir(folder)
     except OSError:
@@ -205,7 +220,10 @@ def installed_body(target, text):
     """The part of `text` that is awsmfa's: its block's body (the first: install rewrites that
     one), or an owned file's text after the header; None when there is none (status too)."""
     if target.owned:
-        return text[len(rcfile.OWNED_HEADER):] if rcfile.is_owned(text) else None
+        if not rcfile.is_owned(text):
+            return None
+        body = text[len(rcfile.OWNED_HEADER):]
+        return body[len(FOLDER_NOTE):] if body.startswith(FOLDER_NOTE) else body
     blocks = rcfile.find_blocks(text, target.path)
     return blocks[0].body if blocks else None
 
@@ -317,23 +335,28 @@ def rc_file_path(rc_file):
 
 
 def install(shell_names=(), environ=None, rc_file=None, completer=None, completion=True, dry_run=False,
-            confirm=None, say=print, show=print, is_tty=None, account=None, check_new_shells=True):
+            confirm=None, say=print, show=print, is_tty=None, account=None, check_new_shells=True,
+            for_account=False):
     """Set up `mfa` and aws completion for the shells of the account running awsmfa; returns
     True when something changed.
 
     environ: the environment the account is found from (default: os.environ); from then on,
     the account's own (acct.environ) is the one environment used.
     account: a detect.Account to use instead of the one running awsmfa (tests).
-    check_new_shells: ask the account's login shell whether it finds awsmfa (warns if not)."""
+    check_new_shells: ask the account's login shell whether it finds awsmfa (warns if not).
+    for_account: root works for another account (--user): without --shell, its login shell."""
     check_rc_file_option(rc_file)
     check_completer_option(completer)
     acct = detect.working_account(environ, account)
-    chosen, how = detect.choose_shells(shell_names, acct, is_tty)
+    chosen, how = detect.choose_shells(shell_names, acct, is_tty, for_account=for_account)
     if rc_file and len(chosen) != 1:
         raise UsageError("--rc-file takes one shell: name it with --shell bash|zsh|fish")
     if acct.note:
         say(acct.note)
     say(f"shell{'s' if len(chosen) > 1 else ''}: {', '.join(shell.name for shell in chosen)} ({how})")
+    note = detect.login_shell_note(chosen, acct) if for_account and not rc_file else ""
+    if note:
+        say(note)
     # First the files as they are, the function alone: what must be refused (a file that cannot
     # be read, an open block, a user's own mfa, a folder that cannot be written) is refused
     # before the completer check runs anything.
@@ -363,9 +386,8 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
                          done=f"nothing to change: {', '.join(shell.name for shell in chosen)} already set up",
                          after_hint=["open a new shell to use `mfa` and Tab completion for aws"])
     if check_new_shells:
-        warning = new_shell_warning(acct)
-        if warning:
-            say(warning)
+        for line in new_shell_warnings(acct, chosen, for_account, keep_made=not dry_run):
+            say(line)
     return changed
 
 
@@ -381,18 +403,26 @@ def _plan_and_check(chosen, acct, rc_file, completer_of):
     return changes
 
 
-def new_shell_warning(acct):
-    """One line when a new shell of the account will not find awsmfa (`mfa` calls it by name),
-    or when that cannot be told; '' when it will."""
-    answer = loginshell.ask(acct.home, acct.environ, acct.uid)
-    if answer.answered and answer.awsmfa:
-        return ""
-    if answer.answered:
-        return (f"warning: awsmfa is not on PATH for a new login {answer.shell} of {acct.name}, and `mfa` calls it "
-                f"by name: {loginshell.advice(answer.shell)}")
+def new_shell_warnings(acct, chosen, for_account=False, keep_made=False):
+    """A line for each shell set up (and the login shell) whose new shells will not find
+    awsmfa (`mfa` calls it by name), with the fix, or a note when that cannot be told; [] when
+    they all find it (loginshell.new_shells says which shells, started how)."""
+    answers = loginshell.new_shells(acct.home, acct.environ, acct.uid, acct.login_shell,
+                                    [shell.name for shell in chosen], keep_made)
+    lines, missed = [], {}
+    for answer in answers:
+        if answer.answered and not answer.awsmfa:
+            missed.setdefault(answer.shell, []).append(answer)
+    for shell, these in missed.items():
+        which = (f"a new {shell} of {acct.name}, login shell or not" if len(these) > 1
+                 else these[0].which.replace(f" {shell}", f" {shell} of {acct.name}", 1))
+        advice = printable(loginshell.fix(these, answers, acct.home, acct.environ, for_account), line=True)
+        lines.append(f"warning: awsmfa is not on PATH for {which}, and `mfa` calls it by name: {advice}")
     here = "it is on PATH here" if loginshell.awsmfa_on_path(acct.environ) else "it is not on PATH here either"
-    return (f"note: could not tell whether a new shell finds awsmfa ({answer.problem}); {here}, and `mfa` calls "
-            f"it by name")
+    for unsure in (answer for answer in answers if not answer.answered):
+        lines.append(f"note: could not tell whether {unsure.which} finds awsmfa ({printable(unsure.problem)}); "
+                     f"{here}, and `mfa` calls it by name")
+    return lines
 
 
 def uninstall(shell_names=(), environ=None, rc_file=None, dry_run=False, confirm=None, say=print, show=print,
@@ -409,9 +439,32 @@ def uninstall(shell_names=(), environ=None, rc_file=None, dry_run=False, confirm
     for shell in chosen:
         changes += plan(shell, _targets_of(shell, acct, rc_file, True), None, removing=True)
     _check_writable(changes)
-    return _carry_out(changes, dry_run, confirm, say, show, removing=True, environ=acct.environ,
+    made = [] if rc_file else made_by_blocks(chosen, acct)
+    return _carry_out(changes, dry_run, confirm, say, show, removing=True, environ=acct.environ, made=made,
                       done="nothing to remove: no awsmfa block or file found", after_hint=[
                           "open a new shell: the current one keeps mfa and the completion until it ends"])
+
+
+def made_by_blocks(chosen, acct):
+    """The files the blocks of these shells made as they ran (zsh's completion dump), there now."""
+    found = []
+    for shell in chosen:
+        for path in shell.made_by_block(acct.home, acct.environ):
+            rootpolicy.check_not_anothers(path)
+            if os.path.isfile(path) and not os.path.islink(path):
+                found.append(path)
+    return found
+
+
+def _remove_made(made, environ, say):
+    for path in made:
+        try:
+            with fileio.locked(path):
+                fileio.remove_file(path)
+        except (FileProblem, OSError) as error:
+            say(f"warning: {paths.display(path, environ)} stays: {printable(str(error))}")
+        else:
+            say(f"deleted {paths.display(path, environ)} (zsh's completion dump, made by awsmfa's block)")
 
 
 def check_clash(shell, changes, acct, rc_file=None):
@@ -460,9 +513,10 @@ def _sweep(changes):
             pass  # a leftover stays for a later run; never a reason to fail
 
 
-def _carry_out(changes, dry_run, confirm, say, show, removing, environ, done, after_hint):
+def _carry_out(changes, dry_run, confirm, say, show, removing, environ, done, after_hint, made=()):
+    """made: files a block made as its shell ran (uninstall deletes them after the blocks)."""
     todo = [change for change in changes if change.changed]
-    if not todo:
+    if not todo and not made:
         if not dry_run:
             _sweep(changes)
         for change in changes:
@@ -474,11 +528,15 @@ def _carry_out(changes, dry_run, confirm, say, show, removing, environ, done, af
         for change in todo:
             say("would " + change.describe(environ))
             show(unified_diff(change, environ).rstrip("\n"))
+        for path in made:
+            say(f"would delete {paths.display(path, environ)} (zsh's completion dump, made by awsmfa's block)")
         say("dry run: nothing was written")
         return True
     if confirm is not None:
         for change in todo:
             say("will " + change.describe(environ))
+        for path in made:
+            say(f"will delete {paths.display(path, environ)} (zsh's completion dump, made by awsmfa's block)")
         if not confirm():
             raise Cancelled("you answered no")
     apply(todo, removing)
@@ -487,6 +545,7 @@ def _carry_out(changes, dry_run, confirm, say, show, removing, environ, done, af
         line = change.describe(environ)
         if line and (change.changed or not removing):
             say(_in_past_tense(line) if change.changed else line)
+    _remove_made(made, environ, say)
     for hint in after_hint:
         say(hint)
     return True

@@ -209,6 +209,11 @@ class Shell:
         """Files besides the ones install writes where a user's own `mfa` would clash."""
         return []
 
+    def made_by_block(self, home, environ):
+        """Files the installed block itself makes when the shell runs it (not install), which
+        uninstall removes with the block."""
+        return []
+
     # Why this shell's code cannot go in a file sh reads (see read_by_sh), and which file to name.
     NOT_FOR_SH_FILES = None
 
@@ -417,6 +422,15 @@ class Zsh(_BourneLike):
         if os.path.realpath(zdotdir) != os.path.realpath(home):
             result.append(Target(os.path.join(home, ".zshrc")))  # a block from before ZDOTDIR was set
         return result
+
+    # The block's `compinit` (run only when the user's rc has not run one) writes its dump to
+    # a file of awsmfa's (shell/zsh.zsh: `compinit -i -d`), not to ~/.zcompdump, which a
+    # compinit of the user's may share: uninstall removes it, and nothing of the user's.
+    COMPDUMP = ".zcompdump-awsmfa"
+
+    def made_by_block(self, home, environ):
+        zdotdir = self.zdotdir(home, environ)
+        return [os.path.join(zdotdir, self.COMPDUMP), os.path.join(zdotdir, self.COMPDUMP + ".zwc")]
 
 
 def _holds_a_block(path):

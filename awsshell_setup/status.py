@@ -70,12 +70,16 @@ def _installed_anywhere(shell, acct):
     return False
 
 
-def status(shell_names=(), environ=None, rc_file=None, profile=None, account=None):
+def status(shell_names=(), environ=None, rc_file=None, profile=None, account=None, for_account=False):
+    """The Report. for_account: root looks at another account (--user): without --shell, its
+    login shell is looked at too, set up or not: its new terminals start that shell, so `mfa`
+    missing there is not all in place."""
     install.check_rc_file_option(rc_file)
     acct = detect.working_account(environ, account)
     env = acct.environ
     lines, ok = [], True
     rc_path = install.rc_file_path(rc_file) if rc_file else None
+    login = shells.supported_name(acct.login_shell) if for_account and not rc_path else None
     if rc_path:
         rootpolicy.check_not_anothers(rc_path)
     if shell_names:
@@ -83,7 +87,8 @@ def status(shell_names=(), environ=None, rc_file=None, profile=None, account=Non
     elif rc_path:
         chosen = [shell_of_block(rc_path)]
     else:
-        chosen = [shell for shell in detect.named_shells(["all"]) if _installed_anywhere(shell, acct)]
+        chosen = [shell for shell in detect.named_shells(["all"])
+                  if shell.name == login or _installed_anywhere(shell, acct)]
     if rc_file and len(chosen) != 1:
         raise UsageError("--rc-file takes one shell: name it with --shell bash|zsh|fish")
     targets = {shell.name: [shell.rc_file_target(rc_path)] if rc_path else shell.targets(acct.home, env)
@@ -96,7 +101,12 @@ def status(shell_names=(), environ=None, rc_file=None, profile=None, account=Non
         ok = False
     named = []
     for shell in chosen:
-        lines.append(f"{shell.name}:")
+        lines.append(f"{shell.name} ({acct.name}'s login shell):" if shell.name == login else f"{shell.name}:")
+        if shell.name == login and not shell_names and not _installed_anywhere(shell, acct):
+            lines.append(f"  not set up: its new terminals have no mfa (`awsmfa install --user {acct.name}` "
+                         f"sets it up)")
+            ok = False
+            continue
         for target in targets[shell.name]:
             line, good, completer_path = _check_target(shell, target, env)
             if line:
@@ -113,8 +123,8 @@ def status(shell_names=(), environ=None, rc_file=None, profile=None, account=Non
     if chosen and not named:
         found, _ = completers.find(env, acct.home)
         lines.append(f"completer: none written; {'found ' + found.path + ' (run `awsmfa install`)' if found else 'none found'}")
-    line, good = _awsmfa_line(acct)
-    lines.append(line)
+    path_lines, good = _awsmfa_lines(acct, chosen, for_account)
+    lines += path_lines
     ok = ok and good
     session_lines, good = _session_lines(env, profile)
     lines += session_lines
@@ -138,17 +148,34 @@ def shell_of_block(path):
     raise UsageError(f"--rc-file {shown} {why}: name it with --shell bash|zsh|fish")
 
 
-def _awsmfa_line(acct):
-    """(line, ok) for whether `mfa` will find awsmfa: asked of a new login shell of the account."""
-    answer = loginshell.ask(acct.home, acct.environ, acct.uid)
-    if answer.answered and answer.awsmfa:
-        return f"awsmfa on PATH: {answer.awsmfa} (for a new login {answer.shell})", True
-    if answer.answered:
-        return (f"awsmfa on PATH: no, not for a new login {answer.shell}, and `mfa` calls it by name "
-                f"({loginshell.advice(answer.shell)})"), False
-    here = loginshell.awsmfa_on_path(acct.environ)
-    return (f"awsmfa on PATH: {here or 'no'} here; could not tell for a new shell ({answer.problem})",
-            bool(here))
+def _awsmfa_lines(acct, chosen, for_account):
+    """(lines, ok) for whether `mfa` will find awsmfa: asked of the account's new shells, its
+    login shell as a login starts it and each shell looked at as this session starts it
+    (loginshell.new_shells); one line for a shell that misses it both ways; when one cannot be
+    asked, the PATH here decides for it."""
+    answers = loginshell.new_shells(acct.home, acct.environ, acct.uid, acct.login_shell,
+                                    [shell.name for shell in chosen])
+    missed = {}
+    for answer in answers:
+        if answer.answered and not answer.awsmfa:
+            missed.setdefault(answer.shell, []).append(answer)
+    lines, ok, said = [], True, set()
+    for answer in answers:
+        if answer.answered and answer.awsmfa:
+            lines.append(f"awsmfa on PATH: {paths.printable(answer.awsmfa)} (for {answer.which})")
+        elif answer.answered and answer.shell not in said:
+            these = missed[answer.shell]
+            said.add(answer.shell)
+            which = f"a new {answer.shell}, login shell or not" if len(these) > 1 else answer.which
+            advice = paths.printable(loginshell.fix(these, answers, acct.home, acct.environ, for_account), line=True)
+            lines.append(f"awsmfa on PATH: no, not for {which}, and `mfa` calls it by name ({advice})")
+            ok = False
+        elif not answer.answered:
+            here = loginshell.awsmfa_on_path(acct.environ)
+            lines.append(f"awsmfa on PATH: {paths.printable(here or 'no')} here; could not tell for {answer.which} "
+                         f"({paths.printable(answer.problem)})")
+            ok = ok and bool(here)
+    return lines, ok
 
 
 def _session_lines(environ, profile):

@@ -339,7 +339,8 @@ def test_awsmfa_missing_for_new_shells_is_one_warning_and_still_installed(home, 
     result = run_install(env, comp, "--shell", "bash")
     warnings = [line for line in result.stderr.splitlines() if "awsmfa is not on PATH" in line]
     assert len(warnings) == 1 and "new login bash" in warnings[0], result.stderr
-    assert "pipx install ." in warnings[0] and "pipx ensurepath" in warnings[0] and "~/.profile" in warnings[0], warnings[0]
+    # The one line that fixes it, and the file: a login bash reads ~/.profile, which sources ~/.bashrc.
+    assert warnings[0].endswith(f'add `export PATH="$PATH:{BIN}"` to ~/.bashrc'), warnings[0]
     assert rcfile.BEGIN in (home / ".bashrc").read_text()
     # The same again, warned again: nothing changes, and a new shell still would not find it.
     assert "awsmfa is not on PATH" in run_install(env, comp, "--shell", "bash").stderr

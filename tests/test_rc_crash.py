@@ -68,12 +68,14 @@ def run(home, completer, installing):
 
 
 def state(home):
-    """{file: bytes or None}"""
+    """{file: bytes or None}. An owned file's second line saying install made its folder
+    (install.FOLDER_NOTE) is left out: whether the folder was there when a run began is what a
+    kill changes (a folder made, its first file not yet written), not whether a file is whole."""
     result = {}
     for rel in FILES:
         try:
             with open(os.path.join(home, rel), "rb") as handle:
-                result[rel] = handle.read()
+                result[rel] = handle.read().replace(install.FOLDER_NOTE.encode(), b"", 1)
         except FileNotFoundError:
             result[rel] = None
     return result

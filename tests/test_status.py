@@ -76,7 +76,9 @@ def test_awsmfa_only_on_a_virtualenvs_path_is_not_in_place(tmp_path):
     result = status(env)
     assert result.returncode == 1 and result.stdout.endswith("not all in place\n"), result.stdout
     line = next(line for line in result.stdout.splitlines() if line.startswith("awsmfa on PATH"))
-    assert "not for a new login bash" in line and "pipx" in line and "~/.profile" in line, line
+    # ...nor a terminal of this session, which has not activated the virtualenv: one line for both.
+    assert "not for a new bash, login shell or not" in line, line
+    assert f'add `export PATH="$PATH:{BIN}"` to ~/.bashrc' in line, line
 
 
 def test_rc_file_without_shell_takes_the_shell_its_block_names(tmp_path):

@@ -75,7 +75,7 @@ def test_status_says_when_it_cannot_tell(tmp_path):
         handle.write("exit 3\n")  # ends the shell before it answers
     result = awsmfa("status", "--shell", "bash", env=base_env(home), check=False)
     line = next(line for line in result.stdout.splitlines() if line.startswith("awsmfa on PATH"))
-    assert "could not tell for a new shell" in line and "ended it before it answered" in line, line
+    assert "could not tell for a new login bash" in line and "ended it before it answered" in line, line
     assert f"{BIN}/awsmfa here" in line  # the PATH status runs with decides then
 
 
@@ -113,9 +113,9 @@ def test_the_advice_names_the_login_file_bash_reads_and_following_it_works(tmp_p
     home = new_home(tmp_path, skel=False)
     result = awsmfa("install", "--shell", "bash", "--yes", "--no-completion", env=base_env(home))
     warning = [line for line in result.stderr.splitlines() if "awsmfa is not on PATH" in line]
-    assert len(warning) == 1 and warning[0].endswith("add its folder to PATH in ~/.bash_profile"), result.stderr
-    found = _awsmfa_in(home)
+    assert len(warning) == 1 and warning[0].endswith(f'add `export PATH="$PATH:{BIN}"` to ~/.bash_profile'), \
+        result.stderr
     with open(home / ".bash_profile", "a") as handle:
-        handle.write('PATH="$HOME/tools:$PATH"\n')
+        handle.write(f'export PATH="$PATH:{BIN}"\n')
     status = awsmfa("status", "--shell", "bash", env=base_env(home), check=False)
-    assert f"awsmfa on PATH: {found} (for a new login bash)" in status.stdout, status.stdout
+    assert f"awsmfa on PATH: {BIN}/awsmfa (for a new login bash)" in status.stdout, status.stdout
