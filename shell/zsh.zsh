@@ -3,6 +3,8 @@
 # Completion: `bashcompinit` needs `compdef`, which only `compinit` defines (Debian's zsh has
 # none by default: "command not found: compdef"). compinit costs ~18 ms, so it runs only when
 # the user's own rc (oh-my-zsh, prezto, a plain compinit) has not run it already.
+# Its dump goes to shells.Zsh.COMPDUMP, a file of awsmfa's that uninstall removes, not
+# ~/.zcompdump, which a compinit of the user's may share.
 # completion_lookup replaces completion for a bare --completer NAME (one dotfile, many machines):
 # at each Tab, NAME on PATH (`whence -p`, a builtin), else in completer.KNOWN_FOLDERS (rendered
 # in). bashcompinit's `complete -C` evals its argument, so it takes a function; it runs under
@@ -109,7 +111,7 @@ function _mfa_warn {
 #@ completion
 # aws completion: {{completer_path}}
 if (( ! $+functions[compdef] )); then
-    autoload -Uz compinit && compinit -i
+    autoload -Uz compinit && compinit -i -d "${ZDOTDIR:-$HOME}/.zcompdump-awsmfa"
 fi
 autoload -Uz bashcompinit && bashcompinit
 complete -C {{completer}} aws
@@ -118,7 +120,7 @@ complete -C {{completer}} aws
 # At each Tab: {{completer_path}} on PATH, else in the first of these folders that holds it; with
 # neither, no completion and no message.
 if (( ! $+functions[compdef] )); then
-    autoload -Uz compinit && compinit -i
+    autoload -Uz compinit && compinit -i -d "${ZDOTDIR:-$HOME}/.zcompdump-awsmfa"
 fi
 autoload -Uz bashcompinit && bashcompinit
 function _awsmfa_aws_completer {
@@ -141,7 +143,7 @@ complete -C _awsmfa_aws_completer aws
 # Tab after awsmfa and mfa: click's own completion (_AWSMFA_COMPLETE), asked only on Tab;
 # `mfa ARGS` completes as `awsmfa env ARGS`. `env` runs the awsmfa on PATH, never a function.
 if (( ! $+functions[compdef] )); then
-    autoload -Uz compinit && compinit -i
+    autoload -Uz compinit && compinit -i -d "${ZDOTDIR:-$HOME}/.zcompdump-awsmfa"
 fi
 function _awsmfa_complete {
     local -a completions completions_with_descriptions response

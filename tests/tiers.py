@@ -44,6 +44,7 @@ FAST = {
     "test_architecture", "test_cli_usage", "test_env_offline", "test_errors", "test_fileio_lock", "test_inifile",
     "test_install", "test_install_completer", "test_roles_sessions", "test_shells_detection", "test_devicechoice",
     "test_rotate_journal", "test_keys_process", "test_plan_resolution",
+    "test_first_fish_folders", "test_first_zsh_dump", "test_first_zsh_dump_e2e",
     "test_shells_fish_config_cli", "test_shells_login_files", "test_shells_templates", "test_status",
 }
 # Modules whose subject is a real shell: templates run by bash, zsh, fish and dash, and
@@ -55,6 +56,7 @@ SHELLS = {
     "test_install_asuser_terminal", "test_shells_bash_completion_fallback", "test_install_bare_name",
     "test_root_escapes", "test_fleet_cloudconfig", "test_rotate_interactive",
     "test_session_roothome", "test_session_default_profile", "test_roles_sources", "test_hostile_tab_quoting",
+    "test_first_login_shell", "test_first_path", "test_first_zsh_dump_e2e",
 }
 
 
