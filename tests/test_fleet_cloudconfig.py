@@ -80,12 +80,12 @@ def test_each_cloud_config_passes_cloud_inits_schema(system, tmp_path):
 
 
 def test_every_system_sets_up_each_account_with_the_shell_of_its_passwd_entry():
-    """One loop per config, the same everywhere: a later awsmfa that reads the passwd shell
-    itself needs only `--shell` dropped from it."""
+    """One loop per config, the same everywhere: install --user reads the account's login shell
+    from its passwd entry, so the config names no shell but in `users:`."""
     for system, text in cloud_configs().items():
         script = runcmd_script(text)
-        assert re.search(r'^\s*awsmfa install --user "\$user" --shell "\$\{shell##\*/\}" --yes$', script, re.M), system
-        assert 'shell=$(getent passwd "$user" | cut -d: -f7)' in script, system
+        assert re.search(r'^\s*awsmfa install --user "\$user" --yes$', script, re.M), system
+        assert "--shell" not in script, system
 
 
 class Namespace:
