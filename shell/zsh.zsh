@@ -38,7 +38,7 @@ function mfa {
                 eval "$out"
                 return ;;
             --json|--shell|--shell=*)
-                printf 'mfa: %s refused: mfa runs what awsmfa prints as zsh code; to see that output, run `awsmfa env %s`\n' "$arg" "$arg" >&2
+                printf "mfa: %s refused: mfa runs what awsmfa prints as zsh code; to see that output, run \`awsmfa env %s\`\n" "$arg" "$arg" >&2
                 return 2 ;;
         esac
     done
@@ -88,7 +88,7 @@ function _mfa_left {
        && 10#$f[6] <= 60 && 10#0$f[10] <= 23 && 10#0$f[11] <= 59 )) || return 1
     if [[ -n $f[9] ]]; then offset=$(( ${f[9]}1 * (10#$f[10] * 3600 + 10#$f[11] * 60) )); fi
     if (( m <= 2 )); then y=$((y - 1)); fi
-    _mfa_seconds=$(( (y / 400 * 146097 + y % 400 * 365 + y % 400 / 4 - y % 400 / 100
+    _mfa_seconds=$(( ((y / 400) * 146097 + y % 400 * 365 + y % 400 / 4 - y % 400 / 100
                       + (153 * ((m + 9) % 12) + 2) / 5 + 10#$f[3] - 1 - 719468) * 86400
                      + 10#$f[4] * 3600 + 10#$f[5] * 60 + 10#$f[6] - offset - EPOCHSECONDS ))
 }

@@ -107,6 +107,25 @@ def test_rendering_passes_the_syntax_check(kit, shell_name, case):
     assert "{{" not in text and "#@" not in text
 
 
+# shellcheck knows bash and sh, not zsh or fish (their renderings pass `zsh -n` and
+# `fish --no-execute` above). Every finding counts, style and info included: the block lands in
+# users' rc files, where a quirk shellcheck would flag is a quirk someone will copy.
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bash_rendering_passes_shellcheck(kit, case):
+    _, path, text = _render("bash", case, kit)
+    result = _run(["shellcheck", "--shell=bash", "--severity=style", str(path)], kit.env)
+    assert result.returncode == 0, f"{result.stdout}\n{text}"
+
+
+def test_profile_wrapping_passes_shellcheck_as_sh(kit):
+    """~/.profile is read by dash and sh too: the wrapped block must be plain sh to shellcheck."""
+    shell = shells.by_name("bash")
+    wrapped = kit.tmp / "profile.sh"
+    wrapped.write_text(rcfile.block_text(shell.render(shell.sections(True), kit.completer, wrap="profile")))
+    result = _run(["shellcheck", "--shell=sh", "--severity=style", str(wrapped)], kit.env)
+    assert result.returncode == 0, result.stdout
+
+
 def _strict_script(shell, rendered, tail, kit):
     script = kit.tmp / f"strict.{shell.name}"
     script.write_text(rendered.read_text() + tail)
