@@ -74,6 +74,7 @@ def test_mfa_with_keys_from_pass_gets_a_session_and_the_next_env_reuses_it_witho
         subprocess.run(AWSMFA + command, env=env, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
     assert runs_of(runs) == 1
     no_secret_in_files(user, seed_user.secret_access_key)
+    assert seed_user.secret_access_key not in first.stderr + first.stdout + again.stderr + login.stderr
 
 
 def test_login_and_exec_with_a_store_run_it_once_per_new_session(local_aws, seed_user, tmp_path):
