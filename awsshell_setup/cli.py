@@ -12,6 +12,7 @@ from . import __version__, render, session, shells, tokencode
 from . import debug as debug_output
 from .debug import log
 from .errors import AwsmfaError, Cancelled, UsageError
+from .paths import printable
 
 
 
@@ -26,7 +27,9 @@ class AwsmfaGroup(click.Group):
 def _said(error):
     """Say an AwsmfaError (one line) or a cancel; return the exit status."""
     if isinstance(error, AwsmfaError):
-        click.echo(f"awsmfa: error: {error}", err=True)
+        # The one output boundary for errors: a profile name, a path or a device in one may come
+        # from a user's file, a program or AWS (docs/ARCHITECTURE.md §4).
+        click.echo(f"awsmfa: error: {printable(str(error), line=True)}", err=True)
         return error.exit_code
     click.echo("\nawsmfa: " + str(Cancelled("cancelled")), err=True)
     return Cancelled.exit_code
@@ -136,11 +139,17 @@ def cli():
     """MFA session credentials for the AWS CLI, and AWS CLI completion for bash, zsh and fish.
 
     \b
-    Typical use:
-      eval "$(awsmfa env)"     ask for the MFA code, export the session into this shell
-      awsmfa login             write the session to the [mfa] profile only
+    First, once per account:
+      awsmfa install           set up your shell: Tab completion for aws, and the `mfa` command
+    Then, in any new shell:
+      mfa                      ask for the MFA code once, put the session into this shell
+                               (the shell function `install` adds; it runs `awsmfa env`)
+      aws ec2 stop-instances --instance-ids i-...   now runs with the MFA session
+    \b
+    Without the shell function:
+      eval "$(awsmfa env)"     what `mfa` does
+      awsmfa login             write the session to the [mfa] profile only (--profile mfa)
       awsmfa exec -- terraform plan   run one command with the session in its environment
-      aws ec2 stop-instances --instance-ids i-... --profile mfa
     """
 
 
@@ -480,12 +489,15 @@ def rotate(profile, token_code, yes):
 
 
 def _report(outcome, quiet):
+    # The device and the profile names come from a user's file or AWS: escaped (paths.printable).
+    serial, serial_how = printable(outcome.serial or "", line=True), printable(outcome.serial_how or "", line=True)
     if outcome.serial_how:
-        log("MFA device %s from %s", outcome.serial, outcome.serial_how)
+        log("MFA device %s from %s", serial, serial_how)
     if not quiet:
         if outcome.serial and outcome.serial_how != "--serial-number":
-            click.echo(f"awsmfa: MFA device {outcome.serial} ({outcome.serial_how})", err=True)
-        click.echo("awsmfa: " + render.summary(outcome, os.environ), err=True)
+            click.echo(f"awsmfa: MFA device {serial} ({serial_how})", err=True)
+        for line in render.summary_lines(outcome, os.environ):
+            click.echo("awsmfa: " + line, err=True)
 
 
 def run(argv):

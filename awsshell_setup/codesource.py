@@ -66,6 +66,13 @@ class CodeSource:
     def __repr__(self):  # never the command's words, nor a code
         return f"CodeSource(origin={self.origin!r})"
 
+    def check_can_get_code(self):
+        """NoTerminal now when the code would be asked on a terminal and there is none."""
+        if self.token_code is None and self.argv is None:
+            from .tokencode import check_terminal
+
+            check_terminal()
+
     def code(self, serial, ask_code=None):
         """The code: the flag's, the command's, or the one typed at the prompt."""
         if self.token_code is not None:

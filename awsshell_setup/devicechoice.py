@@ -13,7 +13,7 @@ since the names come from AWS (or whoever answers at AWS_ENDPOINT_URL).
 import os
 
 from . import fileio, paths
-from .errors import ASKED_NOTHING, Cancelled, FileProblem, ProfileProblem
+from .errors import ASKED_NOTHING, Cancelled, FileProblem, NoTerminal, ProfileProblem
 from .profiles import AwsFiles, config_profile_name
 
 KEY = "mfa_serial"
@@ -24,25 +24,30 @@ CHOSEN = "chosen at the prompt"
 def choose(devices, source_name, environ, ask=None):
     """(serial, how) for the source profile `source_name` whose user has `devices` (serials).
 
-    ask: a callable(prompt) -> the typed line, stripped ('' at end of input); None means
-    /dev/tty. Raises ProfileProblem when there is no terminal to ask on (the refusal that
+    ask: a callable(prompt) -> the typed line, stripped ('' or None at end of input); None means
+    /dev/tty (tokencode.Terminal, with no fallback to stdin: an answer may be written to a
+    file). Raises ProfileProblem when there is no terminal to ask on (the refusal that
     lists the devices), Cancelled on no answer or Ctrl-C.
     """
     if len(devices) == 1:
         return devices[0], "found with iam:ListMFADevices"
     if ask is not None:
-        return _choose_with(devices, source_name, environ, ask, _Say(None))
+        return _choose_with(devices, source_name, environ, ask, _to_stderr)
+    from .tokencode import Terminal
+
+    terminal = Terminal(fallback=False)
     try:
-        terminal = _Terminal()
-    except OSError:
-        raise _refusal(devices, source_name, environ)
-    with terminal:
-        try:
-            return _choose_with(devices, source_name, environ, terminal.ask, _Say(terminal.writer))
-        except KeyboardInterrupt:
-            terminal.writer.write("\n")  # the message then starts below `^C`, not after it
-            terminal.writer.flush()
-            raise Cancelled("cancelled")
+        terminal.__enter__()
+    except NoTerminal:
+        raise _refusal(devices, source_name, environ) from None
+    try:
+        return _choose_with(devices, source_name, environ, terminal.ask, terminal.say)
+    except KeyboardInterrupt:
+        terminal.writer.write("\n")  # the message then starts below `^C`, not after it
+        terminal.writer.flush()
+        raise Cancelled("cancelled")
+    finally:
+        terminal.close()
 
 
 def _refusal(devices, source_name, environ):
@@ -93,7 +98,7 @@ def _offer_to_remember(serial, source_name, environ, ask, say):
         return CHOSEN
     say(f"Remember it? One line is added to [{paths.printable(header)}] in {shown}:")
     say(f"+ {KEY} = {paths.printable(serial)}")
-    if ask("remember it? [y/N] ").lower() not in ("y", "yes"):
+    if (ask("remember it? [y/N] ") or "").lower() not in ("y", "yes"):
         return CHOSEN
     remember(serial, source_name, environ)
     say(f"awsmfa: remembered as {KEY} in [{paths.printable(header)}] of {shown}")
@@ -134,46 +139,9 @@ def remember(serial, source_name, environ):
     return True
 
 
-class _Say:
-    """Lines for the user: on the terminal when there is one, else on stderr."""
+def _to_stderr(line):
+    """Lines for the user when the caller supplies the questions (`ask`): on stderr."""
+    import sys
 
-    def __init__(self, writer):
-        self.writer = writer
-
-    def __call__(self, line):
-        if self.writer is None:
-            import sys
-
-            writer = sys.stderr
-        else:
-            writer = self.writer
-        writer.write(line + "\n")
-        writer.flush()
-
-
-class _Terminal:
-    """/dev/tty, opened once for reading and once for writing (raises OSError without one)."""
-
-    def __init__(self):
-        self.reader = open("/dev/tty", "r")
-        try:
-            self.writer = open("/dev/tty", "w")
-        except OSError:
-            self.reader.close()
-            raise
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.reader.close()
-        self.writer.close()
-
-    def ask(self, prompt):
-        self.writer.write(prompt)
-        self.writer.flush()
-        line = self.reader.readline()
-        if not line:
-            self.writer.write("\n")
-            self.writer.flush()
-        return line.strip()
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()

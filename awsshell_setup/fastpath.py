@@ -99,5 +99,5 @@ def try_cached_env(argv, environ=None, out=None, err=None):
         text = render.shell_code(outcome, shell, environ)
     (out or sys.stdout).write(text)
     if not options.get("quiet") and not options.get("json"):
-        (err or sys.stderr).write("awsmfa: " + render.summary(outcome, environ) + "\n")
+        (err or sys.stderr).write("".join(f"awsmfa: {line}\n" for line in render.summary_lines(outcome, environ)))
     return True

@@ -84,29 +84,52 @@ def time_left(credentials):
 
 
 def summary(outcome, environ):
-    """One line for stderr: where the session is and how long it lasts. No secrets."""
-    from .paths import display
+    """The summary as one text (lines joined), for callers that print it whole."""
+    return "\nawsmfa: ".join(summary_lines(outcome, environ))
+
+
+def summary_lines(outcome, environ):
+    """The lines for stderr (each to be prefixed `awsmfa: `): where the session is, whether it
+    is new, reused or renewed, and how long it lasts. No secrets; every name from a user's file
+    or AWS escaped (paths.printable, docs/ARCHITECTURE.md §4)."""
+    from .paths import display, printable
 
     seconds, until = time_left(outcome.credentials)
     left = timeutil.describe_span(seconds)
     where = display(outcome.credentials_path, environ)
+    source, stored = printable(outcome.source, line=True), printable(outcome.session_profile or "", line=True)
     if outcome.role_arn:
-        verb = "reusing role session" if outcome.reused else "new role session"
-        if outcome.unstored:
-            return f"role [{outcome.source}] ({outcome.role_arn}): {verb}, until {until} ({left} left), not stored in {where}"
-        line = (f"role [{outcome.source}] ({outcome.role_arn}): {verb} in profile [{outcome.session_profile}] "
-                f"of {where}, until {until} ({left} left)")
-        if outcome.mfa_profile and outcome.mfa_expiration:
-            line += (f"; renewed without a code from [{outcome.mfa_profile}] until "
-                     f"{outcome.mfa_expiration.strftime('%Y-%m-%d %H:%M UTC')}")
-        if outcome.renewing_profile and not outcome.mfa_profile:
-            # per-role: no MFA session behind it, so each renewal of the role session needs a code.
-            return line + f"; [{outcome.renewing_profile}] renews it, asking for a code each time"
-        return line + (f"; [{outcome.renewing_profile}] renews itself" if outcome.renewing_profile else "")
+        return _role_lines(outcome, source, stored, where, until, left)
     verb = "reusing session" if outcome.reused else "new session"
     if outcome.unstored:
-        return f"{verb} from [{outcome.source}], until {until} ({left} left), not stored in {where}"
-    return f"{verb} in profile [{outcome.session_profile}] of {where}, from [{outcome.source}], until {until} ({left} left)"
+        return [f"{verb} from [{source}], until {until} ({left} left), not stored in {where}"]
+    return [f"{verb} in profile [{stored}] of {where}, from [{source}], until {until} ({left} left)"]
+
+
+def _role_lines(outcome, source, stored, where, until, left):
+    """Two short lines for a role: the session (new: made with a code; renewed: made with no
+    code, on the stored MFA session; or reused) and until when, then who renews it next."""
+    from .paths import printable
+
+    role, mfa = printable(outcome.role_arn, line=True), printable(outcome.mfa_profile or "", line=True)
+    if outcome.reused:
+        how = "reusing session"
+    elif outcome.serial is None and outcome.mfa_profile:
+        how = "renewed session"  # no code: the stored MFA session paid for it
+    else:
+        how = "new session"
+    first = f"role [{source}] ({role}): {how} [{stored}], until {until} ({left} left)"
+    if outcome.unstored:
+        first += f", not stored in {where}"
+    renewing = printable(outcome.renewing_profile or "", line=True)
+    if outcome.renewing_profile and not outcome.mfa_profile:
+        # per-role: no MFA session behind it, so each renewal of the role session needs a code.
+        return [first, f"[{renewing}] renews it, asking for a code each time"]
+    if outcome.mfa_profile and outcome.mfa_expiration:
+        ends = outcome.mfa_expiration.strftime("%Y-%m-%d %H:%M UTC")
+        who = f"[{renewing}] renews it" if outcome.renewing_profile else "it is renewed"
+        return [first, f"{who} with no code until MFA session [{mfa}] ends at {ends}"]
+    return [first]
 
 
 def unstored_warning(outcome):

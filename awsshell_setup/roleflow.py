@@ -13,6 +13,7 @@ from . import fileio, roles, rolesessions, sessionrules, sessionsource, timeutil
 from .debug import log
 from .errors import AwsmfaError, FileProblem, NoTerminal, ProfileProblem
 from .inifile import check_section_name
+from .paths import printable
 from .profiles import AwsFiles
 
 
@@ -116,7 +117,9 @@ def _fresh(request, environ, files, plan, ask_code, write_renewing, keep_unstore
     if write_renewing:
         _renewing_items(files, request, plan)  # refuses names a credential_process line would have to quote
         rolesessions.check_renewing_target(files, plan.renewing_name, chain.profile)
-    source = sessionsource.long_term_keys(files, chain.source)
+    # Keys, or a secret store's source fetched only below, once a code is about to be spent
+    # (never when the MFA session is reused: sessionsource.keys_ready).
+    source = sessionsource.long_term_keys(files, chain.source, environ)
     if plan.shared:
         if mfa_name == session_name:
             raise ProfileProblem(f"the role session of [{chain.profile}] and the MFA session of [{chain.source}] "
@@ -145,9 +148,6 @@ def _fresh(request, environ, files, plan, ask_code, write_renewing, keep_unstore
     # for mfa_serial (aws-vault lets a role inherit its source's).
     codes = codesource.choose(request, environ, codesource.mfa_process(
         files, [hop.profile for hop in reversed(chain.hops)] + [chain.source]))
-    serial, serial_how = sessionrules.mfa_device(request, source, aws, chain)
-    log("MFA device %s (%s)", serial, serial_how)
-    aws.device = (serial, serial_how)  # for the message if AWS does not know it as the user's
     # A code is needed: one awsmfa at a time asks (sessionrules.prompt_turn), and the calls and
     # writes it makes with the code happen in that turn too, so a caller that waited finds
     # what the one before it stored instead of asking again.
@@ -162,6 +162,11 @@ def _fresh(request, environ, files, plan, ask_code, write_renewing, keep_unstore
         if mfa_session is not None:
             log("another awsmfa stored the MFA session [%s] while this one waited", mfa_name)
             return step.assume_and_store(mfa_session, {})
+        sessionsource.keys_ready(source, None if ask_code else codes)  # a secret store runs here, if any
+        # The device (IAM's list needs the keys; a pick among several is a question, asked in this turn).
+        serial, serial_how = sessionrules.mfa_device(request, source, aws, chain, environ)
+        log("MFA device %s (%s)", printable(serial, line=True), printable(serial_how, line=True))
+        aws.device = (serial, serial_how)  # for the message if AWS does not know it as the user's
         code = codes.code(serial, ask_code)  # the flag's, a command's, or typed at the prompt
         if shared:
             signer = aws.get_session_token(serial, code, request.duration_seconds)

@@ -120,7 +120,7 @@ def _rotate(environ, name, how, token_code, confirm, say, ask_code):
     _wait_until_accepted(calls, environ, plan, new_key, say)
     _stop_at("accepted", environ)
     rotatejournal.activate(environ, name, old_id, new_key.access_key_id, new_key.secret_access_key)
-    say(f"[{name}] now holds the new key {_shown(new_key.access_key_id)}")
+    say(f"[{_shown(name)}] now holds the new key {_shown(new_key.access_key_id)}")
     _stop_at("activated", environ)
     _delete_old(calls, environ, plan, new_key.access_key_id, old_id, mfa, say)
     return new_key.access_key_id
@@ -196,9 +196,8 @@ def _question(plan):
     if journal.retired_id:
         return (f"delete the old access key {_shown(journal.retired_id)} of user {_shown(plan.user_name)}, "
                 "as a stopped rotation meant?")
-    return (f"replace the access key {_shown(journal.active_id)} of [{plan.profile}] (user {_shown(plan.user_name)}) "
-            "with a new "
-            "one and delete the old one?")
+    return (f"replace the access key {_shown(journal.active_id)} of [{_shown(plan.profile)}] "
+            f"(user {_shown(plan.user_name)}) with a new one and delete the old one?")
 
 
 def _mfa_session(environ, name, token_code, ask_code):

@@ -13,6 +13,7 @@ from . import fileio, roothome, sessionsource, timeutil
 from .debug import log
 from .errors import AwsmfaError, FileProblem, NoTerminal, UsageError
 from .inifile import check_section_name
+from .paths import printable
 from .profiles import AwsFiles
 # The one resolution of a request, and the names status.py calls through this module.
 from .sessionplan import Plan, choose_profile, plan, session_name_for  # noqa: F401
@@ -105,7 +106,9 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
     if reused is not None:
         return reused
 
-    source = sessionsource.long_term_keys(files, the_plan.source)
+    # Keys, or a secret store's source whose keys are fetched only once a code is about to be
+    # spent (sessionsource.keys_ready, in _new_session): nothing runs for a reused session.
+    source = sessionsource.long_term_keys(files, the_plan.source, environ)
     session_name = check_section_name(the_plan.session_name, "session profile")
     files.check_session_target(session_name, the_plan.source)
     # A code spent on a session that cannot be stored is a code wasted: check before asking.
@@ -139,8 +142,9 @@ def obtain(request, environ=None, ask_code=None, keep_unstored=False):
 def _new_session(request, environ, files, aws, source, source_how, session_name, codes, ask_code, keep_unstored):
     """Get the code (codes: codesource.CodeSource), call STS, store the session. Called holding
     the turn to prompt."""
-    serial, serial_how = mfa_device(request, source, aws)
-    log("MFA device %s (%s)", serial, serial_how)
+    sessionsource.keys_ready(source, None if ask_code else codes)  # a secret store runs here, if any
+    serial, serial_how = mfa_device(request, source, aws, environ=environ)
+    log("MFA device %s (%s)", printable(serial, line=True), printable(serial_how, line=True))
     aws.device = (serial, serial_how)  # for the message if AWS does not know it as the user's
     code = codes.code(serial, ask_code)
     credentials = aws.get_session_token(serial, code, request.duration_seconds)

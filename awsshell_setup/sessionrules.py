@@ -153,7 +153,7 @@ def _say(line):
     sys.stderr.flush()
 
 
-def mfa_device(request, source, aws, chain=None):
+def mfa_device(request, source, aws, chain=None, environ=None):
     """The one place the MFA device is chosen: (serial, where it came from).
 
     --serial-number; for a role (`chain`, a roles.RoleChain), the device botocore would use for
@@ -161,7 +161,9 @@ def mfa_device(request, source, aws, chain=None):
     AssumeRoleProvider sends each hop's own mfa_serial with that hop's call, and only the first
     is signed with the user's keys: GetSessionToken stands in for it in shared mode), else the
     nearest mfa_serial down the chain; then the source's mfa_serial (config), aws_mfa_device
-    (credentials); then IAM's list (one device; more is refused here)."""
+    (credentials); then IAM's list: one device, or the one the user picks on the terminal among
+    several (devicechoice.py, which may remember it as mfa_serial; without a terminal it refuses
+    with the list). environ: the run's, for the terminal's config file."""
     if request.serial_number:
         return request.serial_number, "--serial-number"
     if chain is not None:
@@ -177,6 +179,9 @@ def mfa_device(request, source, aws, chain=None):
         raise ProfileProblem(f"no MFA device is assigned to the user of profile [{source.name}]",
                              hint="assign one in the IAM console, or pass --serial-number ARN")
     if len(devices) > 1:
-        raise ProfileProblem(f"the user of profile [{source.name}] has {len(devices)} MFA devices: "
-                             + ", ".join(devices), hint="pick one with --serial-number or mfa_serial")
+        import os
+
+        from . import devicechoice
+
+        return devicechoice.choose(devices, source.name, os.environ if environ is None else environ)
     return devices[0], "found with iam:ListMFADevices"

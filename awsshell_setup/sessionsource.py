@@ -4,30 +4,90 @@ names the reason and the way out (docs/roles.md, "Sources").
 
 Served: a profile with an IAM user's keys (`aws_access_key_id` and `aws_secret_access_key`, in
 either file), including a role profile that names itself as `source_profile` and holds its own
-keys. Refused, before any code is asked for or anything written:
-- keys from `credential_process`: awsmfa does not run that process (yet);
+keys; and a profile whose keys come from its `credential_process` (a secret store: pass, op,
+security), as a ProcessSource whose keys are fetched (keyprocess.py) only by `keys_ready`, which
+session.py and roleflow.py call once a new MFA session (or a per-role AssumeRole with a code) is
+certain: never for a reused session, never on the cached path, never for logout or status.
+Refused, before any code is asked for or anything written:
 - an IAM Identity Center (SSO) or console-login source: those sign-ins carry their own MFA;
 - a session profile awsmfa wrote (its keys end with the session; the source is behind it).
 
-The seam: sts.AwsClients takes the keys as an object with `name`, `access_key_id` and
-`secret_access_key` (and `mfa_serial`, `mfa_serial_origin`, `region`), which is what
-`long_term_keys` returns. A later change can get them from `keyprocess.long_term_keys(...)` for
-a credential_process source, run only when a new MFA session is needed, by replacing the
-refusal in `_refusal` with that call; nothing downstream changes.
+sts.AwsClients takes the keys as an object with `name`, `access_key_id` and
+`secret_access_key` (and `mfa_serial`, `mfa_serial_origin`, `region`): a profiles.SourceProfile,
+or a ProcessSource, whose keys are None until `keys_ready` (AwsClients checks its settings
+without them).
 """
 from .errors import ProfileProblem
 from .profiles import KEY_ID, SOURCE_KEY
 
+PROCESS_KEY = "credential_process"
+
 SSO_KEYS = ("sso_session", "sso_start_url", "sso_account_id", "sso_role_name", "sso_region")
 
 
-def long_term_keys(files, name):
-    """The source profile `name` as a profiles.SourceProfile (its keys, MFA device, region); or
-    one line (ProfileProblem) for a source awsmfa does not serve."""
+def long_term_keys(files, name, environ=None):
+    """The source profile `name` as a profiles.SourceProfile (its keys, MFA device, region), or
+    a ProcessSource (keys still in the store); or one line (ProfileProblem) for a source awsmfa
+    does not serve. Runs nothing."""
     why = _refusal(files, name)
     if why:
         raise ProfileProblem(why)
+    if _keys_from_process(files, name):
+        return ProcessSource(files, name, files.environ if environ is None else environ)
     return files.source_profile(name)
+
+
+class ProcessSource:
+    """A source profile whose keys come from its credential_process: its name, MFA device and
+    region (from its config section, as AwsFiles.source_profile reads them) known now, its keys
+    (None until then) fetched once by `keys_ready`, held in memory only. repr hides them."""
+
+    def __init__(self, files, name, environ):
+        from .inifile import check_section_name
+
+        check_section_name(name, "profile")
+        config = files.config_section(name) or {}
+        self.name, self.command, self.environ = name, config[PROCESS_KEY], environ
+        self.mfa_serial = (config.get("mfa_serial") or "").strip() or None
+        self.mfa_serial_origin = f"mfa_serial in {files.show(files.config_path)}" if self.mfa_serial else None
+        self.region = (config.get("region") or "").strip() or None
+        self.access_key_id = self.secret_access_key = None
+
+    def __repr__(self):
+        return f"ProcessSource(name={self.name!r}, fetched={self.access_key_id is not None})"
+
+    def fetch(self):
+        if self.access_key_id is None:
+            from . import keyprocess
+
+            keys = keyprocess.long_term_keys(self.name, self.command, self.environ)
+            self.access_key_id, self.secret_access_key = keys.access_key_id, keys.secret_access_key
+
+
+def keys_ready(source, codes):
+    """The source's keys, now that a call signed with them is certain: a ProcessSource runs its
+    credential_process here (once). codes (codesource.CodeSource): when the code would be asked
+    on a terminal and there is none, NoTerminal comes first, so the store is not asked for keys
+    that no code could use (and `env --json` can serve its last resort untouched)."""
+    if isinstance(source, ProcessSource) and source.access_key_id is None:
+        if codes is not None:
+            codes.check_can_get_code()
+        source.fetch()
+    return source
+
+
+def _header(name):
+    return "default" if name == "default" else f"profile {name}"
+
+
+def _keys_from_process(files, name):
+    """Whether botocore would take `name`'s keys from its credential_process: no keys of its own
+    (keys in either file come first in botocore's chain), a credential_process in its config."""
+    credentials = files.credentials.section(name) or {}
+    config = files.config_section(name) or {}
+    if credentials.get(KEY_ID) or config.get(KEY_ID):
+        return False
+    return bool((config.get(PROCESS_KEY) or "").strip())
 
 
 def _refusal(files, name):
@@ -43,10 +103,10 @@ def _refusal(files, name):
                 f"[{source}] instead (as source_profile, or --profile {source})")
     if credentials.get(KEY_ID) or config.get(KEY_ID):
         return ""  # keys of its own: botocore uses them first too; source_profile checks them
-    if config.get("credential_process") or credentials.get("credential_process"):
-        return (f"profile [{name}] gets its keys from credential_process, which awsmfa does not run: put the IAM "
-                f"user's access keys in [{name}] of {files.show(files.credentials_path)} (or point "
-                "source_profile at a profile that has them)")
+    if credentials.get(PROCESS_KEY) and not config.get(PROCESS_KEY):
+        # keyprocess reads the config file, where the AWS CLI's guide puts it: one place to look.
+        return (f"profile [{name}] has credential_process in {files.show(files.credentials_path)}; awsmfa reads "
+                f"it from the config file: move it to [{_header(name)}] of {files.show(files.config_path)}")
     if any(key in config for key in SSO_KEYS):
         return (f"profile [{name}] signs in through IAM Identity Center (SSO), whose sign-in does the MFA: "
                 f"awsmfa has nothing to add; run `aws sso login --profile {name}` and use the profile as it is")

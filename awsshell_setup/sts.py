@@ -95,15 +95,20 @@ class AwsClients:
                 retries={"total_max_attempts": 1})
         except Exception as error:  # noqa: BLE001 - every refusal becomes one line
             raise _setup_error(error, self, "sts") from None
-        self.client("sts")
+        self.client("sts", check_only=True)
         if self._role_session is not self._session:
-            self.client("sts", for_role=True)  # the role profile's settings, checked before any code too
+            self.client("sts", for_role=True, check_only=True)  # the role profile's settings, before any code too
 
-    def client(self, service, credentials=None, for_role=False):
+    def client(self, service, credentials=None, for_role=False, check_only=False):
         """A client signing with the source's long-term keys, or with `credentials` (an MFA or
         role session: profiles.Credentials), always passed explicitly; for_role: with the role
-        profile's settings (AssumeRole)."""
-        if credentials is None:
+        profile's settings (AssumeRole). check_only: build it to check the settings, also before
+        the source's keys are known (a secret store's, sessionsource.keys_ready, not yet run)."""
+        if credentials is None and self._source.access_key_id is None:
+            if not check_only:
+                raise AssertionError("a call signed with keys not yet fetched (sessionsource.keys_ready)")
+            keys = ("AKIAKEYSNOTYETFETCHED", "not-yet-fetched", None)  # never sent: no call is made with it
+        elif credentials is None:
             keys = (self._source.access_key_id, self._source.secret_access_key, None)
         else:
             keys = (credentials.access_key_id, credentials.secret_access_key, credentials.session_token)
@@ -120,7 +125,8 @@ class AwsClients:
             raise AwsmfaError(f"the {service.upper()} endpoint URL {url!r} ({_endpoint_origin(self._environ, service)}) "
                               "is not http:// or https://", hint="fix or unset it")
         log("%s endpoint: %s (region %s)", service.upper(), url, self.region)
-        self._clients[(service, keys[0], for_role)] = client
+        if keys[0] != "AKIAKEYSNOTYETFETCHED":
+            self._clients[(service, keys[0], for_role)] = client
         return client
 
     def get_session_token(self, serial, code, duration):

@@ -29,8 +29,22 @@ def validate(code):
     return digits
 
 
-class _Terminal:
-    def __init__(self):
+NO_TERMINAL = ("no terminal to ask for the MFA code on; pass --token-code, or a command that prints it "
+               "(--token-command, AWSMFA_TOKEN_COMMAND, or mfa_process in the profile), or run `mfa` in a "
+               "terminal first")
+
+
+class Terminal:
+    """The terminal awsmfa asks its questions on: /dev/tty, opened once for reading and once for
+    writing. The one class for every question (the code here, the device in devicechoice.py).
+
+    fallback: with no /dev/tty, stdin and stderr when stdin is a terminal (the code's prompt);
+    False: /dev/tty or nothing (a question whose answer is written to a file is asked only of
+    a terminal). Without one, NoTerminal: its message names the ways to pass a code (also what
+    a credential_process or cron job sees, which can pass no option)."""
+
+    def __init__(self, fallback=True):
+        self.fallback = fallback
         self.reader = self.writer = None
 
     def __enter__(self):
@@ -41,12 +55,8 @@ class _Terminal:
             import sys
 
             self.close()
-            if not (sys.stdin and sys.stdin.isatty()):
-                # Also what a credential_process or cron job sees, which can pass no option:
-                # name the variable and the config key, and the terminal way out.
-                raise NoTerminal("no terminal to ask for the MFA code on; pass --token-code, or a command that "
-                                 "prints it (--token-command, AWSMFA_TOKEN_COMMAND, or mfa_process in the profile), "
-                                 "or run `mfa` in a terminal first")
+            if not (self.fallback and sys.stdin and sys.stdin.isatty()):
+                raise NoTerminal(NO_TERMINAL) from None
             self.reader, self.writer = sys.stdin, sys.stderr
         return self
 
@@ -60,24 +70,43 @@ class _Terminal:
     def __exit__(self, *exc):
         self.close()
 
+    def say(self, line):
+        self.writer.write(line + "\n")
+        self.writer.flush()
+
     def ask(self, prompt):
+        """The typed line, stripped; None at the end of input (Ctrl-D), after ending the line."""
         self.writer.write(prompt)
         self.writer.flush()
         line = self.reader.readline()
         if not line:
             self.writer.write("\n")
-            raise Cancelled("no MFA code entered")
+            self.writer.flush()
+            return None
         return line.strip()
 
 
+def check_terminal():
+    """NoTerminal now, when the prompt would find no terminal: so that a run that cannot get a
+    code says so before a secret store is asked for keys (sessionsource.keys_ready)."""
+    with Terminal():
+        pass
+
+
 def prompt_for_code(serial):
-    """Ask on the terminal until a well-formed code is typed (a few tries for typos)."""
+    """Ask on the terminal until a well-formed code is typed (a few tries for typos). The
+    device comes from a user's file or AWS: escaped (paths.printable), docs/ARCHITECTURE.md §4."""
+    from .paths import printable
+
     try:
-        with _Terminal() as terminal:
+        with Terminal() as terminal:
             try:
                 for attempt in range(PROMPT_TRIES):
+                    typed = terminal.ask(f"MFA code for {printable(serial, line=True)}: ")
+                    if typed is None:
+                        raise Cancelled("no MFA code entered")
                     try:
-                        return validate(terminal.ask(f"MFA code for {serial}: "))
+                        return validate(typed)
                     except UsageError:
                         pass
                     if attempt + 1 < PROMPT_TRIES:

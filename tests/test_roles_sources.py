@@ -1,7 +1,7 @@
 """Sources botocore accepts (sessionsource.py, docs/roles.md "Sources"): a role profile that is
 its own source (keys and role_arn in one profile) works in the default (shared) mode, with the
-real AWS CLI v1 as the client against the local AWS; a source whose keys come from
-credential_process, an SSO source, awsmfa's own session profile as a source and a quoted
+real AWS CLI v1 as the client against the local AWS; a source whose credential_process gives
+a session (not long-term keys), an SSO source, awsmfa's own session profile as a source and a quoted
 profile name are each refused in one line naming the way out, before any code is asked for
 (mfa_process would leave a mark) and with nothing written.
 """
@@ -37,8 +37,11 @@ def test_a_role_that_is_its_own_source_works_in_shared_mode(local_aws, tmp_path)
 
 
 SOURCES = {
-    "credential_process": ("[profile base]\ncredential_process = /usr/bin/false\n", "",
-                           "gets its keys from credential_process"),
+    # A secret store is served (test_glue_keys_store.py); one that holds a session is refused.
+    "credential_process with a session": (
+        "[profile base]\ncredential_process = printf '{\"Version\": 1, \"AccessKeyId\": \"ASIAX\", "
+        "\"SecretAccessKey\": \"s\", \"SessionToken\": \"t\"}'\n", "",
+        "gave session credentials (a SessionToken)"),
     "sso": ("[profile base]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n", "",
             "aws sso login --profile base"),
     "awsmfa session": ("", stored_session(name="base", source="default"), "is a session awsmfa wrote for [default]"),
