@@ -38,14 +38,17 @@ def rounds(normal):
     return normal * SOAK_FACTOR if SOAK else normal
 
 
-# Unit and command tests: no local AWS, no property or concurrency rounds, few processes.
-# Together they run in under 30 s on a 2-core machine, serially (22 s measured on an idle one).
+# The fast tier: direct unit tests of the core rules (reuse margins and the choice of source and
+# names: test_plan_resolution; retries and the block format: test_rules_unit; the completer's
+# choice: test_install_completer), the offline suites, and one smoke test per command
+# (test_commands_smoke). No local AWS, no property or concurrency rounds, no suite whose subject
+# is a real shell (SHELLS below is never fast: `-m shells` is that tier). Serially, at most 15 s
+# on an idle 2-core machine; the command suites of install and status ask real shells whether
+# they find awsmfa, so they are slow.
 FAST = {
     "test_architecture", "test_cli_usage", "test_env_offline", "test_errors", "test_fileio_lock", "test_inifile",
-    "test_install", "test_install_completer", "test_roles_sessions", "test_shells_detection", "test_devicechoice",
-    "test_rotate_journal", "test_keys_process", "test_plan_resolution",
-    "test_first_fish_folders", "test_first_zsh_dump", "test_first_zsh_dump_e2e",
-    "test_shells_fish_config_cli", "test_shells_login_files", "test_shells_templates", "test_status",
+    "test_install_completer", "test_roles_sessions", "test_devicechoice", "test_rotate_journal", "test_keys_process",
+    "test_plan_resolution", "test_commands_smoke", "test_rules_unit", "test_glue_summary",
 }
 # Modules whose subject is a real shell: templates run by bash, zsh, fish and dash, and
 # interactive sessions driven through a pseudo-terminal.
@@ -56,7 +59,7 @@ SHELLS = {
     "test_install_asuser_terminal", "test_shells_bash_completion_fallback", "test_install_bare_name",
     "test_root_escapes", "test_fleet_cloudconfig", "test_rotate_interactive",
     "test_session_roothome", "test_session_default_profile", "test_roles_sources", "test_hostile_tab_quoting",
-    "test_first_login_shell", "test_first_path", "test_first_zsh_dump_e2e",
+    "test_first_login_shell", "test_first_path", "test_first_zsh_dump_e2e", "test_glue_keys_store",
 }
 
 
@@ -66,6 +69,9 @@ SHELLS = {
 TIMING = {"test_sts_faults", "test_session_concurrency", "test_session_crash", "test_rc_concurrency", "test_rc_crash",
           "test_session_parallel_prompt", "test_install_asuser_race", "test_root_waits", "test_root_linear",
           "test_keys_process", "test_rotate_crash", "test_hostile_linear"}
+
+
+assert not FAST & SHELLS, FAST & SHELLS  # a real-shell suite is never in the fast tier
 
 
 def mark(items):
