@@ -15,12 +15,10 @@ does not import this module (fastpath.py only notices the option). How it runs:
 - its words are split as sh splits them (quotes, backslashes: shlex) and the program is run
   directly, found on PATH; a value that uses any other shell syntax (SHELL_SYNTAX, or a first
   word NAME=VALUE) runs with `/bin/sh -c VALUE`, as aws-vault runs every mfa_process;
-- within TIMEOUT_SECONDS (AWSMFA_TOKEN_COMMAND_TIMEOUT overrides), then it is killed; with no
-  terminal it runs in a session of its own, and all of it is killed (a `sleep` left behind by
-  `sh -c` would hold awsmfa's stderr open, and the AWS CLI reading it would hang);
-- its stdin and stderr are the terminal (/dev/tty) when there is one: a YubiKey's "touch your
-  key" must reach the user even when awsmfa runs as a credential_process, whose stderr the AWS
-  CLI captures (aws-vault #1267); else stdin is /dev/null and stderr is awsmfa's (cron, CI);
+- as userprogram.py runs a program the user configured: within TIMEOUT_SECONDS
+  (AWSMFA_TOKEN_COMMAND_TIMEOUT overrides), its stdin and stderr the terminal when there is one
+  (a YubiKey's "touch your key" must reach the user even when awsmfa runs as a
+  credential_process), with no terminal in a session of its own, killed whole;
 - its stdout must be the code: six digits, spaces between them allowed (tokencode.validate),
   blanks around it ignored.
 The command's words, its output and the code never reach a message, the debug trace or a
@@ -28,11 +26,10 @@ traceback: a command may hold a TOTP seed (`oathtool --totp -b SEED`).
 """
 import os
 import shlex
-import signal
-import subprocess
 
+from . import userprogram
 from .debug import log
-from .errors import AwsmfaError, Cancelled, UsageError
+from .errors import AwsmfaError, UsageError
 
 TOKEN_COMMAND_VARIABLE = "AWSMFA_TOKEN_COMMAND"
 TIMEOUT_VARIABLE = "AWSMFA_TOKEN_COMMAND_TIMEOUT"
@@ -133,64 +130,16 @@ def _failed(source, what, hint="run it yourself to see why"):
     return AwsmfaError(f"the MFA token command of {source.origin} {what}", hint=hint)
 
 
-def _terminal_ends():
-    """(stdin, stderr) for the command: the terminal when there is one, else (None, None)."""
-    try:
-        reader = open("/dev/tty", "rb", buffering=0)
-    except OSError:
-        return None, None
-    try:
-        writer = open("/dev/tty", "wb", buffering=0)
-    except OSError:
-        reader.close()
-        return None, None
-    return reader, writer
-
-
 def _run(source):
-    reader, writer = _terminal_ends()
     environ = os.environ if source.environ is None else source.environ
-    # With a terminal the command stays in awsmfa's process group: Ctrl-C reaches it, and it may
-    # open /dev/tty itself (a PIN prompt). Without one, a session of its own, killed as a whole.
-    alone = writer is None
     try:
-        try:
-            process = subprocess.Popen(source.argv, stdin=reader or subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=writer, env=dict(environ),  # stderr None: awsmfa's own
-                                       start_new_session=alone)
-        except FileNotFoundError:
-            raise _failed(source, f"was not found: {_program(source)}", hint="install it, or fix the command") from None
-        except PermissionError:
-            raise _failed(source, f"cannot be run: {_program(source)} is not executable",
-                          hint="check its path and mode") from None
-        except OSError as error:
-            raise _failed(source, f"cannot be run: {_program(source)}: {error.strerror}") from None
-        try:
-            output, _ = process.communicate(timeout=source.timeout)
-        except subprocess.TimeoutExpired:
-            _stop(process, alone)
-            raise _failed(source, f"gave no code within {source.timeout:g} s",
-                          hint=f"is it waiting for a touch or a password? {TIMEOUT_VARIABLE} sets the limit") from None
-        except KeyboardInterrupt:
-            _stop(process, alone)
-            raise Cancelled("cancelled") from None
-    finally:
-        for handle in (reader, writer):
-            if handle is not None:
-                handle.close()
-    return _code_in(source, process.returncode, output)
-
-
-def _stop(process, alone):
-    try:
-        if alone:
-            os.killpg(process.pid, signal.SIGKILL)  # its session's group: the pid is its id
-        else:
-            process.kill()
-    except OSError:
-        pass  # already gone
-    process.wait()
-    process.stdout.close()
+        status, output = userprogram.run(source.argv, environ, source.timeout, _program(source))
+    except userprogram.Unrunnable as error:
+        raise _failed(source, error.why, **({"hint": error.hint} if error.hint else {})) from None
+    except userprogram.TimedOut:
+        raise _failed(source, f"gave no code within {source.timeout:g} s",
+                      hint=f"is it waiting for a touch or a password? {TIMEOUT_VARIABLE} sets the limit") from None
+    return _code_in(source, status, output)
 
 
 def _code_in(source, status, output):

@@ -5,11 +5,10 @@ botocore accepts such a profile as a source; so does awsmfa, on these terms:
 - it runs only here, when GetSessionToken is about to be called: never on the cached path
   (fastpath does not import this module), never for a reused session;
 - it is split into words as botocore splits it (shlex, no shell) and run directly, so one
-  config line works for both; within TIMEOUT_SECONDS (AWSMFA_KEY_PROCESS_TIMEOUT overrides),
-  then it is killed; with no terminal it runs in a session of its own and all of it is killed;
-- its stdin and stderr are the terminal (/dev/tty) when there is one, so a store can ask for
-  its passphrase or a touch (gpg's pinentry, `op signin`); else stdin is /dev/null and stderr
-  is awsmfa's;
+  config line works for both, as userprogram.py runs a program the user configured: within
+  TIMEOUT_SECONDS (AWSMFA_KEY_PROCESS_TIMEOUT overrides), its stdin and stderr the terminal
+  when there is one, so a store can ask for its passphrase or a touch (gpg's pinentry, `op
+  signin`);
 - its stdout is the credential_process JSON (Version 1: AccessKeyId, SecretAccessKey), as the
   AWS CLI documents it ("Sourcing credentials with an external process",
   https://docs.aws.amazon.com/cli/v1/userguide/cli-configure-sourcing-external.html). A
@@ -21,11 +20,10 @@ botocore accepts such a profile as a source; so does awsmfa, on these terms:
 import json
 import os
 import shlex
-import signal
-import subprocess
 
+from . import userprogram
 from .debug import log
-from .errors import AwsmfaError, Cancelled, ProfileProblem
+from .errors import AwsmfaError, ProfileProblem
 
 PROCESS_KEY = "credential_process"
 TIMEOUT_VARIABLE = "AWSMFA_KEY_PROCESS_TIMEOUT"
@@ -99,65 +97,22 @@ def _argv(profile_name, command):
     return words
 
 
-def _terminal_ends():
-    """(stdin, stderr) for the program: the terminal when there is one, else (None, None)."""
-    try:
-        reader = open("/dev/tty", "rb", buffering=0)
-    except OSError:
-        return None, None
-    try:
-        writer = open("/dev/tty", "wb", buffering=0)
-    except OSError:
-        reader.close()
-        return None, None
-    return reader, writer
-
-
 def _run(profile_name, argv, environ, timeout):
-    reader, writer = _terminal_ends()
-    alone = writer is None  # no terminal: a session of its own, killed as a whole on timeout
-    program = argv[0]
     try:
-        try:
-            process = subprocess.Popen(argv, stdin=reader or subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=writer, env=dict(environ), start_new_session=alone)
-        except FileNotFoundError:
-            raise ProfileProblem(f"{_what(profile_name)} was not found: {program}",
-                                 hint="install it, or fix credential_process in the config file") from None
-        except OSError as error:
-            raise ProfileProblem(f"{_what(profile_name)} cannot be run: {program}: {error.strerror}") from None
-        try:
-            output, _ = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _stop(process, alone)
-            raise AwsmfaError(f"{_what(profile_name)} gave no keys within {timeout:g} s",
-                              hint=f"is it waiting for a passphrase or a touch? {TIMEOUT_VARIABLE} sets the "
-                                   "limit") from None
-        except KeyboardInterrupt:
-            _stop(process, alone)
-            raise Cancelled("cancelled") from None
-    finally:
-        for handle in (reader, writer):
-            if handle is not None:
-                handle.close()
-    if process.returncode < 0:
-        raise AwsmfaError(f"{_what(profile_name)} was killed by signal {-process.returncode}")
-    if process.returncode != 0:
-        raise AwsmfaError(f"{_what(profile_name)} failed with exit status {process.returncode}",
+        status, output = userprogram.run(argv, environ, timeout, argv[0])
+    except userprogram.Unrunnable as error:
+        raise ProfileProblem(f"{_what(profile_name)} {error.why}",
+                             hint="install it, or fix credential_process in the config file") from None
+    except userprogram.TimedOut:
+        raise AwsmfaError(f"{_what(profile_name)} gave no keys within {timeout:g} s",
+                          hint=f"is it waiting for a passphrase or a touch? {TIMEOUT_VARIABLE} sets the "
+                               "limit") from None
+    if status < 0:
+        raise AwsmfaError(f"{_what(profile_name)} was killed by signal {-status}")
+    if status != 0:
+        raise AwsmfaError(f"{_what(profile_name)} failed with exit status {status}",
                           hint="run it yourself to see why")
     return output
-
-
-def _stop(process, alone):
-    try:
-        if alone:
-            os.killpg(process.pid, signal.SIGKILL)
-        else:
-            process.kill()
-    except OSError:
-        pass
-    process.wait()
-    process.stdout.close()
 
 
 def _parse(profile_name, output):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from awsshell_setup import keyprocess
+from awsshell_setup import keyprocess, userprogram
 from awsshell_setup.errors import AwsmfaError
 from awsshell_setup.profiles import AwsFiles
 
@@ -80,7 +80,7 @@ def test_a_missing_program_is_named_not_its_arguments(tmp_path):
 
 
 def test_a_hanging_program_is_killed_within_the_bound(tmp_path, monkeypatch):
-    monkeypatch.setattr(keyprocess, "_terminal_ends", lambda: (None, None))  # as under cron or CI
+    monkeypatch.setattr(userprogram, "_terminal_ends", lambda: (None, None))  # as under cron or CI
     child_pid = tmp_path / "child.pid"
     command = script(tmp_path, "import os, subprocess\n"
                                "p = subprocess.Popen(['sleep', '60'])\n"
