@@ -381,6 +381,6 @@ def describe_key_age(name, age, from_store, moment=None):
     if age.status and age.status != "Active":
         line += f", {paths.printable(age.status)}"
     if days >= KEY_AGE_ADVICE_DAYS:
-        line += ("; replace it in your secret store (docs/keys.md)" if from_store
+        line += ("; make a new one (`aws iam create-access-key`) and put it in your secret store" if from_store
                  else "; `awsmfa rotate` replaces it")
     return line

@@ -67,8 +67,8 @@ def test_an_old_key_is_given_its_age_and_what_replaces_it():
     assert core.describe_key_age("default", age, False, moment) == \
         "access key AKIA…MPLE of [default]: created 214 days ago; `awsmfa rotate` replaces it"
     assert core.describe_key_age("vault", age, True, moment) == \
-        "access key AKIA…MPLE of [vault] (from its secret store): created 214 days ago; replace it in your " \
-        "secret store (docs/keys.md)"
+        "access key AKIA…MPLE of [vault] (from its secret store): created 214 days ago; make a new one " \
+        "(`aws iam create-access-key`) and put it in your secret store"
     young = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
     assert core.describe_key_age("default", age, False, young).endswith(": created 1 day ago")
     hostile = rotate.KeyAge("AKIA\x1b[2Jx", age.created, "Inactive\x1b]0;t\x07")
