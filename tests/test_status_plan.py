@@ -133,3 +133,17 @@ def test_status_without_keys_imports_no_botocore(user):
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "awsshell_setup.status" in imported
     assert not {name for name in imported if name.split(".")[0] in ("botocore", "boto3")}
+
+
+def test_a_session_inside_its_reuse_margin_is_said_to_be_renewed_by_the_next_mfa(user):
+    """200 s left of a 12 h session: under the 5-minute reuse margin, env makes a new one (here
+    it goes to AWS, closed, for the device), and status says so rather than only "left"."""
+    user.write_credentials(BASE + stored_session("base-mfa", "base", 200))
+    renewed = no_terminal(user, "env", "--json", "--profile", "base")
+    assert renewed.returncode != 0 and renewed.stdout == "" and "cannot reach" in renewed.stderr, renewed.stderr
+    line = line_of(user.awsmfa("status", "--profile", "base").stdout, "session: ")
+    assert re.fullmatch(r"session: \[base-mfa\] of ~/.aws/credentials, from \[base\], until .+ \(3m \d+s left; "
+                        r"the next `mfa` renews it\)", line), line
+    user.write_credentials(BASE + stored_session("base-mfa", "base", 3600))
+    line = line_of(user.awsmfa("status", "--profile", "base").stdout, "session: ")
+    assert line.endswith("left)") and "renews" not in line, line
