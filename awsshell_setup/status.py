@@ -282,9 +282,9 @@ def _other_role_sessions(files, shown, where):
         if name == shown or not section.get(ROLE_ARN_KEY) or not section.get(SOURCE_KEY):
             continue
         found = files.cached_session(name, section[SOURCE_KEY], role_arn=section[ROLE_ARN_KEY])
-        if found is not None:
-            lines.append(_session_line("role session", name, where,
-                                       f"role [{section[SOURCE_KEY]}] ({section[ROLE_ARN_KEY]})", found[0]))
+        if found is not None:  # names and values as the file has them: escaped (paths.printable)
+            shown = [paths.printable(text, line=True) for text in (name, section[SOURCE_KEY], section[ROLE_ARN_KEY])]
+            lines.append(_session_line("role session", shown[0], where, f"role [{shown[1]}] ({shown[2]})", found[0]))
     return lines
 
 

@@ -147,3 +147,14 @@ def test_a_session_inside_its_reuse_margin_is_said_to_be_renewed_by_the_next_mfa
     user.write_credentials(BASE + stored_session("base-mfa", "base", 3600))
     line = line_of(user.awsmfa("status", "--profile", "base").stdout, "session: ")
     assert line.endswith("left)") and "renews" not in line, line
+
+
+def test_other_role_sessions_reach_the_terminal_escaped(user):
+    """Names and values of the credentials file pass paths.printable: an escape sequence in a
+    section name, its role profile or role ARN cannot clear or retitle the terminal."""
+    user.write_credentials(BASE + stored_role_session("evil\x1b[2J", "ro\x1b]0;t\x07le",
+                                                      arn="arn:aws:iam::111111111111:role/x\x1b[31m"))
+    out = user.awsmfa("status", "--profile", "base").stdout
+    assert "\x1b" not in out and "\x07" not in out, repr(out)
+    assert r"role session: [evil\x1b[2J] of ~/.aws/credentials, role [ro\x1b]0;t\x07le] " \
+           r"(arn:aws:iam::111111111111:role/x\x1b[31m), until " in out, out
