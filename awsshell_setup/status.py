@@ -13,7 +13,7 @@ import os
 from . import completer as completers
 from . import detect, install, loginshell, paths, rcfile, render, rootpolicy, shells, timeutil
 from .errors import AwsmfaError, UsageError
-from .sessionrules import StoredSession, ambient_profile
+from .sessionrules import DEFAULT_SOURCE, StoredSession, ambient_profile
 
 
 @dataclasses.dataclass
@@ -187,12 +187,14 @@ def _session_lines(environ, profile, keys=False):
     judged by the rule `env` serves it by (sessionrules.StoredSession), so "valid" here is what
     the next `mfa` would reuse (docs/ARCHITECTURE.md §3, §7). keys: `status --keys`, the source's
     access key age (one IAM call; never on a plain status, which stays free of botocore)."""
-    from . import session
+    from . import sessionplan
     from .errors import FileProblem
+    from .profiles import AwsFiles
+    from .session import Request
 
     try:
-        files = session.AwsFiles(environ)
-        the_plan = session.plan(files, session.Request(profile=profile))
+        files = AwsFiles(environ)
+        the_plan = sessionplan.plan(files, Request(profile=profile))
     except FileProblem as error:
         return [f"session: cannot tell: {error.message}" + (f" ({error.hint})" if error.hint else "")], False
     except AwsmfaError as error:
@@ -201,7 +203,7 @@ def _session_lines(environ, profile, keys=False):
     source = the_plan.source
     if files.credentials.section(source) is None and files.config_section(source) is None:
         # `mfa` would refuse it: say what to do first, not "run mfa".
-        named = "" if source == session.DEFAULT_SOURCE else f" --profile {source}"
+        named = "" if source == DEFAULT_SOURCE else f" --profile {source}"
         return [f"session: no profile [{source}] in {where} or {paths.display(files.config_path, environ)} yet "
                 f"(run `aws configure{named}`, then `mfa{named}`)"], True
     if the_plan.is_role:
