@@ -454,15 +454,19 @@ def init(shell_name, completer, no_completion):
 @_account_options
 @click.option("--profile", metavar="NAME", shell_complete=_profile_names,
               help="Source profile whose session to report. Default: as `env`.")
+@click.option("--keys", is_flag=True,
+              help="Also the age of the source profile's access key (one IAM call; a secret store is asked).")
 @debug_option
-def status(shell_names, user, rc_file, profile):
+def status(shell_names, user, rc_file, profile, keys):
     """Show what is set up and the session's time left; exit 0 when all is in place, else 1.
 
-    --rc-file without --shell: the shell the block in that file was written for."""
+    --rc-file without --shell: the shell the block in that file was written for. The key's age
+    (--keys) and the session are reported but do not change the exit status."""
     from . import status as core
 
     def job(rc, for_account):
-        report = core.status(shell_names, os.environ, rc_file=rc, profile=profile, for_account=for_account)
+        report = core.status(shell_names, os.environ, rc_file=rc, profile=profile, for_account=for_account,
+                             keys=keys)
         click.echo(report.text, nl=False)
         return 0 if report.ok else 1
 

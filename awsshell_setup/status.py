@@ -13,6 +13,7 @@ import os
 from . import completer as completers
 from . import detect, install, loginshell, paths, rcfile, render, rootpolicy, shells, timeutil
 from .errors import AwsmfaError, UsageError
+from .sessionrules import DEFAULT_SOURCE, StoredSession, ambient_profile
 
 
 @dataclasses.dataclass
@@ -70,10 +71,10 @@ def _installed_anywhere(shell, acct):
     return False
 
 
-def status(shell_names=(), environ=None, rc_file=None, profile=None, account=None, for_account=False):
+def status(shell_names=(), environ=None, rc_file=None, profile=None, account=None, for_account=False, keys=False):
     """The Report. for_account: root looks at another account (--user): without --shell, its
     login shell is looked at too, set up or not: its new terminals start that shell, so `mfa`
-    missing there is not all in place."""
+    missing there is not all in place. keys: `--keys`, the source's access key age (one IAM call)."""
     install.check_rc_file_option(rc_file)
     acct = detect.working_account(environ, account)
     env = acct.environ
@@ -126,7 +127,7 @@ def status(shell_names=(), environ=None, rc_file=None, profile=None, account=Non
     path_lines, good = _awsmfa_lines(acct, chosen, for_account)
     lines += path_lines
     ok = ok and good
-    session_lines, good = _session_lines(env, profile)
+    session_lines, good = _session_lines(env, profile, keys)
     lines += session_lines
     ok = ok and good
     lines.append("all in place" if ok else "not all in place")
@@ -178,84 +179,99 @@ def _awsmfa_lines(acct, chosen, for_account):
     return lines, ok
 
 
-def _session_lines(environ, profile):
+def _session_lines(environ, profile, keys=False):
     """(lines, whether `mfa` can work with these files): a credentials or config file awsmfa
-    cannot read makes it False; no session yet, an expired one, or no profile yet does not."""
-    from . import roles, session
+    cannot read makes it False; no session yet, an expired one, or no profile yet does not.
+
+    The request is resolved as `env` resolves it (sessionplan.plan) and each stored session is
+    judged by the rule `env` serves it by (sessionrules.StoredSession), so "valid" here is what
+    the next `mfa` would reuse (docs/ARCHITECTURE.md §3, §7). keys: `status --keys`, the source's
+    access key age (one IAM call; never on a plain status, which stays free of botocore)."""
+    from . import sessionplan
     from .errors import FileProblem
+    from .profiles import AwsFiles
+    from .session import Request
 
     try:
-        files = session.AwsFiles(environ)
-        source, _ = session.choose_source(files, profile)
-        chain = roles.role_chain(files, source)
-        name = session.session_name_for(files, session.Request(profile=profile), source)  # as `env` picks it
-        found = files.cached_session(name, source, role_arn=chain.role_arn if chain else None)
+        files = AwsFiles(environ)
+        the_plan = sessionplan.plan(files, Request(profile=profile))
     except FileProblem as error:
         return [f"session: cannot tell: {error.message}" + (f" ({error.hint})" if error.hint else "")], False
     except AwsmfaError as error:
         return [f"session: cannot tell: {error.message}" + (f" ({error.hint})" if error.hint else "")], True
     where = paths.display(files.credentials_path, environ)
+    source = the_plan.source
     if files.credentials.section(source) is None and files.config_section(source) is None:
         # `mfa` would refuse it: say what to do first, not "run mfa".
-        named = "" if source == session.DEFAULT_SOURCE else f" --profile {source}"
+        named = "" if source == DEFAULT_SOURCE else f" --profile {source}"
         return [f"session: no profile [{source}] in {where} or {paths.display(files.config_path, environ)} yet "
                 f"(run `aws configure{named}`, then `mfa{named}`)"], True
-    if chain is not None:
-        lines = _role_lines(files, chain, name, found, where)
-    elif found is None:
-        lines = [f"session: none in [{name}] of {where} for source [{source}] (run `mfa` or `awsmfa login`)"]
+    if the_plan.is_role:
+        lines = _role_lines(files, the_plan, where)
     else:
-        left, until = render.time_left(found[0])
-        lines = [f"session: [{name}] of {where}, from [{source}], until {until} ({timeutil.describe_span(left)} left)"
-                 if left > 0 else f"session: [{name}] of {where} expired at {until} (run `mfa` or `awsmfa login`)"]
-    lines += _other_role_sessions(files, name, where)
-    ambient = environ.get("AWS_PROFILE", "")
-    if ambient and not environ.get("AWS_SESSION_TOKEN") and files.credentials.section(ambient) is None \
-            and files.session_source(ambient):
-        lines.append(f"this shell: AWS_PROFILE={ambient}, renewed by awsmfa for [{files.session_source(ambient)}]"
-                     + (f"; a code is next due at {environ['AWS_CREDENTIAL_EXPIRATION']}"
-                        if environ.get("AWS_CREDENTIAL_EXPIRATION") else ""))
-    if environ.get("AWS_SESSION_TOKEN"):
-        lines.append(f"this shell: AWS_PROFILE={environ.get('AWS_PROFILE', '')} with a session token exported"
-                     + (f", expiring {environ['AWS_CREDENTIAL_EXPIRATION']}" if environ.get("AWS_CREDENTIAL_EXPIRATION")
-                        else ""))
+        lines = _plain_lines(files, the_plan, where)
+    lines += _other_role_sessions(files, the_plan.session_name, where)
+    lines += _this_shell(files, environ)
+    if keys:
+        lines.append(_key_line(files, the_plan, environ))
     return lines, True
 
 
-def _session_line(label, name, where, origin, credentials):
-    left, until = render.time_left(credentials)
-    if left > 0:
-        return f"{label}: [{name}] of {where}, {origin}, until {until} ({timeutil.describe_span(left)} left)"
-    return f"{label}: [{name}] of {where}, {origin}, expired at {until}"
+def _left(stored):
+    """'until T (S left)', with what the next `mfa` does when it is inside its reuse margin."""
+    left, until = render.time_left(stored.credentials)
+    renews = "" if stored.reusable() else "; the next `mfa` renews it"
+    return f"until {until} ({timeutil.describe_span(left)} left{renews})"
 
 
-def _role_lines(files, chain, name, found, where):
+def _plain_lines(files, the_plan, where):
+    name, source = the_plan.session_name, the_plan.source
+    stored = StoredSession.read(files, name, source)
+    if stored is None:
+        return [f"session: none in [{name}] of {where} for source [{source}] (run `mfa` or `awsmfa login`)"]
+    if not stored.alive():
+        _, until = render.time_left(stored.credentials)
+        return [f"session: [{name}] of {where} expired at {until} (run `mfa` or `awsmfa login`)"]
+    return [f"session: [{name}] of {where}, from [{source}], {_left(stored)}"]
+
+
+def _role_lines(files, the_plan, where):
     """The role session `env --profile ROLE` would use, the MFA session that renews it, and the
-    config profile whose credential_process does the renewing (docs/ARCHITECTURE.md, roles)."""
-    from . import roles, rolesessions, session
+    config profile whose credential_process does the renewing (docs/ARCHITECTURE.md §7)."""
+    from . import roleflow
+    from .profiles import ROLE_ARN_KEY, SOURCE_KEY
 
+    chain, name = the_plan.chain, the_plan.session_name
     role = f"role [{chain.profile}] ({chain.role_arn})"
-    if found is None:
-        lines = [f"role session: none in [{name}] of {where} for {role} "
-                 f"(run `mfa --profile {chain.profile}` or `awsmfa login --profile {chain.profile}`)"]
+    again = f"`mfa --profile {chain.profile}` or `awsmfa login --profile {chain.profile}`"
+    stored = roleflow.stored_role_session(files, the_plan)  # the one `env` would serve: this plan's
+    section = files.credentials.section(name) or {}
+    if stored is not None and stored.alive():
+        lines = [f"role session: [{name}] of {where}, {role}, {_left(stored)}"]
+    elif stored is not None:
+        _, until = render.time_left(stored.credentials)
+        lines = [f"role session: [{name}] of {where}, {role}, expired at {until}"]
+    elif section.get(SOURCE_KEY) == chain.profile and section.get(ROLE_ARN_KEY):
+        # Ours, for this role profile as it was: `env` makes a new one rather than serve it.
+        lines = [f"role session: [{name}] of {where} was made before [{chain.profile}] was last edited "
+                 f"({paths.printable(section[ROLE_ARN_KEY])}); the next {again} makes a new one"]
     else:
-        lines = [_session_line("role session", name, where, role, found[0])]
-    if roles.role_mfa_mode(None, chain) == roles.ROLE_MFA_SHARED:
-        mfa_name = session.session_profile_for(chain.source)
-        mfa = files.cached_session(mfa_name, chain.source)
-        if mfa is not None and render.time_left(mfa[0])[0] > 0:
-            left, until = render.time_left(mfa[0])
-            lines.append(f"  renewed without a code from [{mfa_name}] until {until} ({timeutil.describe_span(left)} left)")
+        lines = [f"role session: none in [{name}] of {where} for {role} (run {again})"]
+    if the_plan.shared:
+        mfa = StoredSession.read(files, the_plan.mfa_name, the_plan.source)
+        if mfa is not None and mfa.reusable():  # roleflow's rule for renewing without a code
+            lines.append(f"  renewed without a code from [{the_plan.mfa_name}] {_left(mfa)}")
         else:
-            lines.append(f"  no valid MFA session in [{mfa_name}] for [{chain.source}]: the next renewal asks for a code")
+            lines.append(f"  no valid MFA session in [{the_plan.mfa_name}] for [{the_plan.source}]: "
+                         "the next renewal asks for a code")
     else:
         lines.append("  per-role: each new role session asks for a code")
-    renewing = rolesessions.renewing_profile_for(name)
+    renewing = the_plan.renewing_name
+    config = paths.display(files.config_path, files.environ)
     if files.session_source(renewing) == chain.profile:
-        lines.append(f"  [{renewing}] in {paths.display(files.config_path, files.environ)} renews it (credential_process)")
+        lines.append(f"  [{renewing}] in {config} renews it (credential_process)")
     else:
-        lines.append(f"  no [{renewing}] in {paths.display(files.config_path, files.environ)} yet "
-                     f"(`mfa --profile {chain.profile}` writes it)")
+        lines.append(f"  no [{renewing}] in {config} yet (`mfa --profile {chain.profile}` writes it)")
     return lines
 
 
@@ -268,7 +284,105 @@ def _other_role_sessions(files, shown, where):
         if name == shown or not section.get(ROLE_ARN_KEY) or not section.get(SOURCE_KEY):
             continue
         found = files.cached_session(name, section[SOURCE_KEY], role_arn=section[ROLE_ARN_KEY])
-        if found is not None:
-            lines.append(_session_line("role session", name, where,
-                                       f"role [{section[SOURCE_KEY]}] ({section[ROLE_ARN_KEY]})", found[0]))
+        if found is not None:  # names and values as the file has them: escaped (paths.printable)
+            shown = [paths.printable(text, line=True) for text in (name, section[SOURCE_KEY], section[ROLE_ARN_KEY])]
+            lines.append(_session_line("role session", shown[0], where, f"role [{shown[1]}] ({shown[2]})", found[0]))
     return lines
+
+
+def _session_line(label, name, where, origin, credentials):
+    left, until = render.time_left(credentials)
+    if left > 0:
+        return f"{label}: [{name}] of {where}, {origin}, until {until} ({timeutil.describe_span(left)} left)"
+    return f"{label}: [{name}] of {where}, {origin}, expired at {until}"
+
+
+def _this_shell(files, environ):
+    """What the AWS CLI v1 and boto3 started in this shell sign with, read as botocore reads it:
+    exported keys first (its environment provider comes before any profile a variable names),
+    else the profile of AWS_DEFAULT_PROFILE, then AWS_PROFILE (sessionrules.ambient_profile).
+    Empty when this shell names nothing."""
+    profile, variable = ambient_profile(environ)
+    key_id = (environ.get("AWS_ACCESS_KEY_ID") or "").strip()
+    exported = bool(key_id and (environ.get("AWS_SECRET_ACCESS_KEY") or "").strip())
+    expiry = environ.get("AWS_CREDENTIAL_EXPIRATION")
+    named = f"{variable}={paths.printable(profile)}" if profile else ""
+    if exported and environ.get("AWS_SESSION_TOKEN"):
+        return [f"this shell: {named + ' with ' if named else ''}a session token exported"
+                + (f", expiring {paths.printable(expiry)}" if expiry else "")
+                + "; the AWS CLI and boto3 use the exported keys before any profile"]
+    if exported:
+        return [f"this shell: long-term keys exported ({_key_shown(key_id)}): the AWS CLI and boto3 use them, "
+                "without MFA, before any profile (`mfa` replaces them)"]
+    if not profile:
+        return []
+    other = (environ.get("AWS_PROFILE") or "").strip()
+    shown = paths.printable(profile)
+    if variable == "AWS_DEFAULT_PROFILE" and other and other != profile:
+        # The CLI v2 reads AWS_PROFILE only: the two would sign as different identities.
+        named = (f"AWS_DEFAULT_PROFILE={shown} wins over AWS_PROFILE={paths.printable(other)} for the "
+                 "AWS CLI v1 and boto3 (`unset AWS_DEFAULT_PROFILE`; `mfa` removes it)")
+    source = files.session_source(profile)
+    if source is not None and files.credentials.section(profile) is None:
+        return [f"this shell: {named}, renewed by awsmfa for [{paths.printable(source)}]"
+                + (f"; a code is next due at {paths.printable(expiry)}" if expiry else "")]
+    if source is not None:
+        return [f"this shell: {named}: awsmfa's session from [{paths.printable(source)}]"]
+    holds_keys = any((section or {}).get("aws_access_key_id") for section in
+                     (files.credentials.section(profile), files.config_section(profile)))
+    return [f"this shell: {named}: profile [{shown}] itself"
+            + (", its long-term keys without MFA (`mfa` exports a session)" if holds_keys else "")]
+
+
+def _key_shown(key_id):
+    """An access key id as status shows it: its kind (AKIA, ASIA) and last four characters."""
+    return paths.printable(f"{key_id[:4]}…{key_id[-4:]}" if len(key_id) > 8 else key_id)
+
+
+# AWS advises rotating access keys at least every 90 days (Security Hub control IAM.3).
+KEY_AGE_ADVICE_DAYS = 90
+
+
+def _key_line(files, the_plan, environ):
+    """`status --keys`: the age of the source profile's access key, with one IAM call signed by
+    that key. A key from a secret store (credential_process) is read through the store, only
+    here. A failure is one line: it does not change the exit status, which says whether the
+    shells are set up (the network and IAM's policy are not part of that)."""
+    from . import keyprocess
+
+    name = the_plan.source
+    from_store = keyprocess.process_of(files, name) is not None and not (
+        files.credentials.section(name) or {}).get("aws_access_key_id")
+    try:
+        source = keyprocess.source_profile(files, name, environ) if from_store else files.source_profile(name)
+        age = _key_age(source, environ)
+    except AwsmfaError as error:
+        return f"access key of [{paths.printable(name)}]: cannot tell: {paths.printable(error.message, line=True)}" \
+               + (f" ({paths.printable(error.hint, line=True)})" if error.hint else "")
+    return describe_key_age(name, age, from_store)
+
+
+def _key_age(source, environ):
+    """rotate.KeyAge of `source`'s key (a profiles.SourceProfile): ListAccessKeys for the caller."""
+    from . import iamkeys, rotate
+    from .sts import AwsClients
+
+    for key in iamkeys.KeyCalls(AwsClients(source, environ)).list_keys(None):
+        if key.access_key_id == source.access_key_id and key.created is not None:
+            return rotate.KeyAge(key.access_key_id, key.created.astimezone(timeutil.UTC), key.status)
+    raise AwsmfaError(f"AWS lists no key {_key_shown(source.access_key_id)} for the user of [{source.name}]")
+
+
+def describe_key_age(name, age, from_store, moment=None):
+    """The line for a key of `age` (rotate.KeyAge) in profile `name`."""
+    days = int(age.seconds(moment) // 86400)
+    when = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
+    line = f"access key {_key_shown(age.access_key_id)} of [{paths.printable(name)}]"
+    line += " (from its secret store)" if from_store else ""
+    line += f": created {when}"
+    if age.status and age.status != "Active":
+        line += f", {paths.printable(age.status)}"
+    if days >= KEY_AGE_ADVICE_DAYS:
+        line += ("; make a new one (`aws iam create-access-key`) and put it in your secret store" if from_store
+                 else "; `awsmfa rotate` replaces it")
+    return line
