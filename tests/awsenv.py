@@ -11,11 +11,11 @@ import subprocess
 import sys
 
 from awscli import aws_command, clean_environment
-from awsshell_setup import timeutil
-from awsshell_setup.profiles import (DURATION_KEY, EXPIRATION_KEY, KEY_ID, MFA_PROFILE_KEY, ROLE_ARN_KEY,
-                                     ROLE_MFA_KEY, SECRET, SOURCE_KEY, STANDARD_EXPIRATION_KEY, TOKEN)
-from awsshell_setup.roles import ROLE_MFA_PER_ROLE, ROLE_MFA_SHARED
-from awsshell_setup.rolesessions import PROCESS_KEY
+from awsshell_setup.core import timeutil
+from awsshell_setup.sessions.profiles import (DURATION_KEY, EXPIRATION_KEY, KEY_ID, MFA_PROFILE_KEY, ROLE_ARN_KEY,
+                                              ROLE_MFA_KEY, SECRET, SOURCE_KEY, STANDARD_EXPIRATION_KEY, TOKEN)
+from awsshell_setup.sessions.roleprofiles import ROLE_MFA_PER_ROLE, ROLE_MFA_SHARED
+from awsshell_setup.sessions.rolestore import PROCESS_KEY
 
 PYTHON = sys.executable
 AWSMFA = [PYTHON, "-m", "awsshell_setup"]
@@ -102,7 +102,7 @@ def offline_user(home, credentials=LONG_TERM, config=CONFIG):
 # --- sessions as awsmfa stores them ----------------------------------------------------------
 # For tests that start from a stored session instead of making one against AWS. The key names
 # are awsmfa's own constants and the order is the one it writes them in (profiles.session_items,
-# rolesessions.role_session_items, rolesessions.process_items), so each section is one awsmfa
+# rolestore.role_session_items, rolestore.process_items), so each section is one awsmfa
 # could have written; the values are the test's. test_env_offline holds them to awsmfa's own
 # writers byte for byte. A test that needs a section awsmfa would never write (an older layout,
 # a hostile expiry, a key of the user's) writes that text itself.

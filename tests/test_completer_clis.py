@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from awsshell_setup import completer
+from awsshell_setup.setup import completer
 
 from shellkit import Interactive, awsmfa, base_env, complete_aws_line, new_home, recording_completer
 

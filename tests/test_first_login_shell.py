@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from awsshell_setup import rcfile
+from awsshell_setup.shells import rcblock
 
 from accounts import account, root_owned_folder  # noqa: F401 (fixture)
 from shellkit import awsmfa, base_env, fake_completer, new_home
@@ -70,7 +70,7 @@ def test_install_for_an_account_sets_up_its_login_shell(account, root_env, share
     assert has, said
     if shell != "bash":
         assert not os.path.exists(account.path(".zshrc")) or shell == "zsh"
-        assert rcfile.BEGIN not in pathlib.Path(account.path(".bashrc")).read_text()
+        assert rcblock.BEGIN not in pathlib.Path(account.path(".bashrc")).read_text()
 
 
 def test_a_login_shell_awsmfa_does_not_set_up_is_refused_in_one_line(account, root_env, shared_completer):
@@ -95,7 +95,7 @@ def test_shell_bash_for_a_zsh_or_fish_account_is_one_note_and_still_done(account
     notes = [line for line in result.stderr.splitlines() if "login shell" in line and "note:" in line]
     assert len(notes) == 1 and f"login shell is {shell}" in notes[0] and f"--shell {shell}" in notes[0], \
         result.stderr
-    assert rcfile.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()
+    assert rcblock.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()
     both = awsmfa("install", "--user", account.name, "--shell", "bash", "--shell", shell, "--yes", "--completer",
                   shared_completer, env=root_env)
     assert "note:" not in both.stderr, both.stderr

@@ -25,7 +25,7 @@ import pexpect
 import pytest
 
 import awsshell_setup
-from awsshell_setup import rcfile
+from awsshell_setup.shells import rcblock
 
 from accounts import account, owner_of, root_owned_folder  # noqa: F401 (fixture)
 from shellkit import awsmfa, base_env, fake_completer, new_home, snapshot
@@ -66,7 +66,7 @@ def test_files_for_an_account_are_created_by_that_account(account, root_env, sha
                 ".config/fish/completions", ".config/fish/completions/aws.fish"):
         info = os.stat(account.path(rel))
         assert (info.st_uid, info.st_gid) == (account.uid, account.gid), rel
-    assert rcfile.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()
+    assert rcblock.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()
     # A link from the account's home to a file of root's: the account cannot write there.
     secret = pathlib.Path(root_owned_folder(account, "roots")) / "zshrc"
     secret.write_text("root's\n")
@@ -121,7 +121,7 @@ def test_awsmfa_missing_from_the_accounts_path_is_one_warning(account, root_env,
     # administrator's, installing awsmfa where every account finds it.
     assert len(warnings) == 1 and f"new bash of {account.name}, login shell or not" in warnings[0], result.stderr
     assert "PIPX_HOME=/opt/pipx PIPX_BIN_DIR=/usr/local/bin pipx install" in warnings[0], warnings[0]
-    assert rcfile.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()  # written all the same
+    assert rcblock.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()  # written all the same
     # Once the account's login shell finds it, no warning.
     account.write("tools/awsmfa", "#!/bin/sh\n", mode=0o755)
     with open(account.path(".profile"), "a") as handle:
@@ -137,10 +137,6 @@ def test_works_when_the_package_is_where_the_account_cannot_read_it(account, sha
         package = os.path.dirname(awsshell_setup.__file__)
         ignore = shutil.ignore_patterns("__pycache__")
         shutil.copytree(package, os.path.join(private, "awsshell_setup"), ignore=ignore)
-        from awsshell_setup import shell_templates as templates
-
-        shutil.copytree(os.path.dirname(templates.__file__),
-                        os.path.join(private, "awsshell_setup", "shell_templates"), ignore=ignore, dirs_exist_ok=True)
         env = dict(base_env(new_home(tmp_path, "roothome")), PYTHONPATH=private)
         argv = [sys.executable, "-m", "awsshell_setup", "install", "--user", account.name, "--shell", "bash",
                 "--shell", "zsh", "--shell", "fish", "--yes", "--completer", shared_completer]
@@ -151,7 +147,7 @@ def test_works_when_the_package_is_where_the_account_cannot_read_it(account, sha
                                env=env, capture_output=True, text=True, cwd=private)
         assert check.stdout.startswith(private)  # the copy ran, not the worktree's package
         for rel in (".bashrc", ".zshrc", ".config/fish/functions/mfa.fish"):
-            assert rcfile.BEGIN in pathlib.Path(account.path(rel)).read_text() or rel.endswith(".fish")
+            assert rcblock.BEGIN in pathlib.Path(account.path(rel)).read_text() or rel.endswith(".fish")
             assert owner_of(account.path(rel)) == account.uid
         status = subprocess.run(argv[:3] + ["status", "--user", account.name], env=env, capture_output=True,
                                 text=True, timeout=120, cwd=private, stdin=subprocess.DEVNULL)
@@ -161,7 +157,7 @@ def test_works_when_the_package_is_where_the_account_cannot_read_it(account, sha
 
 
 def test_the_child_cannot_become_root_again(account):
-    from awsshell_setup import asaccount
+    from awsshell_setup.setup import asuser
 
     entry = pwd.getpwnam(account.name)
     expected_groups = sorted(os.getgrouplist(account.name, account.gid))
@@ -190,7 +186,7 @@ def test_the_child_cannot_become_root_again(account):
 
     os.environ["AWSMFA_ROOT_ONLY"] = "1"
     try:
-        assert asaccount.run(entry, job) == 0
+        assert asuser.run(entry, job) == 0
     finally:
         del os.environ["AWSMFA_ROOT_ONLY"]
     assert os.geteuid() == 0  # this process stays root

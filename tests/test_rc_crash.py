@@ -23,8 +23,9 @@ import subprocess
 import time
 from unittest import mock
 
-from awsshell_setup import completer as completers
-from awsshell_setup import detect, fileio, install
+from awsshell_setup.setup import completer as completers
+from awsshell_setup.setup import install, scope
+from awsshell_setup.core import fileio
 
 import tiers
 from shellkit import BIN, base_env, fake_completer
@@ -55,7 +56,7 @@ def setup_home(root):
 
 def account(home):
     environ = {"HOME": home, "PATH": "/usr/bin:/bin"}
-    return environ, detect.Account("user", home, os.getuid(), os.getgid(), environ)
+    return environ, scope.Account("user", home, os.getuid(), os.getgid(), environ)
 
 
 def run(home, completer, installing):

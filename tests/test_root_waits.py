@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from awsshell_setup import fileio
+from awsshell_setup.core import fileio
 
 import accounts
 from accounts import account  # noqa: F401 (fixture)

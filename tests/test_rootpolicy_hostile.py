@@ -18,8 +18,8 @@ import time
 
 import pytest
 
-from awsshell_setup import rootpolicy
-from awsshell_setup.errors import UsageError
+from awsshell_setup.core import rootpolicy
+from awsshell_setup.core.errors import UsageError
 
 from accounts import account, root_owned_folder  # noqa: F401 (fixture)
 from shellkit import awsmfa, base_env, fake_completer, new_home, snapshot

@@ -9,10 +9,10 @@ import signal
 
 import pytest
 
-from awsshell_setup.inifile import IniDocument
+from awsshell_setup.core.inifile import IniDocument
 from awsshell_setup.localaws import provision_seed
 from awsshell_setup.localaws.scenario import own_access_keys_statements
-from awsshell_setup.rotate import STOP_POINTS
+from awsshell_setup.sessions.rotate import STOP_POINTS
 from awsenv import AwsUser
 
 ORIGINAL = ("[default]\naws_access_key_id = {key}\n# keep this comment\naws_secret_access_key = {secret}\n"

@@ -9,7 +9,7 @@ import pytest
 
 from awsshell_setup.localaws import provision_seed
 from awsshell_setup.localaws.scenario import own_access_keys_statements
-from awsshell_setup.inifile import IniDocument
+from awsshell_setup.core.inifile import IniDocument
 from awsenv import AwsUser
 
 # A credentials file as a person keeps it: comments, another profile after ours, odd spacing.
@@ -136,7 +136,7 @@ def test_a_role_profile_is_refused(local_aws, keys_user, home):
 
 
 def test_key_age_is_one_call(local_aws, keys_user, home, monkeypatch):
-    from awsshell_setup import rotate
+    from awsshell_setup.sessions import rotate
 
     for name in [name for name in os.environ if name.startswith("AWS_")]:
         monkeypatch.delenv(name)
@@ -173,8 +173,8 @@ def test_aws_out_of_reach_changes_nothing(local_aws, keys_user, home):
 
 
 def test_a_second_rotation_at_the_same_time_is_refused_at_once(local_aws, keys_user, home):
-    from awsshell_setup import fileio
-    from awsshell_setup.rotate import ROTATE_TURN_SUFFIX
+    from awsshell_setup.core import fileio
+    from awsshell_setup.sessions.rotate import ROTATE_TURN_SUFFIX
 
     before = home.read_credentials()
     with fileio.turn(home.credentials + ROTATE_TURN_SUFFIX, 5):

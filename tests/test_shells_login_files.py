@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from awsshell_setup import rcfile
+from awsshell_setup.shells import rcblock
 
 from shellkit import PROFILE_PATH_LINE, awsmfa, link_awsmfa, base_env, fake_completer, new_home, require_awsmfa, require_shell, snapshot
 
@@ -38,7 +38,7 @@ def test_sh_login_still_runs_its_command(setup, sh):
     require_shell(sh)
     awsmfa("install", "--shell", "bash", "--rc-file", "~/.profile", "--completer", completer, "--yes", env=env)
     text = (home / ".profile").read_text()
-    assert text.startswith(USERS_PROFILE) and rcfile.BEGIN in text
+    assert text.startswith(USERS_PROFILE) and rcblock.BEGIN in text
     result = _run([sh, "-l", "-c", "echo ok; command -v mfa || echo no-mfa-here; echo $EDITOR"], env)
     assert (result.returncode, result.stdout, result.stderr) == (0, "ok\nno-mfa-here\nvi\n", "")
 

@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from awsshell_setup import rcfile, shells
+from awsshell_setup.shells import rcblock
+from awsshell_setup import shells
 
 from shellkit import DRIVERS, base_env, require_shell
 
@@ -87,7 +88,7 @@ def kit(tmp_path):
 def _render(shell_name, case, kit):
     shell = shells.by_name(shell_name)
     sections, completer, wrap = CASES[case](shell, kit.completer)
-    text = rcfile.block_text(shell.render(sections, completer, wrap=wrap))
+    text = rcblock.block_text(shell.render(sections, completer, wrap=wrap))
     path = kit.tmp / f"rendered.{shell_name}"
     path.write_text(text)
     return shell, path, text
@@ -121,7 +122,7 @@ def test_profile_wrapping_passes_shellcheck_as_sh(kit):
     """~/.profile is read by dash and sh too: the wrapped block must be plain sh to shellcheck."""
     shell = shells.by_name("bash")
     wrapped = kit.tmp / "profile.sh"
-    wrapped.write_text(rcfile.block_text(shell.render(shell.sections(True), kit.completer, wrap="profile")))
+    wrapped.write_text(rcblock.block_text(shell.render(shell.sections(True), kit.completer, wrap="profile")))
     result = _run(["shellcheck", "--shell=sh", "--severity=style", str(wrapped)], kit.env)
     assert result.returncode == 0, result.stdout
 
@@ -257,7 +258,7 @@ def test_profile_wrapping_is_plain_sh(kit):
     require_shell("bash")
     shell, path, text = _render("bash", "full", kit)
     wrapped = kit.tmp / "profile"
-    wrapped.write_text(rcfile.block_text(shell.render(shell.sections(True), kit.completer, wrap="profile")))
+    wrapped.write_text(rcblock.block_text(shell.render(shell.sections(True), kit.completer, wrap="profile")))
     # /bin/sh: dash on Debian and Ubuntu, bash in POSIX mode on Amazon Linux and macOS.
     for argv in (["sh", "-n", str(wrapped)], ["sh", "-e", "-u", "-c", '. "$1"; command -v mfa || echo no-mfa', "sh",
                                               str(wrapped)]):
@@ -288,7 +289,7 @@ def test_a_bare_name_runs_what_is_on_path_when_completion_runs(kit, shell_name):
         if kit.completer_log.exists():
             kit.completer_log.unlink()
         rendered = kit.tmp / f"bare.{shell_name}"
-        rendered.write_text(rcfile.block_text(shell.render(("completion",), name)))
+        rendered.write_text(rcblock.block_text(shell.render(("completion",), name)))
         result = _run(_strict_script(shell, rendered, CALL_BARE_NAME[shell_name] + "echo called\n", kit), kit.env)
         assert (result.returncode, result.stdout, result.stderr) == (0, answer + "called\n", ""), name
         assert kit.completer_log.exists() == bool(answer)

@@ -11,7 +11,8 @@ import os
 import subprocess
 import sys
 
-from awsshell_setup import rcfile, shells
+from awsshell_setup.shells import rcblock
+from awsshell_setup import shells
 
 from accounts import account, owner_of, root_owned_folder  # noqa: F401 (fixture)
 from shellkit import awsmfa, base_env, fake_completer, new_home
@@ -19,7 +20,7 @@ from shellkit import awsmfa, base_env, fake_completer, new_home
 
 def _block(shell_name, completer):
     shell = shells.by_name(shell_name)
-    return rcfile.block_text(shell.render(shell.sections(True), completer))
+    return rcblock.block_text(shell.render(shell.sections(True), completer))
 
 
 def _recorder(account, rel, marker):

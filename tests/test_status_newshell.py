@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from awsshell_setup import loginshell
+from awsshell_setup.setup import loginshell
 
 from accounts import account  # noqa: F401 (fixture)
 from shellkit import BIN, awsmfa, base_env, new_home
