@@ -8,17 +8,15 @@ import datetime as dt
 import os
 import stat
 import subprocess
-import sys
 
 from awscli import aws_command, clean_environment
+from awsmfarun import AWSMFA, run_awsmfa
 from awsshell_setup.core import timeutil
 from awsshell_setup.sessions.profiles import (DURATION_KEY, EXPIRATION_KEY, KEY_ID, MFA_PROFILE_KEY, ROLE_ARN_KEY,
                                               ROLE_MFA_KEY, SECRET, SOURCE_KEY, STANDARD_EXPIRATION_KEY, TOKEN)
 from awsshell_setup.sessions.roleprofiles import ROLE_MFA_PER_ROLE, ROLE_MFA_SHARED
 from awsshell_setup.sessions.rolestore import PROCESS_KEY
 
-PYTHON = sys.executable
-AWSMFA = [PYTHON, "-m", "awsshell_setup"]
 
 
 class AwsUser:
@@ -60,9 +58,7 @@ class AwsUser:
         return env
 
     def awsmfa(self, *args, env=None, input=None, timeout=60):
-        return subprocess.run(AWSMFA + list(args), env=self.environ(**(env or {})), input=input,
-                              capture_output=True, text=True, timeout=timeout,
-                              stdin=None if input is not None else subprocess.DEVNULL)
+        return run_awsmfa(args, self.environ(**(env or {})), input=input, timeout=timeout)
 
     def aws(self, *args, env=None, timeout=60):
         return subprocess.run(aws_command() + list(args), env=self.environ(**(env or {})),

@@ -17,7 +17,8 @@ import sys
 
 import pytest
 
-from awsenv import AWSMFA, CLOSED, CONFIG, LONG_TERM, AwsUser
+from awsenv import CLOSED, CONFIG, LONG_TERM, AwsUser
+from awsmfarun import AWSMFA
 from awsshell_setup.core import timeutil
 from awsshell_setup.core.fileio import MAX_FILE_BYTES
 from awsshell_setup.sessions.profiles import Credentials, SourceProfile, write_session

@@ -10,7 +10,8 @@ import re
 import subprocess
 import sys
 
-from awsenv import AWSMFA, stamp
+from awsenv import stamp
+from awsmfarun import AWSMFA
 from localaws_fixtures import roles_home
 from awsshell_setup.localaws import provision_roles
 

@@ -28,7 +28,8 @@ import awsshell_setup
 from awsshell_setup.shells import rcblock
 
 from accounts import account, owner_of, root_owned_folder  # noqa: F401 (fixture)
-from shellkit import awsmfa, base_env, fake_completer, new_home, snapshot
+from awsmfarun import one_error, ran_as
+from shellkit import Transcript, awsmfa, base_env, fake_completer, new_home, snapshot
 
 
 @pytest.fixture
@@ -41,20 +42,6 @@ def root_env(tmp_path):
 def shared_completer(account):
     """A completer of root's that every account may run (root-owned, in a 0755 folder)."""
     return fake_completer(pathlib.Path(root_owned_folder(account, "bin")))
-
-
-def _ran_as(marker):
-    if not os.path.exists(marker):
-        return set()
-    with open(marker) as handle:
-        return set(handle.read().split())
-
-
-def _one_error(result):
-    errors = [line for line in result.stderr.splitlines() if line.startswith("awsmfa: error:")]
-    assert result.returncode != 0 and len(errors) == 1, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr
-    return errors[0]
 
 
 def test_files_for_an_account_are_created_by_that_account(account, root_env, shared_completer, tmp_path):
@@ -74,7 +61,7 @@ def test_files_for_an_account_are_created_by_that_account(account, root_env, sha
     os.lchown(account.path(".zshrc"), account.uid, account.gid)
     refused = awsmfa("install", "--user", account.name, "--shell", "zsh", "--yes", "--completer", shared_completer,
                      env=root_env, check=False)
-    assert "not writable" in _one_error(refused)
+    assert "not writable" in one_error(refused)
     assert secret.read_text() == "root's\n" and owner_of(str(secret)) == 0
     awsmfa("uninstall", "--user", account.name, "--shell", "bash", "--shell", "fish", "--yes", env=root_env)
     assert pathlib.Path(account.path(".bashrc")).read_bytes() == skel
@@ -92,8 +79,8 @@ def test_the_accounts_own_completer_runs_as_that_account(account, root_env, dry_
     result = awsmfa("install", "--user", account.name, "--shell", "bash", "--yes",
                     *(["--dry-run"] if dry_run else []), env=env, check=False)
     assert result.returncode == 0, result.stderr
-    assert "0" not in _ran_as(marker), "root ran a program the account controls"
-    assert _ran_as(marker) == {str(account.uid)}, result.stderr
+    assert "0" not in ran_as(marker), "root ran a program the account controls"
+    assert ran_as(marker) == {str(account.uid)}, result.stderr
     assert f"aws completion: {mine}" in result.stderr, result.stderr
 
 
@@ -108,8 +95,8 @@ def test_a_shim_of_the_accounts_is_asked_as_that_account(account, root_env):
     result = awsmfa("install", "--user", account.name, "--shell", "bash", "--yes", "--dry-run", env=env,
                     check=False)
     assert result.returncode == 0, result.stderr
-    assert "0" not in _ran_as(marker), "root ran the manager a shim of the account's names"
-    assert _ran_as(marker) == {str(account.uid)} and f"aws completion: {real}" in result.stderr, result.stderr
+    assert "0" not in ran_as(marker), "root ran the manager a shim of the account's names"
+    assert ran_as(marker) == {str(account.uid)} and f"aws completion: {real}" in result.stderr, result.stderr
 
 
 def test_awsmfa_missing_from_the_accounts_path_is_one_warning(account, root_env, shared_completer):
@@ -200,7 +187,7 @@ def test_ctrl_c_at_the_accounts_prompt_cancels(account, root_env, shared_complet
     transcript = []
     child = pexpect.spawn("bash", ["--norc", "--noprofile", "-c", command], env=root_env, encoding="utf-8",
                           timeout=120)
-    child.logfile_read = _Sink(transcript)
+    child.logfile_read = Transcript(transcript)
     try:
         child.expect_exact("go ahead? [Y/n]")
         child.sendintr()
@@ -217,17 +204,6 @@ def test_ctrl_c_at_the_accounts_prompt_cancels(account, root_env, shared_complet
     assert snapshot(account.home) == before
 
 
-class _Sink:
-    def __init__(self, parts):
-        self.parts = parts
-
-    def write(self, data):
-        self.parts.append(data)
-
-    def flush(self):
-        pass
-
-
 @pytest.mark.parametrize("command", ["install", "uninstall"])
 def test_rc_file_as_root_on_an_accounts_file_is_refused(account, root_env, shared_completer, command):
     rc = account.path(".bashrc")
@@ -238,7 +214,7 @@ def test_rc_file_as_root_on_an_accounts_file_is_refused(account, root_env, share
     extra = ["--completer", shared_completer] if command == "install" else []
     for target in (rc, account.path("new-folder/new.rc")):
         result = awsmfa(command, "--shell", "bash", "--rc-file", target, "--yes", *extra, env=root_env, check=False)
-        assert f"--user {account.name}" in _one_error(result) and result.returncode == 2
+        assert f"--user {account.name}" in one_error(result) and result.returncode == 2
         assert snapshot(account.root) == before
     done = awsmfa(command, "--user", account.name, "--shell", "bash", "--rc-file", rc, "--yes", *extra, env=root_env)
     assert done.returncode == 0 and owner_of(rc) == account.uid
