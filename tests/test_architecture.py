@@ -129,8 +129,6 @@ MAY_IMPORT = {
 
 # Imports that cross a boundary today and are being mended (each names the commit that ends it).
 MENDING = {
-    # KNOWN_FOLDERS and the bash-completion provider move into shells with the split of shells.
-    "awsshell_setup.shells -> awsshell_setup.setup", "awsshell_setup.shells -> awsshell_setup.setup.completer",
     # root's rule on HOME moves from setup.scope.account into core, for both halves.
     "awsshell_setup.core.roothome -> awsshell_setup.setup",
     "awsshell_setup.core.roothome -> awsshell_setup.setup.scope",

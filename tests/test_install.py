@@ -17,8 +17,7 @@ import sys
 import pytest
 
 from awsshell_setup.setup import scope
-from awsshell_setup.shells import rcblock
-from awsshell_setup import shells
+from awsshell_setup.shells import rcblock, running
 from awsshell_setup.core.errors import UsageError
 
 from shellkit import BIN, SKEL_BASHRC, SKEL_PROFILE, awsmfa, base_env, fake_completer, new_home, snapshot
@@ -258,7 +257,7 @@ def test_no_terminal_and_no_shell_named_writes_nothing(home, env, comp):
 def test_unknown_shell_names_the_option(monkeypatch, home, env):
     import shellingham
 
-    monkeypatch.setattr(shells, "_parent_process_shell", lambda: None)  # the process tree decides, not this test's parent
+    monkeypatch.setattr(running, "_parent_process_shell", lambda: None)  # the process tree decides, not this test's parent
     monkeypatch.setattr(shellingham, "detect_shell", lambda: ("tcsh", "/bin/tcsh"))
     entry = pwd.getpwuid(os.geteuid())
     fake = pwd.struct_passwd(tuple(entry)[:6] + ("/bin/tcsh",))

@@ -25,6 +25,7 @@ from unittest import mock
 
 from awsshell_setup.setup import completer as completers
 from awsshell_setup.setup import install, scope
+from awsshell_setup.shells import rcblock
 from awsshell_setup.core import fileio
 
 import tiers
@@ -70,13 +71,13 @@ def run(home, completer, installing):
 
 def state(home):
     """{file: bytes or None}. An owned file's second line saying install made its folder
-    (install.FOLDER_NOTE) is left out: whether the folder was there when a run began is what a
+    (rcblock.FOLDER_NOTE) is left out: whether the folder was there when a run began is what a
     kill changes (a folder made, its first file not yet written), not whether a file is whole."""
     result = {}
     for rel in FILES:
         try:
             with open(os.path.join(home, rel), "rb") as handle:
-                result[rel] = handle.read().replace(install.FOLDER_NOTE.encode(), b"", 1)
+                result[rel] = handle.read().replace(rcblock.FOLDER_NOTE.encode(), b"", 1)
         except FileNotFoundError:
             result[rel] = None
     return result

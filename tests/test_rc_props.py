@@ -531,6 +531,6 @@ def test_status_reads_back_the_completer_it_wrote(completer, kind):
     shell, spec = KINDS[kind](True)
     target = shells.Target("/x/rc", **spec)
     text = install.desired(shell, target, None, completer)
-    assert install.installed_body(target, text) is not None
-    assert install.completer_in(target, text) == completer
+    assert rcblock.installed_body(target, text) is not None
+    assert rcblock.completer_in(target, text) == completer
     FIGURES["completer paths read back by status"] += 1

@@ -28,7 +28,7 @@ class Change:
     before: str  # None: the file does not exist
     after: str   # None: the file should not exist
     completer: str = None  # what `after` was rendered with; the write renders it again under the lock
-    made_folder: bool = False  # an owned file whose folder install creates (FOLDER_NOTE)
+    made_folder: bool = False  # an owned file whose folder install creates (rcblock.FOLDER_NOTE)
 
     @property
     def changed(self):
@@ -54,17 +54,6 @@ class Change:
         return f"remove the block from {where}"
 
 
-# The second line of an owned file whose folder install created (fish's functions/ and
-# completions/, when the user had none): uninstall removes that folder once it is empty, and
-# only that one. A folder that was there before install is the user's, empty or not.
-FOLDER_NOTE = "# (awsmfa created this folder: uninstall removes it once nothing else is in it)\n"
-
-
-def made_its_folder(text):
-    """True when an owned file's text says install created its folder (FOLDER_NOTE)."""
-    return text is not None and rcblock.is_owned(text) and text[len(rcblock.OWNED_HEADER):].startswith(FOLDER_NOTE)
-
-
 def desired(shell, target, before, completer_path, removing=False, made_folder=False):
     """What the file should hold (None: no file), from what it holds now (None: absent).
     made_folder: an owned file whose folder install is about to create (it keeps saying so)."""
@@ -78,7 +67,7 @@ def desired(shell, target, before, completer_path, removing=False, made_folder=F
                     hint="move it away, or pass --no-completion if it is your own aws completion"
                     if "completion" in target.sections else "move it away")
             return before  # someone else's file: never touched
-        note = FOLDER_NOTE if made_folder or made_its_folder(before) else ""
+        note = rcblock.FOLDER_NOTE if made_folder or rcblock.made_its_folder(before) else ""
         return rcblock.OWNED_HEADER + note + shell.render(target.sections, completer_path) if wanted else None
     if wanted:
         body = shell.render(target.sections, completer_path, wrap=target.wrap)
@@ -146,7 +135,7 @@ def _write_under_lock(change, removing):
         return
     if after is None:
         fileio.remove_file(path)
-        if change.target.owned and made_its_folder(before):
+        if change.target.owned and rcblock.made_its_folder(before):
             _remove_if_empty(os.path.dirname(path))
     else:
         fileio.write_atomic(path, after)
@@ -154,7 +143,7 @@ def _write_under_lock(change, removing):
 
 def _remove_if_empty(folder):
     """The folder holding an owned file (fish's functions/, completions/) that install created
-    (FOLDER_NOTE), once empty: anything the user put there since keeps it."""
+    (rcblock.FOLDER_NOTE), once empty: anything the user put there since keeps it."""
     try:
         os.rmdir(folder)
     except OSError:
@@ -219,47 +208,6 @@ class Kept:
     sources: list  # shells.Target
 
 
-def installed_body(target, text):
-    """The part of `text` that is awsmfa's: its block's body (the first: install rewrites that
-    one), or an owned file's text after the header; None when there is none (status too)."""
-    if target.owned:
-        if not rcblock.is_owned(text):
-            return None
-        body = text[len(rcblock.OWNED_HEADER):]
-        return body[len(FOLDER_NOTE):] if body.startswith(FOLDER_NOTE) else body
-    blocks = rcblock.find_blocks(text, target.path)
-    return blocks[0].body if blocks else None
-
-
-def completer_in(target, text):
-    """The completer the awsmfa block (or owned file) in `text` calls, from its
-    `# aws completion: NAME` line; None when it has none."""
-    body = installed_body(target, text)
-    return completer_named(target, body) if body is not None else None
-
-
-def completer_named(target, body):
-    """The completer named in `body` (installed_body's), None when none. In a wrapped block
-    (~/.profile) that line sits inside the quoted string the wrapper evals."""
-    if target.wrap:
-        body = _wrapped_code(body)
-    for line in body.split("\n"):  # only "\n" ends the comment, as in a shell
-        if line.startswith(shells.COMPLETER_COMMENT):
-            return line[len(shells.COMPLETER_COMMENT):]
-    return None
-
-
-def _wrapped_code(text):
-    """The code a wrapper (`eval 'CODE'`) holds, unquoted; '' when it cannot be read."""
-    import shlex
-
-    try:
-        words = shlex.split(text, comments=True)
-        return words[words.index("eval") + 1]
-    except (ValueError, IndexError):
-        return ""
-
-
 def is_bare_name(completer):
     """A completer written as a name the block looks up at each Tab (shells.Shell.render), and
     one that can be written again (no line break, not blank)."""
@@ -284,7 +232,7 @@ def kept_bare_names(chosen, acct, rc_file):
             if "completion" not in target.sections:
                 continue
             text = rcblock.read_rc(target.path)
-            name = completer_in(target, text) if text is not None else None
+            name = rcblock.completer_in(target, text) if text is not None else None
             if is_bare_name(name):
                 named.append((target, name))
         names = list(dict.fromkeys(name for _, name in named))

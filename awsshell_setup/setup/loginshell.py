@@ -310,7 +310,7 @@ def _sources_bashrc(path):
     from ..core.errors import AwsmfaError
 
     try:
-        return shells._sources_bashrc(rcblock.read_rc(path) or "")
+        return shells.sources_bashrc(rcblock.read_rc(path) or "")
     except AwsmfaError:
         return False
 

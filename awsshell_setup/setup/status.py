@@ -37,7 +37,7 @@ def _check_target(shell, target, environ):
         text = rcblock.read_rc(target.path)
     except AwsmfaError as error:
         return f"  {where}: {error}", False, None
-    body = install.installed_body(target, text) if text is not None else None
+    body = rcblock.installed_body(target, text) if text is not None else None
     if not target.sections:
         if body is not None and not target.owned:
             return f"  {where}: stale awsmfa block (`awsmfa install` removes it)", False, None
@@ -48,7 +48,7 @@ def _check_target(shell, target, environ):
         if text is not None and target.owned:
             return f"  {where}: not ours (no '{rcblock.OWNED_MARK}' line)", False, None
         return f"  {where}: missing ({target.why})", False, None
-    named = install.completer_named(target, body)  # as install reads it back
+    named = rcblock.completer_named(target, body)  # as install reads it back
     sections = target.sections if named else tuple(name for name in target.sections if name != "completion")
     try:
         expected = shell.render(sections, named, wrap=target.wrap)
@@ -70,7 +70,7 @@ def _installed_anywhere(shell, acct):
             text = rcblock.read_rc(target.path)
         except AwsmfaError:
             continue
-        if text is not None and install.installed_body(target, text) is not None:
+        if text is not None and rcblock.installed_body(target, text) is not None:
             return True
     return False
 

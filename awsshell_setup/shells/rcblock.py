@@ -18,6 +18,7 @@ from ..core import fileio
 from ..core.errors import FileProblem
 from ..core.inifile import split_lines
 from ..core.paths import printable
+from .template import COMPLETER_COMMENT
 
 BEGIN = "# >>> awsmfa initialize >>>"
 END = "# <<< awsmfa initialize <<<"
@@ -167,3 +168,55 @@ def read_rc(path):
     edit (a dangling symlink, a folder, a FIFO or device, not UTF-8, huge, unreadable) is
     refused by the one bounded reader, before anything is written, with one line that names it."""
     return fileio.read_text(path, absent=None, kind=STARTUP_FILE)
+
+
+# The second line of an owned file whose folder install created (fish's functions/ and
+# completions/, when the user had none): uninstall removes that folder once it is empty, and
+# only that one. A folder that was there before install is the user's, empty or not.
+FOLDER_NOTE = "# (awsmfa created this folder: uninstall removes it once nothing else is in it)\n"
+
+
+def made_its_folder(text):
+    """True when an owned file's text says install created its folder (FOLDER_NOTE)."""
+    return text is not None and is_owned(text) and text[len(OWNED_HEADER):].startswith(FOLDER_NOTE)
+
+
+def installed_body(target, text):
+    """The part of `text` that is awsmfa's: its block's body (the first: install rewrites that
+    one), or an owned file's text after the header; None when there is none (status too)."""
+    if target.owned:
+        if not is_owned(text):
+            return None
+        body = text[len(OWNED_HEADER):]
+        return body[len(FOLDER_NOTE):] if body.startswith(FOLDER_NOTE) else body
+    blocks = find_blocks(text, target.path)
+    return blocks[0].body if blocks else None
+
+
+def completer_in(target, text):
+    """The completer the awsmfa block (or owned file) in `text` calls, from its
+    `# aws completion: NAME` line; None when it has none."""
+    body = installed_body(target, text)
+    return completer_named(target, body) if body is not None else None
+
+
+def completer_named(target, body):
+    """The completer named in `body` (installed_body's), None when none. In a wrapped block
+    (~/.profile) that line sits inside the quoted string the wrapper evals."""
+    if target.wrap:
+        body = _wrapped_code(body)
+    for line in body.split("\n"):  # only "\n" ends the comment, as in a shell
+        if line.startswith(COMPLETER_COMMENT):
+            return line[len(COMPLETER_COMMENT):]
+    return None
+
+
+def _wrapped_code(text):
+    """The code a wrapper (`eval 'CODE'`) holds, unquoted; '' when it cannot be read."""
+    import shlex
+
+    try:
+        words = shlex.split(text, comments=True)
+        return words[words.index("eval") + 1]
+    except (ValueError, IndexError):
+        return ""

@@ -20,7 +20,7 @@
 # after the block instead, bash-completion keeps our compspec, the same program. Its first line
 # names the completer as completion's does, so status re-renders the block and checks it.
 # completion_lookup replaces completion for a bare --completer NAME (one dotfile, many machines):
-# at each Tab, NAME on PATH, else in completer.KNOWN_FOLDERS (rendered in: Debian's and Ubuntu's
+# at each Tab, NAME on PATH, else in completerfiles.KNOWN_FOLDERS (rendered in: Debian's and Ubuntu's
 # awscli keeps it in /usr/libexec, off PATH). `complete -F`, not `-C`: with NAME found nowhere,
 # only a function run by the shell itself can hand aws to the default completion (`complete -D`,
 # bash-completion's loader) and return its 124, after which bash starts over with what it

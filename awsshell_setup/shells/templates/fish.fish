@@ -7,7 +7,7 @@
 # sourced text would stay local to the function). The AWS CLI has no fish completion
 # (aws-cli #1079); aws_completer reads only COMP_LINE and COMP_POINT, so we give it those.
 # completion_lookup replaces completion for a bare --completer NAME (one dotfile, many machines):
-# at each Tab, NAME on PATH (`command -s`, a builtin), else in completer.KNOWN_FOLDERS (rendered
+# at each Tab, NAME on PATH (`command -s`, a builtin), else in completerfiles.KNOWN_FOLDERS (rendered
 # in). `command $program`, not `$program`: fish before 3.0 takes no variable as a command.
 # `command awsmfa`, by name: see bash.bash for why not an absolute path.
 # prompt: `awsmfa install` writes it to functions/mfa_prompt.fish. fish has no clock builtin:

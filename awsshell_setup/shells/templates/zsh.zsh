@@ -6,7 +6,7 @@
 # Its dump goes to shells.Zsh.COMPDUMP, a file of awsmfa's that uninstall removes, not
 # ~/.zcompdump, which a compinit of the user's may share.
 # completion_lookup replaces completion for a bare --completer NAME (one dotfile, many machines):
-# at each Tab, NAME on PATH (`whence -p`, a builtin), else in completer.KNOWN_FOLDERS (rendered
+# at each Tab, NAME on PATH (`whence -p`, a builtin), else in completerfiles.KNOWN_FOLDERS (rendered
 # in). bashcompinit's `complete -C` evals its argument, so it takes a function; it runs under
 # bashcompinit's `emulate -L sh`, hence the function's own `emulate -L zsh`.
 # `command awsmfa`, by name, not by an absolute path frozen at install time: that path
