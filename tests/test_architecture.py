@@ -127,12 +127,8 @@ MAY_IMPORT = {
 }
 
 
-# Imports that cross a boundary today and are being mended (each names the commit that ends it).
-MENDING = {
-    # root's rule on HOME moves from setup.scope.account into core, for both halves.
-    "awsshell_setup.core.roothome -> awsshell_setup.setup",
-    "awsshell_setup.core.roothome -> awsshell_setup.setup.scope",
-}
+# Imports that cross a boundary while it is being mended (none now).
+MENDING = set()
 
 
 def part_of(module):

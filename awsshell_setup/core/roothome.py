@@ -4,16 +4,17 @@ runs as which user").
 After `su` without `-`, `sudo -E` or sudo's `env_keep += HOME`, root runs with another account's
 HOME: `env`, `login`, `logout` and `exec` would then run that account's `mfa_process` (or token
 command) as root and write root's session through that account's links (a `~/.aws/credentials`
-linked to a file of root's). `install` refuses this case with detect.account's rule (SUDO_USER
-with another home, and rootpolicy.check_not_anothers on HOME); the credentials half calls the
-same rule, and the same check on the two AWS files (AWS_SHARED_CREDENTIALS_FILE and
+linked to a file of root's). The rule for HOME is here (`check_home`: SUDO_USER with another
+home, and rootpolicy.check_not_anothers on HOME), for `install` (setup.scope.account) and the
+credentials half alike; the latter also checks the two AWS files (AWS_SHARED_CREDENTIALS_FILE and
 AWS_CONFIG_FILE may point elsewhere), before it reads a file, runs a program or asks a code.
 
-The fast path cannot import detect (dataclasses, shells): it calls `fast_path_may_serve`, which
+The fast path does not even take that: it calls `fast_path_may_serve`, which
 runs the part of the rule that is cheap (rootpolicy's walk) and leaves every other case of root's
 to the full command, where `check` refuses it in words.
 """
 import os
+import pwd
 
 from .errors import ASKED_NOTHING, AwsmfaError, UsageError
 from .paths import config_file, credentials_file, printable
@@ -28,15 +29,16 @@ def check(environ):
     another account's or on a way another account could change; nothing for anyone else."""
     if os.geteuid() != 0:
         return
-    from ..setup import scope
     from . import rootpolicy
 
     # A HOME that is not set is no other account's (install then takes the passwd entry's;
     # without one, paths refuses "~" in its own words): only the files are checked then.
     files = (credentials_file(environ), config_file(environ))
     try:
-        if environ.get("HOME"):
-            scope.account(dict(environ))  # install's rule: SUDO_USER's home, check_not_anothers(HOME)
+        home = environ.get("HOME")
+        if home:
+            check_absolute_home(home)
+            check_home(home, pwd.getpwuid(0).pw_dir, environ.get("SUDO_USER"))
         for path in files:
             rootpolicy.check_not_anothers(path)
     except AwsmfaError as error:
@@ -45,8 +47,27 @@ def check(environ):
                          done=ASKED_NOTHING) from None
 
 
+def check_absolute_home(home):
+    """HOME, when set, is an absolute path: every file awsmfa reads or writes is found from it."""
+    if not os.path.isabs(home):
+        raise UsageError(f"HOME={home!r} is not an absolute path", hint="set HOME to your home folder")
+
+
+def check_home(home, root_home, sudo_user):
+    """Root's rule for the HOME it works in, install's and the credentials commands' alike: under
+    sudo, HOME is root's own (older sudo kept the caller's: root would write root-owned files into
+    it), and, since `su` without `-` keeps the caller's HOME too, no folder on the way to it is
+    another account's (rootpolicy.check_not_anothers). Raises UsageError or FileProblem."""
+    from . import rootpolicy
+
+    if sudo_user and sudo_user != "root" and os.path.realpath(home) != os.path.realpath(root_home):
+        raise UsageError(f"running under sudo with HOME={home}, {sudo_user}'s home: use `sudo awsmfa ... "
+                         f"--user {sudo_user}` to set up {sudo_user}, or `sudo -H` to set up root")
+    rootpolicy.check_not_anothers(home)
+
+
 def _reason(message):
-    """What detect/rootpolicy found, without their advice for `install` (`--user NAME`, which
+    """What check_home/rootpolicy found, without their advice for `install` (`--user NAME`, which
     env, login, logout and exec do not take): the part before it, or the whole message."""
     for advice in ("; as root, awsmfa", ": use `sudo awsmfa"):
         if advice in message:
@@ -61,7 +82,7 @@ def fast_path_may_serve(environ):
     if os.geteuid() != 0:
         return True
     if not environ.get("HOME") or environ.get("SUDO_USER") not in (None, "", "root"):
-        return False  # detect.account decides these, on the full path
+        return False  # check decides these, on the full path
     from . import rootpolicy
 
     try:

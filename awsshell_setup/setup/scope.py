@@ -15,7 +15,7 @@ import dataclasses
 import os
 import pwd
 
-from ..core import rootpolicy
+from ..core import roothome
 from .. import shells
 from ..core.errors import FileProblem, UsageError
 from ..core.paths import printable
@@ -51,16 +51,10 @@ def account(environ, getpwuid=pwd.getpwuid, euid=None):
                               f"({home or 'none'}) does not exist",
                               hint="set HOME to your home folder")
         note = f"HOME is not set: using {me.pw_name}'s home folder from the passwd database, {home}"
-    elif not os.path.isabs(home):
-        raise UsageError(f"HOME={home!r} is not an absolute path", hint="set HOME to your home folder")
+    else:
+        roothome.check_absolute_home(home)
     if euid == 0:
-        sudo_user = environ.get("SUDO_USER")
-        if sudo_user and sudo_user != "root" and os.path.realpath(home) != os.path.realpath(me.pw_dir):
-            # Older sudo kept the caller's HOME: root would write root-owned files into it.
-            raise UsageError(f"running under sudo with HOME={home}, {sudo_user}'s home: use `sudo awsmfa ... "
-                             f"--user {sudo_user}` to set up {sudo_user}, or `sudo -H` to set up root")
-        # `su` without `-` keeps the caller's HOME too: root must not work in it as root.
-        rootpolicy.check_not_anothers(home)
+        roothome.check_home(home, me.pw_dir, environ.get("SUDO_USER"))
         note = (note + "; " if note else "") + (f"as root: setting up root's own account (home {home}); "
                                                 "--user NAME sets up another account")
     return Account(me.pw_name, home, euid, me.pw_gid, dict(environ, HOME=home), note=note, login_shell=me.pw_shell)
