@@ -9,10 +9,10 @@ import sys
 import click
 
 from . import __version__, shells
-from .sessions import codeprompt, envoutput, mfasession
+from .sessions import codeprompt, envoutput, mfasession, rules
 from .core import debug as debug_output
 from .core.debug import log
-from .core.errors import AwsmfaError, Cancelled, UsageError
+from .core.errors import AwsmfaError, Cancelled
 from .core.paths import printable
 
 
@@ -107,7 +107,7 @@ def session_options(command):
                           "/bin/sh -c. Default: $AWSMFA_TOKEN_COMMAND, else mfa_process in the profile's "
                           "section of ~/.aws/config (aws-vault's key; a role's, else its source's), else ask "
                           "on the terminal; '' asks on the terminal."),
-        click.option("--duration-seconds", type=int, default=mfasession.DEFAULT_DURATION, show_default=True,
+        click.option("--duration-seconds", type=int, default=rules.DEFAULT_DURATION, show_default=True,
                      callback=_duration, metavar="N",
                      help="MFA session length, 900 to 129600 seconds (a role session's length is "
                           "duration_seconds of its profile)."),

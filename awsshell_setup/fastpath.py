@@ -71,7 +71,7 @@ def try_cached_env(argv, environ=None, out=None, err=None):
     options = _parse(argv[1:])
     if options is None:
         return False
-    from .sessions import envoutput, mfasession
+    from .sessions import envoutput, mfasession, profiles
     from . import shells
     from .core.errors import AwsmfaError
 
@@ -79,7 +79,7 @@ def try_cached_env(argv, environ=None, out=None, err=None):
     if options.get("shell") not in (None, *shells.SUPPORTED, "sh") or not _valid_values(options):
         return False
     try:
-        files = mfasession.AwsFiles(environ, check=False)
+        files = profiles.AwsFiles(environ, check=False)
         if files.odd:
             return False
         # Shell code for a role names its self-renewing config profile, which must be there;

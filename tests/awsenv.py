@@ -12,10 +12,10 @@ import subprocess
 from awscli import aws_command, clean_environment
 from awsmfarun import AWSMFA, run_awsmfa
 from awsshell_setup.core import timeutil
-from awsshell_setup.sessions.profiles import (DURATION_KEY, EXPIRATION_KEY, KEY_ID, MFA_PROFILE_KEY, ROLE_ARN_KEY,
-                                              ROLE_MFA_KEY, SECRET, SOURCE_KEY, STANDARD_EXPIRATION_KEY, TOKEN)
+from awsshell_setup.sessions.profiles import (DURATION_KEY, EXPIRATION_KEY, KEY_ID, MFA_PROFILE_KEY, PROCESS_KEY,
+                                              ROLE_ARN_KEY, ROLE_MFA_KEY, SECRET, SOURCE_KEY, STANDARD_EXPIRATION_KEY,
+                                              TOKEN)
 from awsshell_setup.sessions.roleprofiles import ROLE_MFA_PER_ROLE, ROLE_MFA_SHARED
-from awsshell_setup.sessions.rolestore import PROCESS_KEY
 
 
 

@@ -1,4 +1,4 @@
-"""What env and login say on stderr (render.summary_lines) and what `awsmfa --help` tells a
+"""What env and login say on stderr (envoutput.summary_lines) and what `awsmfa --help` tells a
 newcomer: a role's summary is two short lines that call a session new (made with a code),
 renewed (made with no code from the stored MFA session) or reused, and say who renews it next;
 the top-level help names `awsmfa install` and the `mfa` function it adds.

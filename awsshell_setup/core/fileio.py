@@ -137,7 +137,7 @@ def _dangling(path, shown):
     except OSError:
         target = "a file"  # replaced again meanwhile
     return FileProblem(f"{shown} is missing (a dangling symlink): it points to {target}, which does not exist",
-                       hint=f"create the target or remove the link")
+                       hint="create the target or remove the link")
 
 
 def _not_a_file(shown, kind):

@@ -146,7 +146,7 @@ class IniDocument:
         """Mirror configparser's reading closely enough to know each key line's span and value."""
         sections = {}
         current = None
-        entry = None
+        entry, entry_indent = None, 0  # the key line whose value may continue, and its indent
         for number, line in enumerate(lines):
             stripped = line.strip()
             if _is_comment_or_blank(stripped):

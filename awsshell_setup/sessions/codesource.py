@@ -87,7 +87,7 @@ def choose(request, environ, process=None):
     a command that cannot be split or a bad time limit, before anything is asked or run."""
     if request.token_code is not None:
         return CodeSource(token_code=request.token_code)
-    flag = getattr(request, "token_command", None)
+    flag = request.token_command
     if flag is not None and not flag.strip():
         log("--token-command is empty: asking on the terminal")
         return CodeSource()

@@ -14,10 +14,10 @@ import os
 
 from ..core import fileio, paths
 from ..core.errors import ASKED_NOTHING, Cancelled, FileProblem, NoTerminal, ProfileProblem
+from .codeprompt import PROMPT_TRIES, Terminal
 from .profiles import AwsFiles, config_profile_name
 
 KEY = "mfa_serial"
-TRIES = 3
 CHOSEN = "chosen at the prompt"
 
 
@@ -33,8 +33,6 @@ def choose(devices, source_name, environ, ask=None):
         return devices[0], "found with iam:ListMFADevices"
     if ask is not None:
         return _choose_with(devices, source_name, environ, ask, _to_stderr)
-    from .codeprompt import Terminal
-
     terminal = Terminal(fallback=False)
     try:
         terminal.__enter__()
@@ -71,13 +69,13 @@ def _choose_with(devices, source_name, environ, ask, say):
 
 
 def _pick(count, ask, say):
-    for attempt in range(TRIES):
+    for attempt in range(PROMPT_TRIES):
         answer = ask(f"Which one? [1-{count}]: ")
         if not answer:
             raise Cancelled("no MFA device chosen")
         if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= count:
             return int(answer)
-        if attempt + 1 < TRIES:
+        if attempt + 1 < PROMPT_TRIES:
             say(f"Type a number from 1 to {count}.")
     raise Cancelled("no MFA device chosen")
 

@@ -69,7 +69,7 @@ def credential_process_json(outcome):
         "SessionToken": creds.session_token,
         "Expiration": timeutil.format_utc(creds.expiration),
     }
-    if getattr(outcome, "last_resort", False):
+    if outcome.last_resort:
         # No code to renew with (rules.without_sdk_margin): keys without an Expiration
         # are held by the SDK as they are, not fetched again before every call near their end.
         del answer["Expiration"]
@@ -81,11 +81,6 @@ def time_left(credentials):
     summary line of env/login and for status."""
     seconds = (credentials.expiration - timeutil.now()).total_seconds()
     return seconds, credentials.expiration.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def summary(outcome, environ):
-    """The summary as one text (lines joined), for callers that print it whole."""
-    return "\nawsmfa: ".join(summary_lines(outcome, environ))
 
 
 def summary_lines(outcome, environ):
@@ -134,7 +129,7 @@ def _role_lines(outcome, source, stored, where, until, left):
 
 def unstored_warning(outcome):
     """One line for stderr when `env` prints a session it could not store; None otherwise."""
-    if not getattr(outcome, "unstored", None):
+    if not outcome.unstored:
         return None
     return (f"warning: the session is printed but not stored ({outcome.unstored}); "
             "the next run asks for a code again")

@@ -16,8 +16,8 @@ import time
 
 from ..core.debug import log
 from ..core.errors import AwsCallFailed, ProfileProblem
+from .sts import MAX_ATTEMPTS
 
-ATTEMPTS = 3
 _RETRY_CODES = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "ServiceUnavailable",
                 "InternalFailure", "InternalError"}
 # What AWS answers for a key it does not know (yet): a new key while IAM propagates it.
@@ -100,11 +100,11 @@ def _call(operation, method, replayable, **parameters):
             return method(**parameters)
         except Exception as error:  # noqa: BLE001 - every failure becomes one line
             code, retry = _classify(error, replayable)
-            if not retry or attempt >= ATTEMPTS:
+            if not retry or attempt >= MAX_ATTEMPTS:
                 raise _translated(operation, error, code) from None
             pause = random.uniform(0, 0.5 * 2 ** attempt)
             log("%s: %s; attempt %d of %d in %.1f s", operation, code or type(error).__name__, attempt + 1,
-                ATTEMPTS, pause)
+                MAX_ATTEMPTS, pause)
             time.sleep(pause)
 
 

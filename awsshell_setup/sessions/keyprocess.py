@@ -24,8 +24,8 @@ import shlex
 from . import userprogram
 from ..core.debug import log
 from ..core.errors import AwsmfaError, ProfileProblem
+from .profiles import PROCESS_KEY
 
-PROCESS_KEY = "credential_process"
 TIMEOUT_VARIABLE = "AWSMFA_KEY_PROCESS_TIMEOUT"
 TIMEOUT_SECONDS = 60.0  # a store may ask for its passphrase or a fingerprint first
 MAX_OUTPUT_BYTES = 64 * 1024  # the JSON is a few hundred bytes; more is no answer of a store

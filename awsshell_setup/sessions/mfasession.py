@@ -16,12 +16,8 @@ from ..core.errors import AwsmfaError, FileProblem, NoTerminal, UsageError
 from ..core.inifile import check_section_name
 from ..core.paths import printable
 from .profiles import AwsFiles
-# The one resolution of a request, and the names status.py calls through this module.
-from .resolve import Plan, choose_profile, plan, session_name_for  # noqa: F401
-# The shared rules, also this module's names for its callers (session.Outcome, session.reuse_margin...).
-from .rules import (DEFAULT_DURATION, DEFAULT_SOURCE, PROMPT_WAIT_SECONDS, REUSE_MARGIN_FRACTION,  # noqa: F401
-                    REUSE_MARGIN_SECONDS, SDK_REFRESH_MARGIN_SECONDS, Outcome, StoredSession, ambient_profile,
-                    mfa_device, prompt_turn, reuse_margin, session_profile_for, without_sdk_margin)
+from .resolve import choose_profile, plan
+from .rules import DEFAULT_DURATION, Outcome, StoredSession, mfa_device, prompt_turn, without_sdk_margin
 
 MIN_DURATION, MAX_DURATION = 900, 129600  # what GetSessionToken's DurationSeconds accepts
 
@@ -78,7 +74,7 @@ def cached(files, request, the_plan=None):
     log("reusing session in [%s]: %s left", stored.name, timeutil.describe_span(stored.seconds_left()))
     outcome = Outcome(stored.credentials, the_plan.source, stored.name, True, files.credentials_path, the_plan.how,
                       duration=stored.duration)
-    outcome.last_resort = getattr(request, "last_resort", False)
+    outcome.last_resort = request.last_resort
     return outcome
 
 

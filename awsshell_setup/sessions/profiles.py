@@ -21,6 +21,9 @@ EXPIRATION_KEY = "awsmfa_expiration"
 STANDARD_EXPIRATION_KEY = "expiration"
 DURATION_KEY = "awsmfa_duration_seconds"
 KEY_ID, SECRET, TOKEN = "aws_access_key_id", "aws_secret_access_key", "aws_session_token"
+# botocore's key for a program that prints a profile's credentials (a secret store, or the
+# self-renewing profile of a role session).
+PROCESS_KEY = "credential_process"
 # A role session (rolestore.py) also names its role, how it was made, and the MFA session
 # it came from: a session for another role ARN, or a plain one, is never served for a role.
 ROLE_ARN_KEY, ROLE_MFA_KEY, MFA_PROFILE_KEY = "awsmfa_role_arn", "awsmfa_role_mfa", "awsmfa_mfa_profile"
@@ -135,9 +138,6 @@ class AwsFiles:
 
     def config_section(self, profile):
         return self.config_profiles().get(profile)
-
-    def is_session_profile(self, name):
-        return self.session_source(name) is not None
 
     def session_source(self, name):
         """The profile an awsmfa session profile came from (its awsmfa_source_profile): a

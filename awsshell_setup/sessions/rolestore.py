@@ -18,10 +18,10 @@ import os
 from ..core import fileio, paths
 from ..core.errors import ProfileProblem
 from ..core.inifile import IniDocument, check_section_name
-from .profiles import (CONFIG_CREDENTIAL_KEYS, MADE_FROM_KEY, MFA_PROFILE_KEY, ROLE_ARN_KEY, ROLE_MFA_KEY,
-                       ROLE_SESSION_KEYS, SOURCE_KEY, config_profile_name, edit_locked)
+from .profiles import (CONFIG_CREDENTIAL_KEYS, MADE_FROM_KEY, MFA_PROFILE_KEY, PROCESS_KEY, ROLE_ARN_KEY,
+                       ROLE_MFA_KEY, ROLE_SESSION_KEYS, SOURCE_KEY, AwsFiles, check_removable, config_profile_name,
+                       edit_both_locked)
 
-PROCESS_KEY = "credential_process"
 PROCESS_KEYS = (PROCESS_KEY, "region", SOURCE_KEY)  # what every self-renewing profile holds
 # What a self-renewing profile never holds: another way to credentials (it has its process),
 # the role's own parameters (the process assumes the role), a code command, awsmfa's role-session
@@ -142,8 +142,6 @@ def write_renewing_profile(environ, name, items, role_profile):
     byte stays), under the file's lock, atomically, re-read under the lock; its mode is kept (a
     new file is made 0600, as the AWS CLI makes it). Returns True when something was written.
     """
-    from .profiles import AwsFiles
-
     path = paths.config_file(environ)
     fileio.ensure_folder(path)
     with fileio.locked(path):
@@ -211,8 +209,6 @@ def remove_with_role_sessions(environ, mfa_name):
     is written; a refusal changes nothing. Each section goes byte for byte, as
     IniDocument.without_section removes it. Returns (whether [mfa_name] was there, the names of
     the role sessions removed, a line for each config profile kept because it was changed)."""
-    from .profiles import check_removable, edit_both_locked
-
     check_section_name(mfa_name, "session profile")
     found = None
     kept = []
@@ -246,8 +242,6 @@ def remove_role_session(environ, session_name, role_profile):
     remove_with_role_sessions: both files under their locks, everything checked before either
     is written, a config profile of that name without awsmfa's mark is the user's and stays, one
     changed by hand stays and is said. Returns (whether anything was removed, the kept lines)."""
-    from .profiles import check_removable, edit_both_locked
-
     check_section_name(session_name, "session profile")
     removed = False
     kept = []

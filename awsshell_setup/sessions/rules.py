@@ -94,7 +94,7 @@ class StoredSession:
     def servable(self, request):
         """What the request asks of it: reusable, or (the last resort of `env --json` with no
         terminal to renew on: without_sdk_margin) merely alive."""
-        if getattr(request, "last_resort", False):
+        if request.last_resort:
             return self.alive()
         return self.reusable(request.credential_process)
 

@@ -18,9 +18,7 @@ or a ProcessSource, whose keys are None until `keys_ready` (AwsClients checks it
 without them).
 """
 from ..core.errors import ProfileProblem
-from .profiles import KEY_ID, SOURCE_KEY
-
-PROCESS_KEY = "credential_process"
+from .profiles import KEY_ID, PROCESS_KEY, SOURCE_KEY
 
 SSO_KEYS = ("sso_session", "sso_start_url", "sso_account_id", "sso_role_name", "sso_region")
 

@@ -313,7 +313,7 @@ def _mfa_refusal(message, clients):
     """AWS's two MFA refusals told apart: a device AWS does not know as the calling user's
     ("...serial number is valid and associated with this user": a role's mfa_serial naming
     another user's device, say) is not a wrong code."""
-    serial, how = getattr(clients, "device", (None, None)) if clients is not None else (None, None)
+    serial, how = clients.device if clients is not None else (None, None)
     if "associated with this user" in message or "serial number" in message:
         named = f"the MFA device {serial} ({how})" if serial else "the MFA device"
         return AwsCallFailed(f"AWS does not know {named} as a device of the user whose keys sign the call",

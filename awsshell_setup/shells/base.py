@@ -70,7 +70,6 @@ class Target:
 class Shell:
     name = None
     template = None  # file name in shells/templates/
-    installable = False
 
     def assignment(self, variable, value):
         raise NotImplementedError

@@ -36,7 +36,6 @@ def _fish_quote(text):
 class Fish(Shell):
     name = "fish"
     template = "fish.fish"
-    installable = True
     NOT_FOR_SH_FILES = "which fish never reads: name ~/.config/fish/config.fish, or leave --rc-file out"
     OWN_MFA = r"""(?:^|[ \t;])function[ \t]+['"]?mfa['"]?(?=[ \t;]|$)"""
 

@@ -20,7 +20,6 @@ class PosixShell(Shell):
 
 
 class BourneLike(PosixShell):
-    installable = True
     # `function mfa`, `mfa()`; aliases in defines_mfa_alias.
     OWN_MFA = r"""(?:^|[ \t;&|({])(?:function[ \t]+mfa(?=[ \t({]|$)|mfa[ \t]*\([ \t]*\))"""
 

@@ -145,9 +145,9 @@ def is_owned(text):
     return text.startswith(OWNED_MARK) and text[len(OWNED_MARK):len(OWNED_MARK) + 1] in ("", ":", "\n", "\r")
 
 
-# A real rc file is a few KB (oh-my-zsh's template is 4 KB); past this something is wrong, and
-# reading on would cost memory for nothing.
-MAX_RC_BYTES = 2 * 2**20
+# A real rc file is a few KB (oh-my-zsh's template is 4 KB); past fileio's bound for every user's
+# file (2 MiB) something is wrong, and reading on would cost memory for nothing.
+MAX_RC_BYTES = fileio.MAX_FILE_BYTES
 
 
 def check_size(text, path):
