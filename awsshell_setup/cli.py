@@ -348,7 +348,7 @@ def _for_account(user, rc_file, job):
     """Run job(rc_file, False) here, or for --user NAME as root job(rc_file, True) in a child
     process that has become NAME (asuser.py). Returns the exit status. The second argument
     says the job works for another account: without --shell, install and status then take
-    NAME's login shell from its passwd entry (detect.login_shell)."""
+    NAME's login shell from its passwd entry (scope.login_shell)."""
     from .setup import asuser
 
     entry = asuser.other_account(user)

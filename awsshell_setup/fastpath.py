@@ -48,7 +48,7 @@ def _valid_values(options):
     from .sessions import codeprompt, mfasession
     from .core.errors import AwsmfaError
 
-    if options.get("role_mfa", "shared") not in ("shared", "per-role"):  # roles.ROLE_MFA_CHOICES
+    if options.get("role_mfa", "shared") not in ("shared", "per-role"):  # roleprofiles.ROLE_MFA_CHOICES
         return False
     try:
         if "token_code" in options:

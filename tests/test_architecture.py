@@ -1,4 +1,5 @@
-"""The package's import structure (docs/ARCHITECTURE.md §1): no cycles, one way down.
+"""The package's import structure (docs/ARCHITECTURE.md §1): no cycles, one way down, and each
+part (core, sessions, shells, setup, localaws, the entry layer) importing only what it may.
 
 Imports inside functions count too: a lazy import is still a dependency, and a cycle made of
 lazy imports is still two modules that cannot be understood one without the other.

@@ -78,7 +78,7 @@ def botocore_reading(config_path, credentials_path, name):
 
 
 def awsmfa_reading(files, name):
-    """The same shape from roles.role_chain and the source's long-term keys, as mfasession.py uses them."""
+    """The same shape from roleprofiles.role_chain and the source's long-term keys, as mfasession.py uses them."""
     try:
         chain = roleprofiles.role_chain(files, name)
         if chain is None:

@@ -3,7 +3,7 @@
 mfasession.py hands a role profile here. The order is mfasession.py's: everything that can be
 checked locally (the chain, the names, the targets, the files) before the prompt, the prompt
 before any call, so a refusal costs neither a code nor a write. Then, in `shared` mode
-(roles.ROLE_MFA_SHARED), the source's MFA session (the very `[mfa]`/`[SOURCE-mfa]` plain `env`
+(roleprofiles.ROLE_MFA_SHARED), the source's MFA session (the very `[mfa]`/`[SOURCE-mfa]` plain `env`
 uses) is reused, or made with the one code, and each role of the chain is assumed with it;
 in `per-role` mode the first role is assumed with the long-term keys and the code.
 
@@ -61,7 +61,7 @@ def cached(files, request, plan, with_renewing_profile):
 def obtain(request, environ, files, plan, ask_code, keep_unstored=False):
     """A valid role session: the stored one, or a new one (see the module's docstring).
 
-    keep_unstored: as for session.obtain (`env`): a new session that cannot be stored is served
+    keep_unstored: as for mfasession.obtain (`env`): a new session that cannot be stored is served
     all the same, with `unstored` saying why (and, for a role, as keys: the self-renewing
     profile would find no stored session to renew from).
 
@@ -233,7 +233,7 @@ class _Step:
 
 
 def _reusable_mfa_session(files, plan):
-    """The source's MFA session (a StoredSession) when it may be reused (session.cached's
+    """The source's MFA session (a StoredSession) when it may be reused (mfasession.cached's
     rule), else None. Read directly: the source may be the role itself (a role holding its own
     keys)."""
     stored = rules.StoredSession.read(files, plan.mfa_name, plan.source)

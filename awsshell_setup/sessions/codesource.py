@@ -82,7 +82,7 @@ class CodeSource:
 
 
 def choose(request, environ, process=None):
-    """The CodeSource for `request` (session.Request): see the module's docstring for the
+    """The CodeSource for `request` (mfasession.Request): see the module's docstring for the
     order. `process`: what mfa_process() found for the profile, or None. Raises UsageError for
     a command that cannot be split or a bad time limit, before anything is asked or run."""
     if request.token_code is not None:

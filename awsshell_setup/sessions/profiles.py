@@ -191,7 +191,7 @@ class AwsFiles:
         be read or lies beyond that, a missing, negative or huge duration) is no usable
         session: renewed, never trusted, never a crash. An expired session that is otherwise
         believable is returned, so `status` can say when it ended; callers compare the expiry
-        with now before using it (session.cached keeps a margin on top).
+        with now before using it (mfasession.cached keeps a margin on top).
         """
         section = self.credentials.section(session_name)
         if not section or section.get(SOURCE_KEY) != source_name or section.get(ROLE_ARN_KEY) != role_arn:

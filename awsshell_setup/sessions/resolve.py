@@ -3,7 +3,7 @@
 The one place that reads `--profile`, `--update-profile`, `AWS_DEFAULT_PROFILE` and
 `AWS_PROFILE`, and decides the long-term source, the role chain (a plain session is a chain of
 zero hops, as aws-vault's providers are), the names of the session profiles and the role MFA
-mode. The fast path, `session.obtain`, `assumerole` and `logout` all take the Plan it returns,
+mode. The fast path, `mfasession.obtain`, `assumerole` and `logout` all take the Plan it returns,
 so no later step re-reads the environment or decides a name again.
 
 No botocore, re, shlex, json or dataclasses: the cached path of `awsmfa env` imports this module.
@@ -22,10 +22,10 @@ class Plan:
 
     profile: the profile named (by --profile, a profile variable, or the default), and `how`;
     source: the profile with the long-term keys (the profile itself for a plain session);
-    chain: roles.RoleChain, or None for a plain session (hops: empty);
+    chain: roleprofiles.RoleChain, or None for a plain session (hops: empty);
     session_name: where the session (plain) or role session is stored;
     mfa_name: the MFA session's profile (a plain session's own; a role's source's, shared mode);
-    mode: None for a plain session, else roles.ROLE_MFA_SHARED or ROLE_MFA_PER_ROLE."""
+    mode: None for a plain session, else roleprofiles.ROLE_MFA_SHARED or ROLE_MFA_PER_ROLE."""
 
     __slots__ = ("profile", "how", "source", "chain", "session_name", "mfa_name", "mode")
 
@@ -71,7 +71,7 @@ class Plan:
 
 
 def plan(files, request):
-    """Resolve `request` (session.Request) against `files` (profiles.AwsFiles): a Plan. Refuses
+    """Resolve `request` (mfasession.Request) against `files` (profiles.AwsFiles): a Plan. Refuses
     (one line, nothing asked or written) a profile that is missing or a role awsmfa cannot serve."""
     profile, how = choose_profile(files, request.profile)
     chain = roleprofiles.role_chain(files, profile)  # a hostile or broken role profile stops here

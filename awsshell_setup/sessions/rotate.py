@@ -10,7 +10,7 @@ loses a working key, and a rerun finishes (or undoes) what a stopped run began:
 3. ListAccessKeys with that key: a user who already has two keys is refused before any code
    (unless the second one is this rotation's own, from a run that stopped); a policy that
    lets only an MFA session list keys moves this check after step 4;
-4. the question (unless --yes), then the MFA session (session.obtain: a stored one, or a code);
+4. the question (unless --yes), then the MFA session (mfasession.obtain: a stored one, or a code);
 5. STARTED written, then CreateAccessKey for the user by name, then PENDING written (the new key
    and its secret, beside the old key still in use);
 6. the new key is tried (GetCallerIdentity) until AWS accepts it, with backoff within

@@ -156,7 +156,7 @@ def _say(line):
 def mfa_device(request, source, aws, chain=None, environ=None):
     """The one place the MFA device is chosen: (serial, where it came from).
 
-    --serial-number; for a role (`chain`, a roles.RoleChain), the device botocore would use for
+    --serial-number; for a role (`chain`, a roleprofiles.RoleChain), the device botocore would use for
     the one call signed with the user's keys: the mfa_serial of the first hop (botocore's
     AssumeRoleProvider sends each hop's own mfa_serial with that hop's call, and only the first
     is signed with the user's keys: GetSessionToken stands in for it in shared mode), else the

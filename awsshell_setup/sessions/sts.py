@@ -140,7 +140,7 @@ class AwsClients:
                            expiration.astimezone(timeutil.UTC))
 
     def assume_role(self, hop, duration, credentials=None, mode=None, serial=None, code=None, signed_by=None):
-        """AssumeRole of `hop` (roles.RoleHop) signed with `credentials` (None: the long-term
+        """AssumeRole of `hop` (roleprofiles.RoleHop) signed with `credentials` (None: the long-term
         keys), with SerialNumber/TokenCode when given. Replayable only without a code: a
         request AWS may have received has spent it. signed_by: (session profile, its source)
         when `credentials` is a stored MFA session, for the message if AWS does not accept it."""

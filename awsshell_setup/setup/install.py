@@ -293,7 +293,7 @@ def install(shell_names=(), environ=None, rc_file=None, completer=None, completi
 
     environ: the environment the account is found from (default: os.environ); from then on,
     the account's own (acct.environ) is the one environment used.
-    account: a detect.Account to use instead of the one running awsmfa (tests).
+    account: a scope.Account to use instead of the one running awsmfa (tests).
     check_new_shells: ask the account's login shell whether it finds awsmfa (warns if not).
     for_account: root works for another account (--user): without --shell, its login shell."""
     check_rc_file_option(rc_file)

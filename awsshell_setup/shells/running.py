@@ -73,5 +73,5 @@ def running_shell_name():
     """The process name of the shell awsmfa runs under ('bash', '-zsh', 'dash', 'tcsh'), or None
     when none is found: the parent when it is a shell we print code for, else the first shell
     up the process tree. The one detection behind `env` (detect_running_shell) and `install`
-    without --shell (detect.running_shell), each of which decides what the name is worth."""
+    without --shell (scope.running_shell), each of which decides what the name is worth."""
     return _parent_process_shell() or shellingham_name()
