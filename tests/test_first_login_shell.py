@@ -17,8 +17,8 @@ import pytest
 
 from awsshell_setup.shells import rcblock
 
-from accounts import account, root_owned_folder  # noqa: F401 (fixture)
-from shellkit import awsmfa, base_env, fake_completer, new_home
+from accounts import account, root_env, shared_completer  # noqa: F401 (fixtures)
+from shellkit import awsmfa
 
 SHELL_PATHS = {"bash": "/bin/bash", "zsh": "/usr/bin/zsh", "fish": "/usr/bin/fish"}
 # A line in the file every new interactive shell of that kind reads, login or not, putting the
@@ -41,16 +41,6 @@ def _awsmfa_for_the_account(account, shell):
     path = account.path(rel)
     before = pathlib.Path(path).read_text() if os.path.exists(path) else ""
     account.write(rel, line + before)
-
-
-@pytest.fixture
-def root_env(tmp_path):
-    return base_env(new_home(tmp_path, "roothome"))
-
-
-@pytest.fixture
-def shared_completer(account):
-    return fake_completer(pathlib.Path(root_owned_folder(account, "bin")))
 
 
 def _new_login_shell_has_mfa(account, shell):

@@ -27,21 +27,9 @@ import pytest
 import awsshell_setup
 from awsshell_setup.shells import rcblock
 
-from accounts import account, owner_of, root_owned_folder  # noqa: F401 (fixture)
+from accounts import account, owner_of, root_env, root_owned_folder, shared_completer  # noqa: F401 (fixtures)
 from awsmfarun import one_error, ran_as
-from shellkit import Transcript, awsmfa, base_env, fake_completer, new_home, snapshot
-
-
-@pytest.fixture
-def root_env(tmp_path):
-    """root's own environment: its PATH has this test's awsmfa and aws_completer first."""
-    return base_env(new_home(tmp_path, "roothome"))
-
-
-@pytest.fixture
-def shared_completer(account):
-    """A completer of root's that every account may run (root-owned, in a 0755 folder)."""
-    return fake_completer(pathlib.Path(root_owned_folder(account, "bin")))
+from shellkit import Transcript, awsmfa, base_env, new_home, snapshot
 
 
 def test_files_for_an_account_are_created_by_that_account(account, root_env, shared_completer, tmp_path):
