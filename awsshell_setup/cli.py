@@ -8,11 +8,12 @@ import sys
 
 import click
 
-from . import __version__, render, session, shells, tokencode
-from . import debug as debug_output
-from .debug import log
-from .errors import AwsmfaError, Cancelled, UsageError
-from .paths import printable
+from . import __version__, shells
+from .sessions import codeprompt, envoutput, mfasession, rules
+from .core import debug as debug_output
+from .core.debug import log
+from .core.errors import AwsmfaError, Cancelled
+from .core.paths import printable
 
 
 
@@ -48,11 +49,11 @@ def debug_option(command):
 
 
 def _token(ctx, param, value):
-    return None if value is None else _usage(tokencode.validate, value, param)
+    return None if value is None else _usage(codeprompt.validate, value, param)
 
 
 def _duration(ctx, param, value):
-    return _usage(session.validate_duration, value, param)
+    return _usage(mfasession.validate_duration, value, param)
 
 
 def _usage(check, value, param):
@@ -68,8 +69,8 @@ def _profile_names(ctx, param, incomplete):
     is typed; for --profile not the session profiles awsmfa wrote, which it refuses there. A
     file that cannot be read or parsed completes nothing: never an error on a Tab."""
     try:
-        from . import roothome
-        from .profiles import AwsFiles
+        from .core import roothome
+        from .sessions.profiles import AwsFiles
 
         roothome.check(os.environ)  # root reads no other account's files, not even for a Tab
         files = AwsFiles(os.environ)  # configparser's verdict too: a bad file completes nothing
@@ -106,7 +107,7 @@ def session_options(command):
                           "/bin/sh -c. Default: $AWSMFA_TOKEN_COMMAND, else mfa_process in the profile's "
                           "section of ~/.aws/config (aws-vault's key; a role's, else its source's), else ask "
                           "on the terminal; '' asks on the terminal."),
-        click.option("--duration-seconds", type=int, default=session.DEFAULT_DURATION, show_default=True,
+        click.option("--duration-seconds", type=int, default=rules.DEFAULT_DURATION, show_default=True,
                      callback=_duration, metavar="N",
                      help="MFA session length, 900 to 129600 seconds (a role session's length is "
                           "duration_seconds of its profile)."),
@@ -125,11 +126,11 @@ def session_options(command):
 
 
 def _request(options, renewing_profile):
-    return session.Request(profile=options["profile"], update_profile=options["update_profile"],
-                           serial_number=options["serial_number"], token_code=options["token_code"],
-                           duration_seconds=options["duration_seconds"], force=options["force"],
-                           role_mfa=options["role_mfa"], renewing_profile=renewing_profile,
-                           token_command=options["token_command"])
+    return mfasession.Request(profile=options["profile"], update_profile=options["update_profile"],
+                              serial_number=options["serial_number"], token_code=options["token_code"],
+                              duration_seconds=options["duration_seconds"], force=options["force"],
+                              role_mfa=options["role_mfa"], renewing_profile=renewing_profile,
+                              token_command=options["token_command"])
 
 
 @click.group(cls=AwsmfaGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -179,24 +180,24 @@ def env(shell_name, as_json, quiet, **options):
     """
     request = _request(options, renewing_profile=not as_json)
     request.credential_process = as_json  # renew before the SDK's own refresh window
-    outcome = session.obtain(request, keep_unstored=True)
+    outcome = mfasession.obtain(request, keep_unstored=True)
     if as_json:
-        text = render.credential_process_json(outcome)
+        text = envoutput.credential_process_json(outcome)
     else:
         if shell_name:
             shell = shells.by_name(shell_name)
         else:
             shell, how = shells.detect_running_shell(os.environ)
             log("printing code for %s (%s)", shell.name, how)
-        text = render.shell_code(outcome, shell, os.environ)
+        text = envoutput.shell_code(outcome, shell, os.environ)
     _report(outcome, quiet or as_json)
     _warn(outcome, as_json, "exported")
     click.echo(text, nl=False)
 
 
 def _warn(outcome, as_json, verb):
-    if render.unstored_warning(outcome):  # even with --quiet/--json: the code is spent
-        click.echo("awsmfa: " + render.unstored_warning(outcome), err=True)
+    if envoutput.unstored_warning(outcome):  # even with --quiet/--json: the code is spent
+        click.echo("awsmfa: " + envoutput.unstored_warning(outcome), err=True)
     elif outcome.renewing_problem and not as_json:
         until = outcome.credentials.expiration.strftime("%H:%M UTC")
         click.echo(f"awsmfa: warning: {outcome.renewing_problem}: {verb} the role session's keys instead, "
@@ -221,10 +222,10 @@ def exec_command(quiet, command, **options):
     is awsmfa's, stdout is its own); the summary goes to stderr (-q: none). Everything after
     COMMAND is its own. A COMMAND not found exits 127 before any code is asked; not executable, 126.
     """
-    from . import execcmd
+    from .sessions import execcmd
 
     path = execcmd.find(command[0], os.environ)  # before the session: a typo costs no code
-    outcome = session.obtain(_request(options, renewing_profile=True), keep_unstored=True)
+    outcome = mfasession.obtain(_request(options, renewing_profile=True), keep_unstored=True)
     _report(outcome, quiet)
     _warn(outcome, False, "gave the command")
     execcmd.replace_process(path, list(command), execcmd.environment(outcome, os.environ))
@@ -240,7 +241,7 @@ def login(quiet, **options):
     --profile PROFILE-mfa-auto renews itself without a code while the MFA session lives;
     --profile PROFILE-mfa is the role session itself, for any tool, for its hour.
     """
-    outcome = session.obtain(_request(options, renewing_profile=True))
+    outcome = mfasession.obtain(_request(options, renewing_profile=True))
     _report(outcome, quiet)
     if quiet:
         return
@@ -274,7 +275,7 @@ def unset(shell_name):
     else:
         shell, how = shells.detect_running_shell(os.environ)
         log("printing code for %s (%s)", shell.name, how)
-    click.echo(shell.unsets(render.EXPORTED_VARIABLES), nl=False)
+    click.echo(shell.unsets(envoutput.EXPORTED_VARIABLES), nl=False)
 
 
 @cli.command()
@@ -295,7 +296,7 @@ def logout(profile, update_profile, quiet):
     it). Variables already exported in a shell stay: there, run `mfa --unset` or eval
     "$(awsmfa unset)".
     """
-    name, removed, role_sessions, kept = session.forget(profile, update_profile)
+    name, removed, role_sessions, kept = mfasession.forget(profile, update_profile)
     listed = ", ".join(f"[{role_session}]" for role_session in role_sessions)
     if removed and listed:
         said = f"removed session profile [{name}] and the role sessions made from it: {listed}"
@@ -345,17 +346,17 @@ def _account_options(command):
 
 def _for_account(user, rc_file, job):
     """Run job(rc_file, False) here, or for --user NAME as root job(rc_file, True) in a child
-    process that has become NAME (asaccount.py). Returns the exit status. The second argument
+    process that has become NAME (asuser.py). Returns the exit status. The second argument
     says the job works for another account: without --shell, install and status then take
-    NAME's login shell from its passwd entry (detect.login_shell)."""
-    from . import asaccount
+    NAME's login shell from its passwd entry (scope.login_shell)."""
+    from .setup import asuser
 
-    entry = asaccount.other_account(user)
+    entry = asuser.other_account(user)
     if entry is None:
         return job(rc_file, False)
     if rc_file and not rc_file.startswith("~"):
         rc_file = os.path.abspath(rc_file)  # relative to where root runs it, not to NAME's home
-    _say(asaccount.describe(entry))
+    _say(asuser.describe(entry))
 
     def in_child():
         try:
@@ -363,7 +364,7 @@ def _for_account(user, rc_file, job):
         except (AwsmfaError, KeyboardInterrupt, click.Abort) as error:
             return _said(error)
 
-    return asaccount.run(entry, in_child)
+    return asuser.run(entry, in_child)
 
 
 def _exit(status):
@@ -397,10 +398,10 @@ def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
     The block starts no process at shell start. Running it again changes nothing; `awsmfa
     uninstall` removes it byte for byte.
     """
-    from . import install as core
+    from .setup import install as installer
 
     def job(rc, for_account):
-        core.install(shell_names, os.environ, rc_file=rc, completer=completer, completion=not no_completion,
+        installer.install(shell_names, os.environ, rc_file=rc, completer=completer, completion=not no_completion,
                      dry_run=dry_run, confirm=_confirmer(yes), say=_say, show=_show, for_account=for_account)
         return 0
 
@@ -416,10 +417,10 @@ def install(shell_names, user, rc_file, completer, no_completion, dry_run, yes):
 @debug_option
 def uninstall(shell_names, user, rc_file, dry_run, yes):
     """Remove exactly what install wrote: blocks, and the files it created."""
-    from . import install as core
+    from .setup import install as installer
 
     def job(rc, for_account):
-        core.uninstall(shell_names, os.environ, rc_file=rc, dry_run=dry_run, confirm=_confirmer(yes), say=_say,
+        installer.uninstall(shell_names, os.environ, rc_file=rc, dry_run=dry_run, confirm=_confirmer(yes), say=_say,
                        show=_show)
         return 0
 
@@ -441,9 +442,9 @@ def init(shell_name, completer, no_completion):
       awsmfa init zsh --completer aws_completer >> ~/dotfiles/zshrc
       awsmfa init fish >> ~/.config/fish/config.fish
     """
-    from . import install as core
+    from .setup import install as installer
 
-    click.echo(core.init(shell_name, os.environ, completer=completer, completion=not no_completion, say=_say),
+    click.echo(installer.init(shell_name, os.environ, completer=completer, completion=not no_completion, say=_say),
                nl=False)
 
 
@@ -462,10 +463,10 @@ def status(shell_names, user, rc_file, profile, keys):
 
     --rc-file without --shell: the shell the block in that file was written for. The key's age
     (--keys) and the session are reported but do not change the exit status."""
-    from . import status as core
+    from .setup import status as status_report
 
     def job(rc, for_account):
-        report = core.status(shell_names, os.environ, rc_file=rc, profile=profile, for_account=for_account,
+        report = status_report.status(shell_names, os.environ, rc_file=rc, profile=profile, for_account=for_account,
                              keys=keys)
         click.echo(report.text, nl=False)
         return 0 if report.ok else 1
@@ -484,12 +485,12 @@ def rotate(profile, token_code, yes):
     """Replace the profile's access key with a new one (an MFA session makes it), then delete the old.
 
     A run that stopped halfway (a crash, Ctrl-C, a failed call) is finished by running it again."""
-    from . import rotate as core
+    from .sessions import rotate as rotation
 
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
-    core.check_can_ask(yes, interactive)
+    rotation.check_can_ask(yes, interactive)
     confirm = None if yes else (lambda question: click.confirm(f"awsmfa: {question}", default=False, err=True))
-    core.rotate(os.environ, profile=profile, token_code=token_code, confirm=confirm, say=_say)
+    rotation.rotate(os.environ, profile=profile, token_code=token_code, confirm=confirm, say=_say)
 
 
 def _report(outcome, quiet):
@@ -500,7 +501,7 @@ def _report(outcome, quiet):
     if not quiet:
         if outcome.serial and outcome.serial_how != "--serial-number":
             click.echo(f"awsmfa: MFA device {serial} ({serial_how})", err=True)
-        for line in render.summary_lines(outcome, os.environ):
+        for line in envoutput.summary_lines(outcome, os.environ):
             click.echo("awsmfa: " + line, err=True)
 
 

@@ -45,16 +45,16 @@ def _parse(args):
 def _valid_values(options):
     """What click's callbacks would say of --token-code and --duration-seconds (click's int
     type is int(), whitespace and underscores included)."""
-    from . import session, tokencode
-    from .errors import AwsmfaError
+    from .sessions import codeprompt, mfasession
+    from .core.errors import AwsmfaError
 
-    if options.get("role_mfa", "shared") not in ("shared", "per-role"):  # roles.ROLE_MFA_CHOICES
+    if options.get("role_mfa", "shared") not in ("shared", "per-role"):  # roleprofiles.ROLE_MFA_CHOICES
         return False
     try:
         if "token_code" in options:
-            tokencode.validate(options["token_code"])
+            codeprompt.validate(options["token_code"])
         if "duration" in options:
-            session.validate_duration(int(options["duration"]))
+            mfasession.validate_duration(int(options["duration"]))
     except (AwsmfaError, ValueError):
         return False
     return True
@@ -64,40 +64,41 @@ def try_cached_env(argv, environ=None, out=None, err=None):
     """Print the cached session for `env` and return True; False means 'let click do it'."""
     if not argv or argv[0] != "env":
         return False
-    from . import roothome
+    from .core import roothome
 
     if not roothome.fast_path_may_serve(os.environ if environ is None else environ):
         return False  # root in another account's HOME: the full command refuses it (roothome.check)
     options = _parse(argv[1:])
     if options is None:
         return False
-    from . import render, session, shells
-    from .errors import AwsmfaError
+    from .sessions import envoutput, mfasession, profiles
+    from . import shells
+    from .core.errors import AwsmfaError
 
     environ = os.environ if environ is None else environ
     if options.get("shell") not in (None, *shells.SUPPORTED, "sh") or not _valid_values(options):
         return False
     try:
-        files = session.AwsFiles(environ, check=False)
+        files = profiles.AwsFiles(environ, check=False)
         if files.odd:
             return False
         # Shell code for a role names its self-renewing config profile, which must be there;
         # --json is what that profile runs, and needs only the role session.
-        outcome = session.cached(files, session.Request(profile=options.get("profile"),
-                                                        update_profile=options.get("update_profile"),
-                                                        credential_process=bool(options.get("json")),
-                                                        role_mfa=options.get("role_mfa"),
-                                                        renewing_profile=not options.get("json")))
+        outcome = mfasession.cached(files, mfasession.Request(profile=options.get("profile"),
+                                                              update_profile=options.get("update_profile"),
+                                                              credential_process=bool(options.get("json")),
+                                                              role_mfa=options.get("role_mfa"),
+                                                              renewing_profile=not options.get("json")))
     except AwsmfaError:
         return False  # the full path reports it properly
     if outcome is None:
         return False
     if options.get("json"):
-        text = render.credential_process_json(outcome)
+        text = envoutput.credential_process_json(outcome)
     else:
         shell = shells.by_name(options["shell"]) if options.get("shell") else shells.detect_running_shell(environ)[0]
-        text = render.shell_code(outcome, shell, environ)
+        text = envoutput.shell_code(outcome, shell, environ)
     (out or sys.stdout).write(text)
     if not options.get("quiet") and not options.get("json"):
-        (err or sys.stderr).write("".join(f"awsmfa: {line}\n" for line in render.summary_lines(outcome, environ)))
+        (err or sys.stderr).write("".join(f"awsmfa: {line}\n" for line in envoutput.summary_lines(outcome, environ)))
     return True

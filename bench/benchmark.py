@@ -90,7 +90,7 @@ def check_installed(bindir, env, cwd):
     this checkout), the wheel carries the shell templates (`awsmfa init SHELL` prints the
     block), and `awsmfa env` answers without importing click or botocore (its cached path)."""
     python, awsmfa = os.path.join(bindir, "python"), os.path.join(bindir, "awsmfa")
-    where = subprocess.run([python, "-c", "import awsshell_setup.shell_templates as t; print(t.__file__)"],
+    where = subprocess.run([python, "-c", "import awsshell_setup.shells.templates as t; print(t.__file__)"],
                            env=env, cwd=cwd, capture_output=True, text=True)
     origin = os.path.realpath(where.stdout.strip())
     if where.returncode != 0 or not origin.startswith(os.path.realpath(os.path.dirname(bindir)) + os.sep):

@@ -27,7 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # the checkout's awsshell_setup, installed or not
 
-from awsshell_setup import install  # noqa: E402
+from awsshell_setup.setup import install  # noqa: E402
 
 GOAL_MS = 3.0
 SKEL_BASHRC = "/etc/skel/.bashrc"
@@ -117,7 +117,8 @@ PROMPT_BODIES = {
 def measure_prompt(calls=2000, runs=5):
     """{shell: {what: microseconds per call}}: best of `runs` loops of `calls` calls, minus the
     same loop around a function that does nothing."""
-    from awsshell_setup import shells, timeutil
+    from awsshell_setup import shells
+    from awsshell_setup.core import timeutil
 
     import datetime
 

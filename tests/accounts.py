@@ -9,6 +9,7 @@ awsmfa is seen waiting for it (an open descriptor on that folder, in the awsmfa 
 child of it), and only then does the account swap its file and let go.
 """
 import os
+import pathlib
 import pwd
 import secrets
 import shutil
@@ -17,6 +18,8 @@ import tempfile
 import time
 
 import pytest
+
+from shellkit import base_env, fake_completer, new_home
 
 SETUP_TIMEOUT = 60
 
@@ -177,3 +180,15 @@ def root_owned_folder(account, name, mode=0o755):
 
 def owner_of(path):
     return os.lstat(path).st_uid
+
+
+@pytest.fixture
+def root_env(tmp_path):
+    """root's own environment: its PATH has this test's awsmfa and aws_completer first."""
+    return base_env(new_home(tmp_path, "roothome"))
+
+
+@pytest.fixture
+def shared_completer(account):
+    """A completer of root's that every account may run (root-owned, in a 0755 folder)."""
+    return fake_completer(pathlib.Path(root_owned_folder(account, "bin")))

@@ -8,17 +8,15 @@ import datetime as dt
 import os
 import stat
 import subprocess
-import sys
 
 from awscli import aws_command, clean_environment
-from awsshell_setup import timeutil
-from awsshell_setup.profiles import (DURATION_KEY, EXPIRATION_KEY, KEY_ID, MFA_PROFILE_KEY, ROLE_ARN_KEY,
-                                     ROLE_MFA_KEY, SECRET, SOURCE_KEY, STANDARD_EXPIRATION_KEY, TOKEN)
-from awsshell_setup.roles import ROLE_MFA_PER_ROLE, ROLE_MFA_SHARED
-from awsshell_setup.rolesessions import PROCESS_KEY
+from awsmfarun import AWSMFA, run_awsmfa
+from awsshell_setup.core import timeutil
+from awsshell_setup.sessions.profiles import (DURATION_KEY, EXPIRATION_KEY, KEY_ID, MFA_PROFILE_KEY, PROCESS_KEY,
+                                              ROLE_ARN_KEY, ROLE_MFA_KEY, SECRET, SOURCE_KEY, STANDARD_EXPIRATION_KEY,
+                                              TOKEN)
+from awsshell_setup.sessions.roleprofiles import ROLE_MFA_PER_ROLE, ROLE_MFA_SHARED
 
-PYTHON = sys.executable
-AWSMFA = [PYTHON, "-m", "awsshell_setup"]
 
 
 class AwsUser:
@@ -60,9 +58,7 @@ class AwsUser:
         return env
 
     def awsmfa(self, *args, env=None, input=None, timeout=60):
-        return subprocess.run(AWSMFA + list(args), env=self.environ(**(env or {})), input=input,
-                              capture_output=True, text=True, timeout=timeout,
-                              stdin=None if input is not None else subprocess.DEVNULL)
+        return run_awsmfa(args, self.environ(**(env or {})), input=input, timeout=timeout)
 
     def aws(self, *args, env=None, timeout=60):
         return subprocess.run(aws_command() + list(args), env=self.environ(**(env or {})),
@@ -102,7 +98,7 @@ def offline_user(home, credentials=LONG_TERM, config=CONFIG):
 # --- sessions as awsmfa stores them ----------------------------------------------------------
 # For tests that start from a stored session instead of making one against AWS. The key names
 # are awsmfa's own constants and the order is the one it writes them in (profiles.session_items,
-# rolesessions.role_session_items, rolesessions.process_items), so each section is one awsmfa
+# rolestore.role_session_items, rolestore.process_items), so each section is one awsmfa
 # could have written; the values are the test's. test_env_offline holds them to awsmfa's own
 # writers byte for byte. A test that needs a section awsmfa would never write (an older layout,
 # a hostile expiry, a key of the user's) writes that text itself.

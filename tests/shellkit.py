@@ -9,13 +9,14 @@ import os
 import shlex
 import shutil
 import stat
-import subprocess
 import sys
 
 import pexpect
 import pytest
 
 from awsshell_setup import shells
+
+from awsmfarun import run_awsmfa
 
 BIN = os.path.dirname(sys.executable)
 SKEL_BASHRC = "/etc/skel/.bashrc"
@@ -126,10 +127,8 @@ def link_awsmfa(home):
 
 
 def awsmfa(*args, env, check=True, input=None, timeout=120):
-    """Run `python -m awsshell_setup ARGS` (what the console script runs)."""
-    result = subprocess.run([sys.executable, "-m", "awsshell_setup", *args], env=env, capture_output=True,
-                            text=True, input=input, timeout=timeout, stdin=None if input is not None
-                            else subprocess.DEVNULL)
+    """Run `python -m awsshell_setup ARGS` (awsmfarun.run_awsmfa); a failure raises, unless check=False."""
+    result = run_awsmfa(args, env, input=input, timeout=timeout)
     if check and result.returncode != 0:
         raise AssertionError(f"awsmfa {' '.join(args)} exited {result.returncode}\nstdout:\n{result.stdout}\n"
                              f"stderr:\n{result.stderr}")
@@ -184,7 +183,7 @@ class Interactive:
         self.child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=env["HOME"], encoding="utf-8",
                                    timeout=TIMEOUT, dimensions=(50, 250))
         self.transcript = []
-        self.child.logfile_read = _Collect(self.transcript)
+        self.child.logfile_read = Transcript(self.transcript)
         # The command spells the prompt in two pieces, so its echo does not match.
         self.child.sendline(self.shell.prompt_command(PROMPT))
         self.wait_prompt()
@@ -236,7 +235,9 @@ def complete_aws_line(session, partial="aws ec2 stop-ins"):
     session.wait_prompt()
 
 
-class _Collect:
+class Transcript:
+    """What a pexpect child prints, appended to a list (its logfile_read)."""
+
     def __init__(self, sink):
         self.sink = sink
 

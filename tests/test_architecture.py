@@ -1,4 +1,5 @@
-"""The package's import structure (docs/ARCHITECTURE.md §1): no cycles, one way down.
+"""The package's import structure (docs/ARCHITECTURE.md §1): no cycles, one way down, and each
+part (core, sessions, shells, setup, localaws, the entry layer) importing only what it may.
 
 Imports inside functions count too: a lazy import is still a dependency, and a cycle made of
 lazy imports is still two modules that cannot be understood one without the other.
@@ -112,4 +113,49 @@ def test_only_sts_imports_botocore():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
             if any(name.split(".")[0] in ("botocore", "boto3") for name in names):
                 users.append(module)
-    assert sorted(set(users)) == ["awsshell_setup.sts"]
+    assert sorted(set(users)) == ["awsshell_setup.sessions.sts"]
+
+
+# The seams (docs/ARCHITECTURE.md §1): which part of the package may import which. The entry
+# layer (the console script, the click commands, env's cached path) may import every part.
+ENTRY = {"awsshell_setup", "awsshell_setup.__main__", "awsshell_setup.cli", "awsshell_setup.fastpath"}
+MAY_IMPORT = {
+    "core": {"core"},                                   # nothing above it
+    "sessions": {"sessions", "core"},                   # never the shell half
+    "shells": {"shells", "core"},                       # never the credentials half, nor setup
+    "setup": {"setup", "shells", "sessions", "core"},   # sessions: status shows the session's state
+    "localaws": {"localaws"},                           # the local AWS stands apart from the product
+}
+
+
+# Imports that cross a boundary while it is being mended (none now).
+MENDING = set()
+
+
+def part_of(module):
+    if module in ENTRY:
+        return "entry"
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in MAY_IMPORT else None
+
+
+def crossings(edges):
+    """`module -> target` for each import that leaves what its part may import."""
+    return sorted(f"{module} -> {target}" for module, targets in edges.items() for target in targets
+                  if part_of(module) in MAY_IMPORT and part_of(target) not in MAY_IMPORT[part_of(module)])
+
+
+def test_every_module_belongs_to_one_part():
+    assert sorted(module for module in graph() if part_of(module) is None) == []
+
+
+def test_the_halves_keep_their_boundaries():
+    assert [crossing for crossing in crossings(graph()) if crossing not in MENDING] == []
+
+
+def test_the_boundary_check_sees_a_crossing():
+    edges = {"awsshell_setup.sessions.a": {"awsshell_setup.shells.b", "awsshell_setup.core.c"},
+             "awsshell_setup.core.c": {"awsshell_setup.setup.d"}, "awsshell_setup.cli": {"awsshell_setup.setup.d"},
+             "awsshell_setup.setup.d": {"awsshell_setup.sessions.a", "awsshell_setup.shells.b"}}
+    assert crossings(edges) == ["awsshell_setup.core.c -> awsshell_setup.setup.d",
+                                "awsshell_setup.sessions.a -> awsshell_setup.shells.b"]

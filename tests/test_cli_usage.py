@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from awsenv import LONG_TERM, offline_user, stored_session
+from awsmfarun import run_awsmfa
 from shellkit import base_env, fake_completer, new_home
 
 
@@ -18,15 +19,10 @@ def user(tmp_path):
     return offline_user(tmp_path / "home", LONG_TERM + stored_session())
 
 
-def _run(args, env, **kwargs):
-    return subprocess.run([sys.executable, "-m", "awsshell_setup", *args], env=env, capture_output=True, text=True,
-                          timeout=60, stdin=subprocess.DEVNULL, **kwargs)
-
-
 def test_bare_awsmfa_prints_its_help_as_help_does(tmp_path):
     env = base_env(new_home(tmp_path))
-    bare = _run([], env)
-    helped = _run(["--help"], env)
+    bare = run_awsmfa([], env)
+    helped = run_awsmfa(["--help"], env)
     assert bare.returncode == 0 and bare.stderr == "", bare.stderr
     assert bare.stdout == helped.stdout and "Usage: awsmfa [OPTIONS] COMMAND [ARGS]..." in bare.stdout
     # The columns are intact: the option and command tables keep their double-space alignment.
@@ -37,7 +33,7 @@ def test_debug_is_accepted_after_the_command_too(user, tmp_path):
     env = user.environ()
     for args in (["--debug", "env", "--shell", "bash"], ["env", "--debug", "--shell", "bash"],
                  ["env", "--shell", "bash", "--debug"]):
-        result = _run(args, env)
+        result = run_awsmfa(args, env)
         assert result.returncode == 0 and "AWS_SESSION_TOKEN" in result.stdout, (args, result.stderr)
         assert "awsmfa: debug: reusing session in [mfa]" in result.stderr, (args, result.stderr)
     comp = fake_completer(tmp_path / "bin")
@@ -45,7 +41,7 @@ def test_debug_is_accepted_after_the_command_too(user, tmp_path):
     for args in (["install", "--debug", "--shell", "bash", "--dry-run", "--yes", "--completer", comp],
                  ["uninstall", "--debug", "--dry-run", "--yes"], ["init", "bash", "--debug", "--completer", comp],
                  ["status", "--debug", "--shell", "bash"], ["logout", "--debug", "--profile", "nosession"]):
-        result = _run(args, home_env)
+        result = run_awsmfa(args, home_env)
         assert "No such option" not in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
         assert result.returncode in (0, 1), (args, result.stderr)
 

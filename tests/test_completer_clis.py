@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from awsshell_setup import completer
+from awsshell_setup.setup import completer
+from awsshell_setup.shells import completerfiles
 
 from shellkit import Interactive, awsmfa, base_env, complete_aws_line, new_home, recording_completer
 
@@ -65,18 +66,18 @@ def test_v1_on_path_comes_first(tmp_path):
 
 def test_libexec_is_searched_even_without_the_bash_completion_file(tmp_path):
     """The folder is a known place of its own, not only through the bash-completion file."""
-    assert "/usr/libexec" in completer.KNOWN_FOLDERS
+    assert "/usr/libexec" in completerfiles.KNOWN_FOLDERS
 
 
 def test_the_completer_the_bash_completion_file_names(tmp_path):
     require_debian_v2()
-    assert completer.named_by_bash_completion(BASH_COMPLETION_AWS) == DEBIAN_COMPLETER
+    assert completerfiles.named_by_bash_completion(BASH_COMPLETION_AWS) == DEBIAN_COMPLETER
     other = tmp_path / "aws"
     other.write_text("# a comment\ncomplete -o nospace -C '/opt/aws cli/aws_completer' aws\n")
-    assert completer.named_by_bash_completion(str(other)) == "/opt/aws cli/aws_completer"
+    assert completerfiles.named_by_bash_completion(str(other)) == "/opt/aws cli/aws_completer"
     other.write_text("_aws() { :; }\ncomplete -F _aws aws\n")
-    assert completer.named_by_bash_completion(str(other)) is None
-    assert completer.named_by_bash_completion(str(tmp_path / "absent")) is None
+    assert completerfiles.named_by_bash_completion(str(other)) is None
+    assert completerfiles.named_by_bash_completion(str(tmp_path / "absent")) is None
 
 
 # --- install and Tab in real shells ---------------------------------------------------------
@@ -223,7 +224,7 @@ def _without_completers(tmp_path, home, shell_name):
     of its own, where each aws_completer of the folders the block looks in (Debian's
     /usr/libexec one here) is /dev/null: not a file, so not a completer."""
     hidden = [path for path in (os.path.join(os.path.join(home, folder[2:]) if folder.startswith("~/") else folder,
-                                             "aws_completer") for folder in completer.KNOWN_FOLDERS)
+                                             "aws_completer") for folder in completerfiles.KNOWN_FOLDERS)
               if os.path.exists(path)]
     hide = "".join(f"mount --bind /dev/null {shlex.quote(path)} || exit 1\n" for path in hidden) + 'exec "$@"'
     folder = tmp_path / "wrapper"

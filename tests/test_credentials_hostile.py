@@ -17,10 +17,11 @@ import sys
 
 import pytest
 
-from awsenv import AWSMFA, CLOSED, CONFIG, LONG_TERM, AwsUser
-from awsshell_setup import timeutil
-from awsshell_setup.fileio import MAX_FILE_BYTES
-from awsshell_setup.profiles import Credentials, SourceProfile, write_session
+from awsenv import CLOSED, CONFIG, LONG_TERM, AwsUser
+from awsmfarun import AWSMFA
+from awsshell_setup.core import timeutil
+from awsshell_setup.core.fileio import MAX_FILE_BYTES
+from awsshell_setup.sessions.profiles import Credentials, SourceProfile, write_session
 from test_env_offline import exported
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary

@@ -14,8 +14,8 @@ import sys
 import pexpect
 import pytest
 
-from awsshell_setup import devicechoice
-from awsshell_setup.errors import Cancelled, ProfileProblem
+from awsshell_setup.sessions import devicechoice
+from awsshell_setup.core.errors import Cancelled, ProfileProblem
 
 PHONE = "arn:aws:iam::123456789012:mfa/phone"
 YUBIKEY = "arn:aws:iam::123456789012:mfa/yubikey"
@@ -38,8 +38,8 @@ region = ap-south-1
 
 CHILD = """
 import json, os, sys
-from awsshell_setup import devicechoice
-from awsshell_setup.errors import AwsmfaError
+from awsshell_setup.sessions import devicechoice
+from awsshell_setup.core.errors import AwsmfaError
 devices, source, out = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 try:
     serial, how = devicechoice.choose(devices, source, dict(os.environ))

@@ -20,7 +20,7 @@ import sys
 import pytest
 
 from awsenv import AwsUser, add_process_profile, seed_user_files
-from awsshell_setup import timeutil
+from awsshell_setup.core import timeutil
 from awscli import aws_command
 
 CALLS = 10

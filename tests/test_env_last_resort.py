@@ -1,5 +1,5 @@
 """`awsmfa env --json` as a credential_process with no terminal and no token command, at the end
-of the MFA session (sessionrules.without_sdk_margin): the stored role session is served to its
+of the MFA session (rules.without_sdk_margin): the stored role session is served to its
 true end, and without an Expiration, so botocore holds the keys instead of running the process
 before every call inside its 15-minute refresh window (20 calls, 1 run, not 20). Real boto3 in
 one process (as Terraform or a Python program keeps one), under setsid (no terminal), against
@@ -10,7 +10,8 @@ import re
 import subprocess
 import sys
 
-from awsenv import AWSMFA, stamp
+from awsenv import stamp
+from awsmfarun import AWSMFA
 from localaws_fixtures import roles_home
 from awsshell_setup.localaws import provision_roles
 

@@ -13,9 +13,9 @@ import pytest
 
 from awsenv import (AWSMFA, BASE, CACHED_KEYS, LONG_TERM, MFA_KEYS, OPS_ARN, AwsUser, offline_user, renewing_profile,
                     stored_role_session, stored_session)
-from awsshell_setup import timeutil
-from awsshell_setup.profiles import Credentials, SourceProfile, write_session
-from awsshell_setup.rolesessions import process_command, process_items, role_session_items, write_renewing_profile
+from awsshell_setup.core import timeutil
+from awsshell_setup.sessions.profiles import Credentials, SourceProfile, write_session
+from awsshell_setup.sessions.rolestore import process_command, process_items, role_session_items, write_renewing_profile
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_the_cached_path_does_not_import_botocore(user):
                             env=user.environ(), capture_output=True, text=True, timeout=30)
     assert result.returncode == 0 and "AWS_SESSION_TOKEN" in result.stdout
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
-    assert "awsshell_setup.session" in imported  # the measurement sees our modules...
+    assert "awsshell_setup.sessions.mfasession" in imported  # the measurement sees our modules...
     assert not {name for name in imported if name.split(".")[0] in ("botocore", "boto3", "click")}
 
 
@@ -83,7 +83,7 @@ def test_the_cached_path_imports_only_what_it_needs(user):
              "contextlib", "tempfile", "shellingham", "click", "botocore"}
     result, added = modules_added(user, "env", "--shell", "bash")
     assert result.returncode == 0 and "AWS_SESSION_TOKEN" in result.stdout
-    assert "awsshell_setup.session" in added and not added & heavy
+    assert "awsshell_setup.sessions.mfasession" in added and not added & heavy
     # The check sees what the full path loads: a value that needs quoting brings shlex in.
     user.write_credentials(LONG_TERM + stored_session(keys=("ASIACACHED", "needs quoting", "cachedtoken")))
     result, added = modules_added(user, "env", "--shell", "bash")

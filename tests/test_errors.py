@@ -5,7 +5,7 @@ import os
 import re
 
 import awsshell_setup
-from awsshell_setup.errors import ASKED_NOTHING, CHANGED_NOTHING, AwsmfaError, Cancelled, FileProblem, UsageError
+from awsshell_setup.core.errors import ASKED_NOTHING, CHANGED_NOTHING, AwsmfaError, Cancelled, FileProblem, UsageError
 
 
 def test_every_error_ends_with_what_awsmfa_did_not_do():

@@ -17,7 +17,7 @@ import pytest
 
 from awsenv import (AWSMFA, BASE, LONG_TERM, MFA_KEYS, OPS_ARN, SERIAL, offline_user, renewing_profile,
                     stored_role_session, stored_session)
-from awsshell_setup import timeutil
+from awsshell_setup.core import timeutil
 
 NAMES = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION")
 PRINT_AWS = "import json, os; print(json.dumps({k: v for k, v in os.environ.items() if k.startswith('AWS_')}))"

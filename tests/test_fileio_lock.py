@@ -16,7 +16,7 @@ import os
 import threading
 import time
 
-from awsshell_setup import fileio
+from awsshell_setup.core import fileio
 
 
 def test_a_lock_on_a_folder_that_was_replaced_meanwhile_is_not_taken(tmp_path):

@@ -15,10 +15,10 @@ import subprocess
 
 import pytest
 
-from awsshell_setup import rcfile
+from awsshell_setup.shells import rcblock
 
-from accounts import account, root_owned_folder  # noqa: F401 (fixture)
-from shellkit import awsmfa, base_env, fake_completer, new_home
+from accounts import account, root_env, shared_completer  # noqa: F401 (fixtures)
+from shellkit import awsmfa
 
 SHELL_PATHS = {"bash": "/bin/bash", "zsh": "/usr/bin/zsh", "fish": "/usr/bin/fish"}
 # A line in the file every new interactive shell of that kind reads, login or not, putting the
@@ -43,16 +43,6 @@ def _awsmfa_for_the_account(account, shell):
     account.write(rel, line + before)
 
 
-@pytest.fixture
-def root_env(tmp_path):
-    return base_env(new_home(tmp_path, "roothome"))
-
-
-@pytest.fixture
-def shared_completer(account):
-    return fake_completer(pathlib.Path(root_owned_folder(account, "bin")))
-
-
 def _new_login_shell_has_mfa(account, shell):
     result = account.run([SHELL_PATHS[shell], "-l", "-i", "-c", HAS_MFA[shell]], stdin=subprocess.DEVNULL)
     return "function" in result.stdout.split(), result.stdout + result.stderr
@@ -70,7 +60,7 @@ def test_install_for_an_account_sets_up_its_login_shell(account, root_env, share
     assert has, said
     if shell != "bash":
         assert not os.path.exists(account.path(".zshrc")) or shell == "zsh"
-        assert rcfile.BEGIN not in pathlib.Path(account.path(".bashrc")).read_text()
+        assert rcblock.BEGIN not in pathlib.Path(account.path(".bashrc")).read_text()
 
 
 def test_a_login_shell_awsmfa_does_not_set_up_is_refused_in_one_line(account, root_env, shared_completer):
@@ -95,7 +85,7 @@ def test_shell_bash_for_a_zsh_or_fish_account_is_one_note_and_still_done(account
     notes = [line for line in result.stderr.splitlines() if "login shell" in line and "note:" in line]
     assert len(notes) == 1 and f"login shell is {shell}" in notes[0] and f"--shell {shell}" in notes[0], \
         result.stderr
-    assert rcfile.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()
+    assert rcblock.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()
     both = awsmfa("install", "--user", account.name, "--shell", "bash", "--shell", shell, "--yes", "--completer",
                   shared_completer, env=root_env)
     assert "note:" not in both.stderr, both.stderr

@@ -17,7 +17,7 @@ import subprocess
 
 import pytest
 
-from accounts import account, root_owned_folder  # noqa: F401 (fixture)
+from accounts import account, root_env, shared_completer  # noqa: F401 (fixtures)
 from shellkit import BIN, SKEL_PROFILE, awsmfa, base_env, fake_completer, new_home, snapshot
 
 SHELL_PATHS = {"bash": "/bin/bash", "zsh": "/usr/bin/zsh", "fish": "/usr/bin/fish"}
@@ -35,16 +35,6 @@ def _follow(home, warning, write):
     for name in found.group("files").split(" and "):
         assert name.startswith("~/"), warning
         write(name[2:], found.group("line") + "\n")
-
-
-@pytest.fixture
-def root_env(tmp_path):
-    return base_env(new_home(tmp_path, "roothome"))
-
-
-@pytest.fixture
-def shared_completer(account):
-    return fake_completer(pathlib.Path(root_owned_folder(account, "bin")))
 
 
 def _pipx_like(account):

@@ -1,4 +1,4 @@
-"""Several MFA devices, end to end (sessionrules.mfa_device -> devicechoice.choose): a user of the
+"""Several MFA devices, end to end (rules.mfa_device -> devicechoice.choose): a user of the
 local AWS holding two virtual devices runs `awsmfa env` on a real pseudo-terminal with no
 mfa_serial anywhere; IAM lists both, the user picks 2 and has it remembered as mfa_serial, the
 code of that device makes the session; the next run asks no question. Without a terminal the
@@ -79,11 +79,11 @@ def test_without_a_terminal_both_devices_are_listed_before_any_code(local_aws, t
 
 
 def test_one_terminal_class_asks_every_question():
-    """devicechoice asks through tokencode.Terminal (no fallback to stdin/stderr), not a copy."""
+    """devicechoice asks through codeprompt.Terminal (no fallback to stdin/stderr), not a copy."""
     import inspect
 
-    from awsshell_setup import devicechoice, tokencode
+    from awsshell_setup.sessions import codeprompt, devicechoice
 
     source = inspect.getsource(devicechoice)
     assert "/dev/tty\"" not in source and "class _Terminal" not in source
-    assert "Terminal(fallback=False)" in source and hasattr(tokencode, "Terminal")
+    assert "Terminal(fallback=False)" in source and hasattr(codeprompt, "Terminal")

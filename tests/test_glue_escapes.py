@@ -48,8 +48,8 @@ def test_the_prompt_the_debug_lines_and_the_error_escape_a_hostile_mfa_serial(tm
 
 def test_the_prompt_escapes_a_cr_in_the_serial(tmp_path):
     out = tmp_path / "code"
-    program = ("import sys\nfrom awsshell_setup import tokencode\n"
-               f"open({str(out)!r}, 'w').write(tokencode.prompt_for_code({WITH_CR!r}))\n")
+    program = ("import sys\nfrom awsshell_setup.sessions import codeprompt\n"
+               f"open({str(out)!r}, 'w').write(codeprompt.prompt_for_code({WITH_CR!r}))\n")
     child = spawn(["-c", program])
     child.expect_exact("MFA code for ")
     child.expect_exact("fake\\rawsmfa: all in place: ")
@@ -64,10 +64,12 @@ def test_the_device_line_and_the_summary_escape_what_they_print(tmp_path):
     """cli._report, the lines of env and login: the device, where it came from, the profiles."""
     program = f"""
 import datetime as dt
-from awsshell_setup import cli, sessionrules, timeutil
-from awsshell_setup.profiles import Credentials
+from awsshell_setup import cli
+from awsshell_setup.sessions import rules
+from awsshell_setup.core import timeutil
+from awsshell_setup.sessions.profiles import Credentials
 end = timeutil.now() + dt.timedelta(hours=1)
-outcome = sessionrules.Outcome(Credentials("ASIAX", "secret", "token", end), {WITH_CR!r}, "ops\\x1b[2J-mfa",
+outcome = rules.Outcome(Credentials("ASIAX", "secret", "token", end), {WITH_CR!r}, "ops\\x1b[2J-mfa",
                                False, "/tmp/credentials", serial={WITH_CR!r}, serial_how="mfa_serial\\x07 in x")
 cli._report(outcome, quiet=False)
 outcome.role_arn, outcome.mfa_profile, outcome.mfa_expiration = {WITH_CR!r}, "base\\x07-mfa", end

@@ -1,4 +1,4 @@
-"""Long-term keys from a secret store, wired into sessions (sessionsource.ProcessSource,
+"""Long-term keys from a secret store, wired into sessions (sourcekeys.ProcessSource,
 keyprocess.py; docs/keys.md): a source profile whose keys come from its credential_process gets
 MFA sessions for env (`mfa`), login, exec and roles (shared and per-role), against the local AWS
 with the real AWS CLI v1 as the client of what awsmfa writes. The store runs only when a new

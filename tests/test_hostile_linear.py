@@ -16,9 +16,11 @@ import time
 
 import pytest
 
-from awsshell_setup import cli, inifile, rcfile, shells
-from awsshell_setup.errors import AwsmfaError
-from awsshell_setup.profiles import AwsFiles
+from awsshell_setup import cli, shells
+from awsshell_setup.core import inifile
+from awsshell_setup.shells import rcblock
+from awsshell_setup.core.errors import AwsmfaError
+from awsshell_setup.sessions.profiles import AwsFiles
 
 GROWTH = 8
 GROWTH_BOUND = 24  # 3x the linear 8; quadratic is 64
@@ -202,10 +204,10 @@ def test_own_mfa_aliases_still_found(shell_name, text, found):
 
 
 def blocks(count):
-    return (rcfile.BEGIN + "\n" + rcfile.END + "\n") * count
+    return (rcblock.BEGIN + "\n" + rcblock.END + "\n") * count
 
 
 def test_a_file_of_many_blocks():
     # Cutting the blocks out one by one copied the whole text per block.
-    assert_linear(lambda text: rcfile.without_blocks(text, "rc"), blocks, 4000)
-    assert_linear(lambda text: rcfile.with_block(text, "body\n", "rc"), blocks, 4000)
+    assert_linear(lambda text: rcblock.without_blocks(text, "rc"), blocks, 4000)
+    assert_linear(lambda text: rcblock.with_block(text, "body\n", "rc"), blocks, 4000)

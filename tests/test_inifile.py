@@ -1,8 +1,8 @@
 """The credentials-file editor changes only the session section's key lines."""
 import pytest
 
-from awsshell_setup.errors import FileProblem
-from awsshell_setup.inifile import IniDocument
+from awsshell_setup.core.errors import FileProblem
+from awsshell_setup.core.inifile import IniDocument
 
 SESSION = {"aws_access_key_id": "ASIANEW", "aws_secret_access_key": "s3cr3t", "aws_session_token": "tok"}
 

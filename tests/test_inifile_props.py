@@ -29,10 +29,11 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from awsshell_setup import profiles, rolesessions, timeutil
-from awsshell_setup.errors import FileProblem, ProfileProblem
-from awsshell_setup.inifile import IniDocument, split_lines
-from awsshell_setup.profiles import SESSION_KEYS, Credentials, SourceProfile
+from awsshell_setup.sessions import profiles, rolestore
+from awsshell_setup.core import timeutil
+from awsshell_setup.core.errors import FileProblem, ProfileProblem
+from awsshell_setup.core.inifile import IniDocument, split_lines
+from awsshell_setup.sessions.profiles import SESSION_KEYS, Credentials, SourceProfile
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
 
@@ -338,7 +339,7 @@ def credentials_on_disk(home, text, mode):
 
 def logout(environ, name):
     """What `awsmfa logout` does to a plain session: whether [name] was there and went."""
-    return rolesessions.remove_with_role_sessions(environ, name)[0]
+    return rolestore.remove_with_role_sessions(environ, name)[0]
 
 
 @given(credentials_files(mfa="any"), session_values(), st.sampled_from([0o600, 0o644, 0o640, 0o400]))

@@ -16,8 +16,9 @@ import sys
 
 import pytest
 
-from awsshell_setup import detect, rcfile, shells
-from awsshell_setup.errors import UsageError
+from awsshell_setup.setup import scope
+from awsshell_setup.shells import rcblock, running
+from awsshell_setup.core.errors import UsageError
 
 from shellkit import BIN, SKEL_BASHRC, SKEL_PROFILE, awsmfa, base_env, fake_completer, new_home, snapshot
 
@@ -51,7 +52,7 @@ def test_stock_debian_bashrc_round_trip_is_byte_identical(home, env, comp):
     before = snapshot(home)
     run_install(env, comp, "--shell", "bash")
     text = (home / ".bashrc").read_text()
-    assert text.startswith(open(SKEL_BASHRC).read()) and text.count(rcfile.BEGIN) == 1
+    assert text.startswith(open(SKEL_BASHRC).read()) and text.count(rcblock.BEGIN) == 1
     assert stat.S_IMODE(os.stat(home / ".bashrc").st_mode) == 0o600
     # Debian's ~/.profile sources ~/.bashrc: left alone, and no ~/.bash_profile shadowing it.
     assert (home / ".profile").read_bytes() == open(SKEL_PROFILE, "rb").read()
@@ -76,7 +77,7 @@ def test_uninstall_removes_created_files_and_folders(home, env, comp):
     before = snapshot(home)
     run_install(env, comp, "--shell", "zsh", "--shell", "fish")
     assert (home / ".zshrc").exists() and (home / ".config/fish/functions/mfa.fish").exists()
-    assert rcfile.CREATED_NOTE in (home / ".zshrc").read_text()
+    assert rcblock.CREATED_NOTE in (home / ".zshrc").read_text()
     run_uninstall(env)
     after = snapshot(home)
     # fish's config folder (made for functions/ and completions/) may stay, empty; nothing else.
@@ -90,19 +91,19 @@ def test_files_without_final_newline_and_empty_files_round_trip(home, env, comp)
     (home / ".zshrc").write_text("")                   # exists, empty
     before = snapshot(home)
     run_install(env, comp, "--shell", "bash", "--shell", "zsh")
-    assert (home / ".bashrc").read_text().startswith("alias ll='ls -l'\n" + rcfile.BEGIN)
-    assert rcfile.CREATED_NOTE not in (home / ".zshrc").read_text()
+    assert (home / ".bashrc").read_text().startswith("alias ll='ls -l'\n" + rcblock.BEGIN)
+    assert rcblock.CREATED_NOTE not in (home / ".zshrc").read_text()
     run_uninstall(env)
     assert snapshot(home) == before
 
 
 def test_block_is_replaced_in_place_and_duplicates_dropped(home, env, comp):
-    stale = rcfile.block_text("# an older awsmfa's block\nfunction mfa { :; }\n")
+    stale = rcblock.block_text("# an older awsmfa's block\nfunction mfa { :; }\n")
     (home / ".zshrc").write_text("export A=1\n" + stale + "export B=2\n" + stale)
     run_install(env, comp, "--shell", "zsh")
     text = (home / ".zshrc").read_text()
-    assert text.count(rcfile.BEGIN) == 1 and "older awsmfa" not in text
-    assert text.startswith("export A=1\n" + rcfile.BEGIN) and "# <<< awsmfa initialize <<<\nexport B=2\n" in text
+    assert text.count(rcblock.BEGIN) == 1 and "older awsmfa" not in text
+    assert text.startswith("export A=1\n" + rcblock.BEGIN) and "# <<< awsmfa initialize <<<\nexport B=2\n" in text
     run_uninstall(env)
     assert (home / ".zshrc").read_text() == "export A=1\nexport B=2\n"
 
@@ -115,7 +116,7 @@ def test_symlinked_zshrc_stays_a_symlink(home, env, comp, tmp_path):
     (home / ".zshrc").symlink_to(dotfiles / "zshrc")
     run_install(env, comp, "--shell", "zsh")
     assert os.path.islink(home / ".zshrc") and os.readlink(home / ".zshrc") == str(dotfiles / "zshrc")
-    assert rcfile.BEGIN in (dotfiles / "zshrc").read_text()
+    assert rcblock.BEGIN in (dotfiles / "zshrc").read_text()
     assert stat.S_IMODE(os.stat(dotfiles / "zshrc").st_mode) == 0o640
     run_uninstall(env)
     assert os.path.islink(home / ".zshrc") and (dotfiles / "zshrc").read_text() == "setopt autocd\n"
@@ -124,14 +125,14 @@ def test_symlinked_zshrc_stays_a_symlink(home, env, comp, tmp_path):
 def test_dry_run_prints_the_diff_and_writes_nothing(home, env, comp):
     before = snapshot(home)
     result = run_install(env, comp, "--shell", "all", "--dry-run")
-    assert "+++ b/~/.bashrc" in result.stdout and "+" + rcfile.BEGIN in result.stdout
+    assert "+++ b/~/.bashrc" in result.stdout and "+" + rcblock.BEGIN in result.stdout
     assert "--- /dev/null" in result.stdout and "+++ b/~/.config/fish/functions/mfa.fish" in result.stdout
     assert "would add the block to ~/.bashrc" in result.stderr and "nothing was written" in result.stderr
     assert snapshot(home) == before
     run_install(env, comp, "--shell", "bash")
     installed = snapshot(home)
     dry = run_uninstall(env, "--dry-run")
-    assert "-" + rcfile.BEGIN in dry.stdout and snapshot(home) == installed
+    assert "-" + rcblock.BEGIN in dry.stdout and snapshot(home) == installed
 
 
 def test_rc_file_takes_the_whole_block(home, env, comp, tmp_path):
@@ -139,7 +140,7 @@ def test_rc_file_takes_the_whole_block(home, env, comp, tmp_path):
     target.parent.mkdir()
     target.write_text("# my zsh bits\n")
     run_install(env, comp, "--shell", "zsh", "--rc-file", str(target))
-    assert rcfile.BEGIN in target.read_text() and not (home / ".zshrc").exists()
+    assert rcblock.BEGIN in target.read_text() and not (home / ".zshrc").exists()
     refused = run_install(env, comp, "--shell", "zsh", "--shell", "bash", "--rc-file", str(target), check=False)
     assert refused.returncode == 2 and "--rc-file takes one shell" in refused.stderr
     status = awsmfa("status", "--shell", "zsh", "--rc-file", str(target), env=env, check=False)
@@ -152,7 +153,7 @@ def test_init_output_is_what_install_writes(home, env, comp):
     """`awsmfa init bash >> ~/.bashrc` (a dotfile repo) is recognised: install has nothing to do."""
     original = (home / ".bashrc").read_text()
     block = awsmfa("init", "bash", "--completer", comp, env=env).stdout
-    assert block.startswith(rcfile.BEGIN) and block.endswith(rcfile.END + "\n")
+    assert block.startswith(rcblock.BEGIN) and block.endswith(rcblock.END + "\n")
     assert "awsmfa init bash >> ~/.bashrc" in block  # says how to use it
     with open(home / ".bashrc", "a") as handle:
         handle.write(block)
@@ -169,7 +170,7 @@ def test_profile_not_sourcing_bashrc_gets_the_wrapped_block(home, env, comp):
     (home / ".profile").write_text("export PATH=\"$HOME/bin:$PATH\"\n")
     run_install(env, comp, "--shell", "bash")
     profile = (home / ".profile").read_text()
-    assert rcfile.BEGIN in profile and "BASH_VERSION" in profile and not (home / ".bash_profile").exists()
+    assert rcblock.BEGIN in profile and "BASH_VERSION" in profile and not (home / ".bash_profile").exists()
     check = subprocess.run(["sh", "-n", str(home / ".profile")], capture_output=True, text=True)
     assert check.returncode == 0 and not check.stderr
     login = subprocess.run(["bash", "-l", "-c", "type -t mfa"], env=env, capture_output=True, text=True, timeout=30)
@@ -181,7 +182,7 @@ def test_profile_not_sourcing_bashrc_gets_the_wrapped_block(home, env, comp):
 def test_no_login_file_creates_bash_profile_and_uninstall_deletes_it(home, env, comp):
     os.unlink(home / ".profile")
     run_install(env, comp, "--shell", "bash")
-    assert rcfile.CREATED_NOTE in (home / ".bash_profile").read_text()
+    assert rcblock.CREATED_NOTE in (home / ".bash_profile").read_text()
     login = subprocess.run(["bash", "-l", "-c", "type -t mfa"], env=env, capture_output=True, text=True, timeout=30)
     assert login.stdout.strip() == "function"
     run_uninstall(env)
@@ -201,8 +202,8 @@ def test_bash_profile_not_sourcing_bashrc_gets_the_plain_block(home, env, comp):
     (home / ".bash_profile").write_text("export LANG=C.UTF-8\n")
     run_install(env, comp, "--shell", "bash")
     text = (home / ".bash_profile").read_text()
-    assert rcfile.BEGIN in text and "BASH_VERSION" not in text and "function mfa {" in text
-    assert rcfile.BEGIN not in (home / ".profile").read_text()
+    assert rcblock.BEGIN in text and "BASH_VERSION" not in text and "function mfa {" in text
+    assert rcblock.BEGIN not in (home / ".profile").read_text()
 
 
 # --- where zsh and fish keep their files ----------------------------------------------------
@@ -211,8 +212,8 @@ def test_zdotdir_and_xdg_config_home_are_honoured(home, comp):
     env = base_env(home, ZDOTDIR=home / "zsh", XDG_CONFIG_HOME=home / "xdg")
     (home / "zsh").mkdir()
     run_install(env, comp, "--shell", "zsh", "--shell", "fish")
-    assert rcfile.BEGIN in (home / "zsh" / ".zshrc").read_text() and not (home / ".zshrc").exists()
-    assert (home / "xdg" / "fish" / "completions" / "aws.fish").read_text().startswith(rcfile.OWNED_MARK)
+    assert rcblock.BEGIN in (home / "zsh" / ".zshrc").read_text() and not (home / ".zshrc").exists()
+    assert (home / "xdg" / "fish" / "completions" / "aws.fish").read_text().startswith(rcblock.OWNED_MARK)
     assert not (home / ".config").exists()
 
 
@@ -220,7 +221,7 @@ def test_zdotdir_set_in_zshenv_is_found(home, env, comp):
     (home / ".zshenv").write_text('export ZDOTDIR="$HOME/.config/zsh"\n')
     (home / ".config" / "zsh").mkdir(parents=True)
     run_install(env, comp, "--shell", "zsh")
-    assert rcfile.BEGIN in (home / ".config" / "zsh" / ".zshrc").read_text()
+    assert rcblock.BEGIN in (home / ".config" / "zsh" / ".zshrc").read_text()
     assert not (home / ".zshrc").exists()
 
 
@@ -236,7 +237,7 @@ def test_fish_files_not_ours_are_never_overwritten(home, env, comp):
     assert "aws.fish exists and awsmfa did not write it" in refused.stderr and "--no-completion" in refused.stderr
     assert snapshot(home) == before  # not even mfa.fish
     run_install(env, comp, "--shell", "fish", "--no-completion")
-    assert (home / ".config/fish/functions/mfa.fish").read_text().startswith(rcfile.OWNED_MARK)
+    assert (home / ".config/fish/functions/mfa.fish").read_text().startswith(rcblock.OWNED_MARK)
     assert (completions / "aws.fish").read_text() == "complete -c aws -a '(my-own-thing)'\n"
     run_uninstall(env)
     assert (completions / "aws.fish").read_text() == "complete -c aws -a '(my-own-thing)'\n"
@@ -256,18 +257,18 @@ def test_no_terminal_and_no_shell_named_writes_nothing(home, env, comp):
 def test_unknown_shell_names_the_option(monkeypatch, home, env):
     import shellingham
 
-    monkeypatch.setattr(shells, "_parent_process_shell", lambda: None)  # the process tree decides, not this test's parent
+    monkeypatch.setattr(running, "_parent_process_shell", lambda: None)  # the process tree decides, not this test's parent
     monkeypatch.setattr(shellingham, "detect_shell", lambda: ("tcsh", "/bin/tcsh"))
     entry = pwd.getpwuid(os.geteuid())
     fake = pwd.struct_passwd(tuple(entry)[:6] + ("/bin/tcsh",))
-    monkeypatch.setattr(detect.pwd, "getpwuid", lambda uid: fake)
-    acct = detect.account(env, getpwuid=lambda uid: fake)
+    monkeypatch.setattr(scope.pwd, "getpwuid", lambda uid: fake)
+    acct = scope.account(env, getpwuid=lambda uid: fake)
     with pytest.raises(UsageError) as error:
-        detect.running_shell(dataclasses.replace(acct, environ=dict(acct.environ, SHELL="/bin/tcsh")), is_tty=True)
+        scope.running_shell(dataclasses.replace(acct, environ=dict(acct.environ, SHELL="/bin/tcsh")), is_tty=True)
     assert "tcsh" in str(error.value) and "--shell" in str(error.value)
     # Detection falls through: shellingham's unsupported answer, then $SHELL.
-    shell, how = detect.running_shell(dataclasses.replace(acct, environ=dict(acct.environ, SHELL="/usr/bin/zsh")),
-                                      is_tty=True)
+    shell, how = scope.running_shell(dataclasses.replace(acct, environ=dict(acct.environ, SHELL="/usr/bin/zsh")),
+                                     is_tty=True)
     assert shell.name == "zsh" and "$SHELL" in how
 
 
@@ -282,7 +283,7 @@ def test_under_sudo_detection_is_refused(home, env, comp):
 
 
 def test_unterminated_block_is_refused(home, env, comp):
-    (home / ".bashrc").write_text("x=1\n" + rcfile.BEGIN + "\nfunction mfa { :; }\n")
+    (home / ".bashrc").write_text("x=1\n" + rcblock.BEGIN + "\nfunction mfa { :; }\n")
     before = snapshot(home)
     result = run_install(env, comp, "--shell", "bash", check=False)
     assert result.returncode == 1 and "never ends" in result.stderr
@@ -341,7 +342,7 @@ def test_awsmfa_missing_for_new_shells_is_one_warning_and_still_installed(home, 
     assert len(warnings) == 1 and "new login bash" in warnings[0], result.stderr
     # The one line that fixes it, and the file: a login bash reads ~/.profile, which sources ~/.bashrc.
     assert warnings[0].endswith(f'add `export PATH="$PATH:{BIN}"` to ~/.bashrc'), warnings[0]
-    assert rcfile.BEGIN in (home / ".bashrc").read_text()
+    assert rcblock.BEGIN in (home / ".bashrc").read_text()
     # The same again, warned again: nothing changes, and a new shell still would not find it.
     assert "awsmfa is not on PATH" in run_install(env, comp, "--shell", "bash").stderr
     # awsmfa where a new login shell finds it (Debian's ~/.profile adds ~/.local/bin): no warning.
@@ -352,7 +353,7 @@ def test_awsmfa_missing_for_new_shells_is_one_warning_and_still_installed(home, 
 
 def test_a_block_that_would_take_a_file_past_the_limit_is_refused(home, env, comp):
     """Never write what awsmfa would then refuse to read (status, uninstall)."""
-    text = "# " + "x" * (rcfile.MAX_RC_BYTES - 200) + "\n"
+    text = "# " + "x" * (rcblock.MAX_RC_BYTES - 200) + "\n"
     (home / ".bashrc").write_text(text)
     before = snapshot(home)
     result = run_install(env, comp, "--shell", "bash", check=False)
@@ -361,9 +362,9 @@ def test_a_block_that_would_take_a_file_past_the_limit_is_refused(home, env, com
     assert snapshot(home) == before
     # Just under the limit once written: installed, and uninstall reads it back.
     block = len(awsmfa("init", "bash", env=env).stdout.encode())
-    (home / ".bashrc").write_text("# " + "x" * (rcfile.MAX_RC_BYTES - block - 1000) + "\n")
+    (home / ".bashrc").write_text("# " + "x" * (rcblock.MAX_RC_BYTES - block - 1000) + "\n")
     run_install(env, comp, "--shell", "bash")
-    assert os.path.getsize(home / ".bashrc") <= rcfile.MAX_RC_BYTES
+    assert os.path.getsize(home / ".bashrc") <= rcblock.MAX_RC_BYTES
     run_uninstall(env, "--shell", "bash")
 
 
@@ -389,4 +390,4 @@ def test_on_a_terminal_the_shell_is_detected_and_the_change_confirmed(home, env,
     child.sendline("y")
     child.expect_exact("exit=0")
     child.expect(pexpect.EOF)
-    assert rcfile.BEGIN in (home / ".bashrc").read_text()
+    assert rcblock.BEGIN in (home / ".bashrc").read_text()

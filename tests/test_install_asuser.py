@@ -25,36 +25,11 @@ import pexpect
 import pytest
 
 import awsshell_setup
-from awsshell_setup import rcfile
+from awsshell_setup.shells import rcblock
 
-from accounts import account, owner_of, root_owned_folder  # noqa: F401 (fixture)
-from shellkit import awsmfa, base_env, fake_completer, new_home, snapshot
-
-
-@pytest.fixture
-def root_env(tmp_path):
-    """root's own environment: its PATH has this test's awsmfa and aws_completer first."""
-    return base_env(new_home(tmp_path, "roothome"))
-
-
-@pytest.fixture
-def shared_completer(account):
-    """A completer of root's that every account may run (root-owned, in a 0755 folder)."""
-    return fake_completer(pathlib.Path(root_owned_folder(account, "bin")))
-
-
-def _ran_as(marker):
-    if not os.path.exists(marker):
-        return set()
-    with open(marker) as handle:
-        return set(handle.read().split())
-
-
-def _one_error(result):
-    errors = [line for line in result.stderr.splitlines() if line.startswith("awsmfa: error:")]
-    assert result.returncode != 0 and len(errors) == 1, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr
-    return errors[0]
+from accounts import account, owner_of, root_env, root_owned_folder, shared_completer  # noqa: F401 (fixtures)
+from awsmfarun import one_error, ran_as
+from shellkit import Transcript, awsmfa, base_env, new_home, snapshot
 
 
 def test_files_for_an_account_are_created_by_that_account(account, root_env, shared_completer, tmp_path):
@@ -66,7 +41,7 @@ def test_files_for_an_account_are_created_by_that_account(account, root_env, sha
                 ".config/fish/completions", ".config/fish/completions/aws.fish"):
         info = os.stat(account.path(rel))
         assert (info.st_uid, info.st_gid) == (account.uid, account.gid), rel
-    assert rcfile.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()
+    assert rcblock.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()
     # A link from the account's home to a file of root's: the account cannot write there.
     secret = pathlib.Path(root_owned_folder(account, "roots")) / "zshrc"
     secret.write_text("root's\n")
@@ -74,7 +49,7 @@ def test_files_for_an_account_are_created_by_that_account(account, root_env, sha
     os.lchown(account.path(".zshrc"), account.uid, account.gid)
     refused = awsmfa("install", "--user", account.name, "--shell", "zsh", "--yes", "--completer", shared_completer,
                      env=root_env, check=False)
-    assert "not writable" in _one_error(refused)
+    assert "not writable" in one_error(refused)
     assert secret.read_text() == "root's\n" and owner_of(str(secret)) == 0
     awsmfa("uninstall", "--user", account.name, "--shell", "bash", "--shell", "fish", "--yes", env=root_env)
     assert pathlib.Path(account.path(".bashrc")).read_bytes() == skel
@@ -92,8 +67,8 @@ def test_the_accounts_own_completer_runs_as_that_account(account, root_env, dry_
     result = awsmfa("install", "--user", account.name, "--shell", "bash", "--yes",
                     *(["--dry-run"] if dry_run else []), env=env, check=False)
     assert result.returncode == 0, result.stderr
-    assert "0" not in _ran_as(marker), "root ran a program the account controls"
-    assert _ran_as(marker) == {str(account.uid)}, result.stderr
+    assert "0" not in ran_as(marker), "root ran a program the account controls"
+    assert ran_as(marker) == {str(account.uid)}, result.stderr
     assert f"aws completion: {mine}" in result.stderr, result.stderr
 
 
@@ -108,8 +83,8 @@ def test_a_shim_of_the_accounts_is_asked_as_that_account(account, root_env):
     result = awsmfa("install", "--user", account.name, "--shell", "bash", "--yes", "--dry-run", env=env,
                     check=False)
     assert result.returncode == 0, result.stderr
-    assert "0" not in _ran_as(marker), "root ran the manager a shim of the account's names"
-    assert _ran_as(marker) == {str(account.uid)} and f"aws completion: {real}" in result.stderr, result.stderr
+    assert "0" not in ran_as(marker), "root ran the manager a shim of the account's names"
+    assert ran_as(marker) == {str(account.uid)} and f"aws completion: {real}" in result.stderr, result.stderr
 
 
 def test_awsmfa_missing_from_the_accounts_path_is_one_warning(account, root_env, shared_completer):
@@ -121,7 +96,7 @@ def test_awsmfa_missing_from_the_accounts_path_is_one_warning(account, root_env,
     # administrator's, installing awsmfa where every account finds it.
     assert len(warnings) == 1 and f"new bash of {account.name}, login shell or not" in warnings[0], result.stderr
     assert "PIPX_HOME=/opt/pipx PIPX_BIN_DIR=/usr/local/bin pipx install" in warnings[0], warnings[0]
-    assert rcfile.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()  # written all the same
+    assert rcblock.BEGIN in pathlib.Path(account.path(".bashrc")).read_text()  # written all the same
     # Once the account's login shell finds it, no warning.
     account.write("tools/awsmfa", "#!/bin/sh\n", mode=0o755)
     with open(account.path(".profile"), "a") as handle:
@@ -137,10 +112,6 @@ def test_works_when_the_package_is_where_the_account_cannot_read_it(account, sha
         package = os.path.dirname(awsshell_setup.__file__)
         ignore = shutil.ignore_patterns("__pycache__")
         shutil.copytree(package, os.path.join(private, "awsshell_setup"), ignore=ignore)
-        from awsshell_setup import shell_templates as templates
-
-        shutil.copytree(os.path.dirname(templates.__file__),
-                        os.path.join(private, "awsshell_setup", "shell_templates"), ignore=ignore, dirs_exist_ok=True)
         env = dict(base_env(new_home(tmp_path, "roothome")), PYTHONPATH=private)
         argv = [sys.executable, "-m", "awsshell_setup", "install", "--user", account.name, "--shell", "bash",
                 "--shell", "zsh", "--shell", "fish", "--yes", "--completer", shared_completer]
@@ -151,7 +122,7 @@ def test_works_when_the_package_is_where_the_account_cannot_read_it(account, sha
                                env=env, capture_output=True, text=True, cwd=private)
         assert check.stdout.startswith(private)  # the copy ran, not the worktree's package
         for rel in (".bashrc", ".zshrc", ".config/fish/functions/mfa.fish"):
-            assert rcfile.BEGIN in pathlib.Path(account.path(rel)).read_text() or rel.endswith(".fish")
+            assert rcblock.BEGIN in pathlib.Path(account.path(rel)).read_text() or rel.endswith(".fish")
             assert owner_of(account.path(rel)) == account.uid
         status = subprocess.run(argv[:3] + ["status", "--user", account.name], env=env, capture_output=True,
                                 text=True, timeout=120, cwd=private, stdin=subprocess.DEVNULL)
@@ -161,7 +132,7 @@ def test_works_when_the_package_is_where_the_account_cannot_read_it(account, sha
 
 
 def test_the_child_cannot_become_root_again(account):
-    from awsshell_setup import asaccount
+    from awsshell_setup.setup import asuser
 
     entry = pwd.getpwnam(account.name)
     expected_groups = sorted(os.getgrouplist(account.name, account.gid))
@@ -190,7 +161,7 @@ def test_the_child_cannot_become_root_again(account):
 
     os.environ["AWSMFA_ROOT_ONLY"] = "1"
     try:
-        assert asaccount.run(entry, job) == 0
+        assert asuser.run(entry, job) == 0
     finally:
         del os.environ["AWSMFA_ROOT_ONLY"]
     assert os.geteuid() == 0  # this process stays root
@@ -204,7 +175,7 @@ def test_ctrl_c_at_the_accounts_prompt_cancels(account, root_env, shared_complet
     transcript = []
     child = pexpect.spawn("bash", ["--norc", "--noprofile", "-c", command], env=root_env, encoding="utf-8",
                           timeout=120)
-    child.logfile_read = _Sink(transcript)
+    child.logfile_read = Transcript(transcript)
     try:
         child.expect_exact("go ahead? [Y/n]")
         child.sendintr()
@@ -221,17 +192,6 @@ def test_ctrl_c_at_the_accounts_prompt_cancels(account, root_env, shared_complet
     assert snapshot(account.home) == before
 
 
-class _Sink:
-    def __init__(self, parts):
-        self.parts = parts
-
-    def write(self, data):
-        self.parts.append(data)
-
-    def flush(self):
-        pass
-
-
 @pytest.mark.parametrize("command", ["install", "uninstall"])
 def test_rc_file_as_root_on_an_accounts_file_is_refused(account, root_env, shared_completer, command):
     rc = account.path(".bashrc")
@@ -242,7 +202,7 @@ def test_rc_file_as_root_on_an_accounts_file_is_refused(account, root_env, share
     extra = ["--completer", shared_completer] if command == "install" else []
     for target in (rc, account.path("new-folder/new.rc")):
         result = awsmfa(command, "--shell", "bash", "--rc-file", target, "--yes", *extra, env=root_env, check=False)
-        assert f"--user {account.name}" in _one_error(result) and result.returncode == 2
+        assert f"--user {account.name}" in one_error(result) and result.returncode == 2
         assert snapshot(account.root) == before
     done = awsmfa(command, "--user", account.name, "--shell", "bash", "--rc-file", rc, "--yes", *extra, env=root_env)
     assert done.returncode == 0 and owner_of(rc) == account.uid

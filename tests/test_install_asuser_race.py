@@ -17,7 +17,7 @@ import pathlib
 import subprocess
 import sys
 
-from awsshell_setup import rcfile
+from awsshell_setup.shells import rcblock
 
 from accounts import account, root_owned_folder  # noqa: F401 (fixture)
 from shellkit import awsmfa, base_env, fake_completer, new_home, snapshot
@@ -88,7 +88,7 @@ def test_bash_profile_swapped_for_a_link_to_roots_file_while_uninstall_waits(acc
     env = base_env(new_home(tmp_path, "roothome"))
     awsmfa("install", "--user", account.name, "--shell", "bash", "--yes", "--completer", comp, env=env)
     created = pathlib.Path(account.path(".bash_profile")).read_text()
-    assert rcfile.CREATED_NOTE in created  # uninstall would delete this file
+    assert rcblock.CREATED_NOTE in created  # uninstall would delete this file
     roots = root_owned_folder(account, "roots")
     target = pathlib.Path(roots) / "bash_profile"
     target.write_text(created)  # root's file, which uninstall would take for the one it created

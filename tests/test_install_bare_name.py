@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from awsshell_setup import rcfile
+from awsshell_setup.shells import rcblock
 
 from shellkit import (Interactive, awsmfa, base_env, complete_aws_line, fake_completer, link_awsmfa, new_home,
                       recording_completer, snapshot)
@@ -126,7 +126,7 @@ def test_a_bare_name_in_one_file_of_a_shell_is_written_in_its_others(tmp_path):
     awsmfa("install", "--shell", "bash", "--yes", "--completer", comp, env=env)
     bashrc = home / ".bashrc"
     text = bashrc.read_text()
-    bashrc.write_text(text[:text.index(rcfile.BEGIN)])
+    bashrc.write_text(text[:text.index(rcblock.BEGIN)])
     _init_into(home, env, "bash")
     said = _said(awsmfa("install", "--shell", "bash", "--yes", env=env))
     assert "updated the block in ~/.profile" in said and "~/.bashrc: up to date" in said, said
@@ -142,7 +142,7 @@ def test_two_bare_names_in_one_shell_are_refused_before_anything_is_written(tmp_
     awsmfa("install", "--shell", "bash", "--yes", "--completer", "my_completer", env=env)
     bashrc = home / ".bashrc"
     text = bashrc.read_text()
-    bashrc.write_text(text[:text.index(rcfile.BEGIN)])
+    bashrc.write_text(text[:text.index(rcblock.BEGIN)])
     _init_into(home, env, "bash")
     before = snapshot(home)
     refused = awsmfa("install", "--shell", "bash", "--yes", env=env, check=False)

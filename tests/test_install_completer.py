@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 
-from awsshell_setup import completer
+from awsshell_setup.setup import completer
 
 from accounts import account  # noqa: F401 (fixture)
 
@@ -144,7 +144,8 @@ def test_as_root_a_shims_manager_others_could_change_is_not_run(account, tmp_pat
 
 
 def test_as_root_status_and_init_do_not_run_an_accounts_completer(account, tmp_path):
-    from awsshell_setup import rcfile, shells
+    from awsshell_setup.shells import rcblock
+    from awsshell_setup import shells
 
     from shellkit import awsmfa, base_env, new_home
 
@@ -154,7 +155,7 @@ def test_as_root_status_and_init_do_not_run_an_accounts_completer(account, tmp_p
     env = base_env(new_home(tmp_path, "roothome"))
     rc = tmp_path / "roots.bashrc"  # root's own file, naming the account's program
     bash = shells.by_name("bash")
-    rc.write_text(rcfile.block_text(bash.render(bash.sections(True), theirs)))
+    rc.write_text(rcblock.block_text(bash.render(bash.sections(True), theirs)))
     result = awsmfa("status", "--shell", "bash", "--rc-file", str(rc), env=env, check=False)
     assert f"completer: {theirs}: does not answer (not run as root: " in result.stdout, result.stdout + result.stderr
     assert result.returncode == 1

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from awsshell_setup import keyprocess
-from awsshell_setup.profiles import AwsFiles
+from awsshell_setup.sessions import keyprocess
+from awsshell_setup.sessions.profiles import AwsFiles
 from awsenv import AwsUser
 
 # pass and gpg are Debian packages the CI image installs: no skip when they are missing.
@@ -77,7 +77,7 @@ def test_a_session_in_the_store_is_refused(store):
 
 
 def test_awsmfa_sts_client_makes_a_session_with_keys_from_pass(local_aws, seed_user, store, tmp_path, monkeypatch):
-    from awsshell_setup.sts import AwsClients
+    from awsshell_setup.sessions.sts import AwsClients
 
     insert(store, "aws/trainee", json.dumps({"Version": 1, "AccessKeyId": seed_user.access_key_id,
                                              "SecretAccessKey": seed_user.secret_access_key}))

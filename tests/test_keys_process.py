@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from awsshell_setup import keyprocess, userprogram
-from awsshell_setup.errors import AwsmfaError
-from awsshell_setup.profiles import AwsFiles
+from awsshell_setup.sessions import keyprocess, userprogram
+from awsshell_setup.core.errors import AwsmfaError
+from awsshell_setup.sessions.profiles import AwsFiles
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
 

@@ -1,4 +1,4 @@
-"""The package as users install it: templates from the top-level shell/ folder inside the wheel,
+"""The package as users install it: the templates (awsshell_setup/shells/templates/) inside the wheel,
 the console script, and `python -m awsshell_setup`."""
 import subprocess
 import sys
@@ -13,10 +13,10 @@ def test_the_wheel_carries_the_shell_templates_and_the_console_script(tmp_path):
                     "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
     wheel = next(tmp_path.glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    templates = [path.name for path in (ROOT / "shell").iterdir() if path.is_file()]
+    templates = [path.name for path in (ROOT / "awsshell_setup" / "shells" / "templates").iterdir() if path.is_file()]
     assert {"bash.bash", "zsh.zsh", "fish.fish"} <= set(templates)
-    for template in templates:  # every file of shell/, whatever its name: no list to keep
-        assert f"awsshell_setup/shell_templates/{template}" in names
+    for template in templates:  # every file there, whatever its name: no list to keep
+        assert f"awsshell_setup/shells/templates/{template}" in names
     assert "awsshell_setup/localaws/server.py" in names
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     assert "awsmfa = awsshell_setup.__main__:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -28,7 +28,7 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_templates_are_found_through_the_package():
-    from awsshell_setup import shell_templates
+    from awsshell_setup.shells import templates
 
-    folder = Path(shell_templates.__file__).parent
+    folder = Path(templates.__file__).parent
     assert {path.name for path in folder.iterdir()} >= {"bash.bash", "zsh.zsh", "fish.fish"}

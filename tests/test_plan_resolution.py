@@ -1,5 +1,5 @@
-"""`sessionplan.plan(files, request)`, the one resolution of a request, and
-`sessionrules.StoredSession`, the one "still good?" (docs/ARCHITECTURE.md §3). Direct unit
+"""`resolve.plan(files, request)`, the one resolution of a request, and
+`rules.StoredSession`, the one "still good?" (docs/ARCHITECTURE.md §3). Direct unit
 tests: files on disk, no local AWS, no process.
 """
 import datetime as dt
@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 
 from awsenv import BASE, LONG_TERM, OPS_ARN, stored_role_session, stored_session
-from awsshell_setup import timeutil
-from awsshell_setup.errors import ProfileNotFound, ProfileProblem
-from awsshell_setup.profiles import AwsFiles, Credentials
-from awsshell_setup.roles import ROLE_MFA_PER_ROLE, ROLE_MFA_SHARED
-from awsshell_setup.session import Request
-from awsshell_setup.sessionplan import plan
-from awsshell_setup.sessionrules import SDK_REFRESH_MARGIN_SECONDS, StoredSession
+from awsshell_setup.core import timeutil
+from awsshell_setup.core.errors import ProfileNotFound, ProfileProblem
+from awsshell_setup.sessions.profiles import AwsFiles, Credentials
+from awsshell_setup.sessions.roleprofiles import ROLE_MFA_PER_ROLE, ROLE_MFA_SHARED
+from awsshell_setup.sessions.mfasession import Request
+from awsshell_setup.sessions.resolve import plan
+from awsshell_setup.sessions.rules import SDK_REFRESH_MARGIN_SECONDS, StoredSession
 
 CONFIG = (f"[profile base]\nregion = eu-west-1\n\n[profile ops]\nrole_arn = {OPS_ARN}\nsource_profile = base\n"
           "\n[profile jump]\nrole_arn = arn:aws:iam::222222222222:role/jump\nsource_profile = ops\n"

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from awsenv import AwsUser
-from awsshell_setup.profiles import AwsFiles
+from awsshell_setup.sessions.profiles import AwsFiles
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
 

@@ -17,10 +17,10 @@ import subprocess
 import pytest
 
 from awsenv import AWSMFA, CONFIG, LONG_TERM, AwsUser, offline_user, seed_user_files, stamp
-from awsshell_setup import fileio, timeutil
-from awsshell_setup.errors import FileProblem
+from awsshell_setup.core import fileio, timeutil
+from awsshell_setup.core.errors import FileProblem
 from awsshell_setup.localaws.mfa import STEP_SECONDS
-from awsshell_setup.profiles import AwsFiles, Credentials, SourceProfile, write_session
+from awsshell_setup.sessions.profiles import AwsFiles, Credentials, SourceProfile, write_session
 import test_credentials_hostile as hostile  # its FIGURES count these cases too (one printout, not two)
 from test_credentials_hostile import assert_refused, snapshot
 

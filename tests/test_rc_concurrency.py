@@ -24,7 +24,9 @@ import subprocess
 import threading
 import time
 
-from awsshell_setup import detect, fileio, install, rcfile
+from awsshell_setup.setup import install, scope
+from awsshell_setup.core import fileio
+from awsshell_setup.shells import rcblock
 
 import tiers
 from shellkit import BIN, SKEL_BASHRC, base_env, fake_completer
@@ -53,7 +55,7 @@ def installer(home, completer, rounds, start, errors):
     """install then uninstall, `rounds` times, then install: as `awsmfa install --shell bash
     --shell fish --yes` and `awsmfa uninstall --shell bash --shell fish --yes` do."""
     environ = {"HOME": home, "PATH": "/usr/bin:/bin"}
-    acct = detect.Account("user", home, os.getuid(), os.getgid(), environ)
+    acct = scope.Account("user", home, os.getuid(), os.getgid(), environ)
     start.wait()
     failures = 0
     for round_number in range(rounds * 2 + 1):
@@ -71,7 +73,7 @@ def installer(home, completer, rounds, start, errors):
 
 def uninstaller(home, start, errors):
     environ = {"HOME": home, "PATH": "/usr/bin:/bin"}
-    acct = detect.Account("user", home, os.getuid(), os.getgid(), environ)
+    acct = scope.Account("user", home, os.getuid(), os.getgid(), environ)
     start.wait()
     try:
         install.uninstall(["bash", "fish"], environ, account=acct, say=quiet, show=quiet)
@@ -178,7 +180,7 @@ def final_checks(home, originals, appended, blocks_expected):
         assert present == bool(blocks_expected), rel
         if present:
             with open(os.path.join(fish, rel)) as handle:
-                assert rcfile.is_owned(handle.read())
+                assert rcblock.is_owned(handle.read())
     leftovers = [name for folder, _, names in os.walk(home) for name in names if name.endswith(fileio.TEMP_SUFFIX)]
     assert not leftovers, leftovers
     return losses

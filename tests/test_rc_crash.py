@@ -23,8 +23,10 @@ import subprocess
 import time
 from unittest import mock
 
-from awsshell_setup import completer as completers
-from awsshell_setup import detect, fileio, install
+from awsshell_setup.setup import completer as completers
+from awsshell_setup.setup import install, scope
+from awsshell_setup.shells import rcblock
+from awsshell_setup.core import fileio
 
 import tiers
 from shellkit import BIN, base_env, fake_completer
@@ -55,7 +57,7 @@ def setup_home(root):
 
 def account(home):
     environ = {"HOME": home, "PATH": "/usr/bin:/bin"}
-    return environ, detect.Account("user", home, os.getuid(), os.getgid(), environ)
+    return environ, scope.Account("user", home, os.getuid(), os.getgid(), environ)
 
 
 def run(home, completer, installing):
@@ -69,13 +71,13 @@ def run(home, completer, installing):
 
 def state(home):
     """{file: bytes or None}. An owned file's second line saying install made its folder
-    (install.FOLDER_NOTE) is left out: whether the folder was there when a run began is what a
+    (rcblock.FOLDER_NOTE) is left out: whether the folder was there when a run began is what a
     kill changes (a folder made, its first file not yet written), not whether a file is whole."""
     result = {}
     for rel in FILES:
         try:
             with open(os.path.join(home, rel), "rb") as handle:
-                result[rel] = handle.read().replace(install.FOLDER_NOTE.encode(), b"", 1)
+                result[rel] = handle.read().replace(rcblock.FOLDER_NOTE.encode(), b"", 1)
         except FileNotFoundError:
             result[rel] = None
     return result

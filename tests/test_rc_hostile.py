@@ -32,7 +32,7 @@ import tempfile
 import pytest
 
 import awsshell_setup
-from awsshell_setup import rcfile
+from awsshell_setup.shells import rcblock
 
 from shellkit import Interactive, base_env, require_shell, snapshot
 
@@ -157,7 +157,7 @@ def _fish_folder(scene):
 
 
 def _open_block(scene):
-    scene.write(".bashrc", "export A=1\n" + rcfile.BEGIN + "\nfunction mfa { :; }\n")
+    scene.write(".bashrc", "export A=1\n" + rcblock.BEGIN + "\nfunction mfa { :; }\n")
     return ["--shell", "bash"], "never ends"
 
 
@@ -256,10 +256,6 @@ def nobody():
     ignore = shutil.ignore_patterns("__pycache__")
     package = os.path.dirname(awsshell_setup.__file__)
     shutil.copytree(package, os.path.join(root, "awsshell_setup"), ignore=ignore)
-    from awsshell_setup import shell_templates as templates  # the top-level shell/, mapped into the package
-
-    shutil.copytree(os.path.dirname(templates.__file__), os.path.join(root, "awsshell_setup", "shell_templates"),
-                    ignore=ignore, dirs_exist_ok=True)
     shutil.copytree(os.path.dirname(click.__file__), os.path.join(root, "click"), ignore=ignore)
     for folder, dirs, files in os.walk(root):
         for name in dirs + files:
@@ -424,11 +420,11 @@ def test_zdotdir_xdg_and_rc_file_paths_are_taken_literally(tmp_path, weird):
                        env=env)
     assert result.returncode == 0, result.stderr
     assert all(line.startswith("awsmfa: ") for line in result.stderr.splitlines()), result.stderr  # one line each
-    assert rcfile.BEGIN in open(os.path.join(zdot, ".zshrc")).read()
-    assert open(os.path.join(xdg, "fish", "functions", "mfa.fish")).read().startswith(rcfile.OWNED_MARK)
+    assert rcblock.BEGIN in open(os.path.join(zdot, ".zshrc")).read()
+    assert open(os.path.join(xdg, "fish", "functions", "mfa.fish")).read().startswith(rcblock.OWNED_MARK)
     assert not os.path.exists(scene.path(".zshrc")) and not os.path.exists(scene.path(".config"))
     result = scene.run("install", "--yes", "--shell", "bash", "--rc-file", rc, "--completer", scene.completer)
-    assert result.returncode == 0 and rcfile.BEGIN in open(rc).read(), result.stderr
+    assert result.returncode == 0 and rcblock.BEGIN in open(rc).read(), result.stderr
     # The shells find them there, and start without running anything in the names.
     require_shell("zsh")
     require_shell("fish")

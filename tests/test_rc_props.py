@@ -8,7 +8,7 @@ content (indented markers, CRLF, no final newline), two such blocks, and blocks 
 Completer paths carry spaces, quotes, `$(...)`, backticks and the same odd characters.
 
 The model below is the test's own, written from the rules (docs/ARCHITECTURE.md §4), not from
-rcfile.py: a marker is a line that, apart from spaces, tabs and a CR, is exactly the marker;
+rcblock.py: a marker is a line that, apart from spaces, tabs and a CR, is exactly the marker;
 only "\\n" ends a line; an end marker with no block open is the user's text.
 
 For every file and every kind of target (bash's ~/.bashrc, the wrapped ~/.profile, zsh, a
@@ -38,13 +38,15 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from awsshell_setup import completer as completers
-from awsshell_setup import detect, install, rcfile, shells
-from awsshell_setup.errors import FileProblem
+from awsshell_setup.setup import completer as completers
+from awsshell_setup.setup import install, scope
+from awsshell_setup.shells import rcblock
+from awsshell_setup import shells
+from awsshell_setup.core.errors import FileProblem
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
 
-BEGIN, END = rcfile.BEGIN, rcfile.END
+BEGIN, END = rcblock.BEGIN, rcblock.END
 # str.splitlines() ends a line at each of these; bash, zsh, fish and sh only at "\n".
 PY_ONLY_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 BASH, ZSH, FISH = shells.by_name("bash"), shells.by_name("zsh"), shells.by_name("fish")
@@ -213,7 +215,7 @@ def expected_body(shell, target, completer):
 
 
 def block_lines_without_notes(inner):
-    return "".join(line for line in inner if line not in rcfile.NOTES)
+    return "".join(line for line in inner if line not in rcblock.NOTES)
 
 
 def check_install_round_trip(kind, before, user, completer, other_completer, prefix=None, suffix=""):
@@ -228,12 +230,12 @@ def check_install_round_trip(kind, before, user, completer, other_completer, pre
     old = model_blocks(before or "")
     outside = model_outside(after)
     if before is None:
-        assert outside == "" and rcfile.CREATED_NOTE in inner
+        assert outside == "" and rcblock.CREATED_NOTE in inner
     elif not old:
         # Appended after the last line, which gets its newline if it had none.
         added = "\n" if before and not before.endswith("\n") else ""
         assert after[:start] == before + added and after[stop:] == "" and outside == before + added
-        assert (rcfile.NEWLINE_NOTE in inner) == bool(added)
+        assert (rcblock.NEWLINE_NOTE in inner) == bool(added)
     else:
         # In place of the first old block; the others dropped; the user's bytes all kept.
         assert after[:start] == before[:old[0][0]]
@@ -294,8 +296,8 @@ def test_a_block_that_never_ends_or_opens_twice_is_refused(kind, text, completer
     FIGURES["rc files with an open or doubled block: refused by install and uninstall"] += 1
 
 
-HEADER_LOOKALIKES = [rcfile.OWNED_MARK + " by me, not awsmfa", rcfile.OWNED_MARK + "s", " " + rcfile.OWNED_MARK,
-                     "\ufeff" + rcfile.OWNED_MARK, "#" + rcfile.OWNED_MARK[2:], rcfile.OWNED_MARK.upper(),
+HEADER_LOOKALIKES = [rcblock.OWNED_MARK + " by me, not awsmfa", rcblock.OWNED_MARK + "s", " " + rcblock.OWNED_MARK,
+                     "\ufeff" + rcblock.OWNED_MARK, "#" + rcblock.OWNED_MARK[2:], rcblock.OWNED_MARK.upper(),
                      "# awsmfa install wrote this once", "function mfa", ""]
 
 
@@ -308,8 +310,8 @@ def fish_files(draw, theirs=2):
         return None, False
     body = "".join(line + draw(endings) for line in draw(st.lists(user_line, max_size=4)))
     if choice == "ours":
-        head = draw(st.sampled_from([rcfile.OWNED_HEADER, rcfile.OWNED_MARK + "\n", rcfile.OWNED_MARK + "\r\n",
-                                     rcfile.OWNED_MARK + ": an older header\n", rcfile.OWNED_MARK]))
+        head = draw(st.sampled_from([rcblock.OWNED_HEADER, rcblock.OWNED_MARK + "\n", rcblock.OWNED_MARK + "\r\n",
+                                     rcblock.OWNED_MARK + ": an older header\n", rcblock.OWNED_MARK]))
         return head + (body if head.endswith("\n") else ""), True
     first = draw(st.one_of(st.sampled_from(HEADER_LOOKALIKES), user_line))
     return first + draw(st.sampled_from(["\n", "\r\n", ""])) + body, False
@@ -329,7 +331,7 @@ def test_fish_files_without_the_header_are_never_overwritten(found, section, com
         FIGURES["fish files not ours: refused, never overwritten nor deleted"] += 1
     else:
         after = install.desired(FISH, target, text, completer)
-        assert after == rcfile.OWNED_HEADER + FISH.render((section,), completer)
+        assert after == rcblock.OWNED_HEADER + FISH.render((section,), completer)
         assert install.desired(FISH, target, after, completer) == after
         assert install.desired(FISH, shells.Target(target.path, owned=True), after, None, removing=True) is None
         FIGURES["fish files absent or ours: written, again unchanged, removed"] += 1
@@ -427,7 +429,7 @@ def run(function, home, case, **extra):
         environ["ZDOTDIR"] = os.path.join(home, case["zdotdir"])
     if case["xdg"]:
         environ["XDG_CONFIG_HOME"] = os.path.join(home, case["xdg"])
-    acct = detect.Account("user", home, os.getuid(), os.getgid(), environ)
+    acct = scope.Account("user", home, os.getuid(), os.getgid(), environ)
     said = []
     with quick_completer():
         return function(["bash", "zsh", "fish"], environ, account=acct, say=said.append, show=said.append,
@@ -491,7 +493,7 @@ def check_installed(home, case, installed):
             # Nothing of ours belongs there: a block an older layout left is removed.
             assert text == (user if model_blocks(joined(layout[rel])) else joined(layout[rel])), rel
     if not login:
-        assert rcfile.CREATED_NOTE in installed[".bash_profile"][0].decode()
+        assert rcblock.CREATED_NOTE in installed[".bash_profile"][0].decode()
     if login and ".bash_profile" not in layout:
         assert ".bash_profile" not in installed  # never one shadowing ~/.profile or ~/.bash_login
     zshrc = os.path.join(case["zdotdir"], ".zshrc") if case["zdotdir"] else ".zshrc"
@@ -500,7 +502,7 @@ def check_installed(home, case, installed):
         path = case["fish_folder"] + "/" + rel
         theirs = path in case["fish"] and not case["fish"][path][1]
         if section:
-            assert installed[path][0].decode().startswith(rcfile.OWNED_HEADER)
+            assert installed[path][0].decode().startswith(rcblock.OWNED_HEADER)
         elif theirs:
             assert installed[path][0].decode() == case["fish"][path][0]  # left alone
         else:
@@ -529,6 +531,6 @@ def test_status_reads_back_the_completer_it_wrote(completer, kind):
     shell, spec = KINDS[kind](True)
     target = shells.Target("/x/rc", **spec)
     text = install.desired(shell, target, None, completer)
-    assert install.installed_body(target, text) is not None
-    assert install.completer_in(target, text) == completer
+    assert rcblock.installed_body(target, text) is not None
+    assert rcblock.completer_in(target, text) == completer
     FIGURES["completer paths read back by status"] += 1

@@ -1,4 +1,4 @@
-"""Chains whose hops name different MFA devices (sessionrules.mfa_device): awsmfa uses the device
+"""Chains whose hops name different MFA devices (rules.mfa_device): awsmfa uses the device
 botocore uses for the one call signed with the user's keys (the first hop's mfa_serial), which
 the real AWS CLI v1 shows in its own prompt; and a device AWS does not know as the user's gets a
 message that says so, not "AWS refused the MFA code" (sts._mfa_refusal), against the local AWS.

@@ -18,7 +18,8 @@ import subprocess
 
 import pytest
 
-from awsshell_setup import shells, timeutil
+from awsshell_setup import shells
+from awsshell_setup.core import timeutil
 from awsshell_setup.localaws import provision_roles
 
 from awsenv import AWSMFA, AwsUser

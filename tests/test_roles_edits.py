@@ -1,5 +1,5 @@
 """Edits to a role profile take effect at the next run (issue "edits take effect";
-sessionplan.Plan.made_from): the stored role session records what it was made from, a
+resolve.Plan.made_from): the stored role session records what it was made from, a
 different plan gets a new role session, with no code while the MFA session lives. The real
 AWS CLI v1 is the client, through the self-renewing profile, against the local AWS.
 """

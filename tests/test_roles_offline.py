@@ -15,7 +15,7 @@ import pytest
 
 from awsenv import (AWSMFA, BASE, MFA_KEYS, OPS_ARN, ROLE_KEYS, SERIAL, offline_user, renewing_profile,
                     role_chain_of_n, stored_role_session, stored_session)
-from awsshell_setup import timeutil
+from awsshell_setup.core import timeutil
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
 
@@ -131,7 +131,7 @@ def test_the_cached_role_session_is_credential_process_json_without_botocore(use
     data = json.loads(result.stdout)
     assert (data["AccessKeyId"], data["SessionToken"]) == ("ASIAROLE", "roletoken")
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
-    assert "awsshell_setup.roles" in imported
+    assert "awsshell_setup.sessions.roleprofiles" in imported
     assert not {name for name in imported if name.split(".")[0] in ("botocore", "boto3", "click")}
 
 
@@ -144,7 +144,7 @@ def test_the_cached_role_shell_code_imports_only_what_it_needs(user):
              "contextlib", "tempfile", "shellingham", "click", "botocore"}
     result, added = modules_added(user, "env", "--profile", "ops", "--shell", "bash")
     assert result.returncode == 0 and "export AWS_PROFILE=ops-mfa-auto" in result.stdout
-    assert "awsshell_setup.roleflow" in added and not added & heavy
+    assert "awsshell_setup.sessions.assumerole" in added and not added & heavy
 
 
 def test_a_missing_renewing_profile_sends_shell_code_to_the_full_path_which_writes_it(user):

@@ -24,9 +24,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from awsenv import role_chain_of_n
-from awsshell_setup import roles
-from awsshell_setup.errors import ProfileProblem, UsageError
-from awsshell_setup.profiles import AwsFiles
+from awsshell_setup.sessions import roleprofiles
+from awsshell_setup.core.errors import ProfileProblem, UsageError
+from awsshell_setup.sessions.profiles import AwsFiles
 
 FIGURES = collections.Counter()  # printed by conftest.pytest_terminal_summary
 
@@ -78,9 +78,9 @@ def botocore_reading(config_path, credentials_path, name):
 
 
 def awsmfa_reading(files, name):
-    """The same shape from roles.role_chain and the source's long-term keys, as session.py uses them."""
+    """The same shape from roleprofiles.role_chain and the source's long-term keys, as mfasession.py uses them."""
     try:
-        chain = roles.role_chain(files, name)
+        chain = roleprofiles.role_chain(files, name)
         if chain is None:
             return "plain", None
         source = files.source_profile(chain.source)
@@ -221,7 +221,7 @@ BASE = "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = basesecret
 
 def chain_of(config, credentials=BASE, name="prod", tmp_path=None):
     files = Files(str(tmp_path), config, credentials)
-    return roles.role_chain(files.aws_files(), name)
+    return roleprofiles.role_chain(files.aws_files(), name)
 
 
 def test_a_role_with_its_settings(tmp_path):
@@ -229,8 +229,8 @@ def test_a_role_with_its_settings(tmp_path):
                      "external_id = ext-1\nrole_session_name = alice\nduration_seconds = 7200\n"
                      "mfa_serial = arn:aws:iam::123456789012:mfa/alice\nregion = eu-west-1\n", tmp_path=tmp_path)
     assert chain.source == "base" and chain.profile == "prod" and chain.region == "eu-west-1"
-    assert chain.hops == [roles.RoleHop("prod", "arn:aws:iam::111111111111:role/ops", "ext-1", "alice", 7200,
-                                        "arn:aws:iam::123456789012:mfa/alice", "eu-west-1")]
+    assert chain.hops == [roleprofiles.RoleHop("prod", "arn:aws:iam::111111111111:role/ops", "ext-1", "alice", 7200,
+                                               "arn:aws:iam::123456789012:mfa/alice", "eu-west-1")]
     assert (chain.mfa_serial, chain.mfa_serial_profile) == ("arn:aws:iam::123456789012:mfa/alice", "prod")
 
 
@@ -259,12 +259,13 @@ def test_a_role_holding_its_own_keys_may_be_its_own_source(tmp_path):
 def test_role_mfa_mode_flag_then_profile_then_shared(tmp_path):
     role = "[profile prod]\nrole_arn = arn:aws:iam::111111111111:role/ops\nsource_profile = base\n"
     chain = chain_of(role, tmp_path=tmp_path)
-    assert roles.role_mfa_mode(None, chain) == "shared"
-    assert roles.role_mfa_mode("per-role", chain) == "per-role"
+    assert roleprofiles.role_mfa_mode(None, chain) == "shared"
+    assert roleprofiles.role_mfa_mode("per-role", chain) == "per-role"
     chain = chain_of(role + "awsmfa_role_mfa = per-role\n", tmp_path=tmp_path)
-    assert roles.role_mfa_mode(None, chain) == "per-role" and roles.role_mfa_mode("shared", chain) == "shared"
+    assert roleprofiles.role_mfa_mode(None, chain) == "per-role"
+    assert roleprofiles.role_mfa_mode("shared", chain) == "shared"
     with pytest.raises(UsageError):
-        roles.role_mfa_mode("sometimes", chain)
+        roleprofiles.role_mfa_mode("sometimes", chain)
 
 
 def test_role_durations_are_capped_at_an_hour_when_chained(tmp_path):
@@ -272,8 +273,8 @@ def test_role_durations_are_capped_at_an_hour_when_chained(tmp_path):
                      "duration_seconds = 28800\n"
                      "[profile prod]\nrole_arn = arn:aws:iam::222222222222:role/prod\nsource_profile = jump\n"
                      "duration_seconds = 7200\n", tmp_path=tmp_path)
-    assert roles.role_durations(chain, "shared") == [3600, 3600]
-    assert roles.role_durations(chain, "per-role") == [28800, 3600]
+    assert roleprofiles.role_durations(chain, "shared") == [3600, 3600]
+    assert roleprofiles.role_durations(chain, "per-role") == [28800, 3600]
 
 
 # --- refused, in one line, before anything ---------------------------------------------------
@@ -350,7 +351,7 @@ def test_a_chain_of_ten_is_accepted_and_eleven_refused(tmp_path):
     "arn:aws:iam::111111111111:role/ops", "arn:aws-cn:iam::111111111111:role/a/b/ops",
     "arn:aws-us-gov:iam::111111111111:role/service-role/A+=,.@_-z", "arn:aws:iam::111111111111:role/" + "a" * 64])
 def test_real_role_arns_are_accepted(arn):
-    assert roles.check_role_arn("prod", arn) == arn
+    assert roleprofiles.check_role_arn("prod", arn) == arn
 
 
 def test_a_role_without_a_region_takes_its_sources(tmp_path):

@@ -11,9 +11,9 @@ import stat
 import botocore.session
 import pytest
 
-from awsshell_setup import rolesessions
-from awsshell_setup.errors import ProfileProblem
-from awsshell_setup.profiles import AwsFiles
+from awsshell_setup.sessions import rolestore
+from awsshell_setup.core.errors import ProfileProblem
+from awsshell_setup.sessions.profiles import AwsFiles
 
 USER_CONFIG = ("# my settings\n[default]\nregion = eu-west-1\n\n[profile ops]\n"
                "role_arn = arn:aws:iam::111111111111:role/ops\nsource_profile = default\n; keep me\n")
@@ -34,26 +34,26 @@ def environ(home):
 
 
 def items(profile="ops", region="eu-west-1"):
-    return rolesessions.process_items(profile, rolesessions.process_command(profile), region)
+    return rolestore.process_items(profile, rolestore.process_command(profile), region)
 
 
 def test_the_renewing_profile_is_written_once_and_removed_byte_for_byte(home):
     config = home / ".aws" / "config"
-    assert rolesessions.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
+    assert rolestore.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
     text = config.read_text()
     assert text.startswith(USER_CONFIG)
     assert text[len(USER_CONFIG):] == ("\n[profile ops-mfa-auto]\ncredential_process = awsmfa env --json --profile ops\n"
                                        "region = eu-west-1\nawsmfa_source_profile = ops\n")
     assert stat.S_IMODE(os.stat(config).st_mode) == 0o640  # the config file keeps its mode
-    assert not rolesessions.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
+    assert not rolestore.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
     assert config.read_text() == text
-    assert rolesessions.remove_role_session(environ(home), "ops-mfa", "ops") == (True, [])  # logout --profile ops
+    assert rolestore.remove_role_session(environ(home), "ops-mfa", "ops") == (True, [])  # logout --profile ops
     assert config.read_text() == USER_CONFIG
-    assert rolesessions.remove_role_session(environ(home), "ops-mfa", "ops") == (False, [])
+    assert rolestore.remove_role_session(environ(home), "ops-mfa", "ops") == (False, [])
 
 
 def test_botocore_reads_the_renewing_profile_as_a_credential_process(home):
-    rolesessions.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
+    rolestore.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
     session = botocore.session.Session()
     session.set_config_variable("config_file", str(home / ".aws" / "config"))
     session.set_config_variable("credentials_file", str(home / ".aws" / "credentials"))
@@ -68,7 +68,7 @@ def test_botocore_reads_the_renewing_profile_as_a_credential_process(home):
 
 def test_a_new_config_file_is_private(tmp_path):
     (tmp_path / ".aws").mkdir()
-    rolesessions.write_renewing_profile(environ(tmp_path), "ops-mfa-auto", items(region=None), "ops")
+    rolestore.write_renewing_profile(environ(tmp_path), "ops-mfa-auto", items(region=None), "ops")
     config = tmp_path / ".aws" / "config"
     assert stat.S_IMODE(os.stat(config).st_mode) == 0o600
     assert config.read_text() == ("[profile ops-mfa-auto]\ncredential_process = awsmfa env --json --profile ops\n"
@@ -87,9 +87,9 @@ def test_a_config_profile_awsmfa_did_not_write_is_refused_untouched(home, sectio
     config.write_text(USER_CONFIG + "\n" + section)
     before = config.read_bytes()
     with pytest.raises(ProfileProblem, match=expected) as raised:
-        rolesessions.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
+        rolestore.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
     assert "\n" not in str(raised.value)
-    removed, kept = rolesessions.remove_role_session(environ(home), "ops-mfa", "ops")
+    removed, kept = rolestore.remove_role_session(environ(home), "ops-mfa", "ops")
     assert not removed
     if "not written by awsmfa" in expected:  # the user's own profile: logout leaves it, silently
         assert kept == []
@@ -101,14 +101,14 @@ def test_a_config_profile_awsmfa_did_not_write_is_refused_untouched(home, sectio
 def test_a_credentials_section_of_that_name_is_refused(home):
     (home / ".aws" / "credentials").write_text("[ops-mfa-auto]\naws_access_key_id = AKIAX\naws_secret_access_key = s\n")
     with pytest.raises(ProfileProblem, match="would be used before the credential_process"):
-        rolesessions.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
+        rolestore.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
     assert (home / ".aws" / "config").read_text() == USER_CONFIG
 
 
 def test_an_awsmfa_profile_under_a_quoted_header_is_updated_in_place(home):
     config = home / ".aws" / "config"
     config.write_text(USER_CONFIG + '\n[profile "ops-mfa-auto"]\ncredential_process = old\nawsmfa_source_profile = ops\n')
-    rolesessions.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
+    rolestore.write_renewing_profile(environ(home), "ops-mfa-auto", items(), "ops")
     text = config.read_text()
     assert text.count("ops-mfa-auto") == 1 and '[profile "ops-mfa-auto"]' in text
     assert AwsFiles(environ(home)).config_section("ops-mfa-auto")["credential_process"] == \
@@ -118,10 +118,10 @@ def test_an_awsmfa_profile_under_a_quoted_header_is_updated_in_place(home):
 @pytest.mark.parametrize("name", ["my prod", "prod;id", "prod$(id)", "-rf", "pro'd", 'pro"d', "prod\\x"])
 def test_names_a_credential_process_line_would_have_to_quote_are_refused(name):
     with pytest.raises(Exception) as raised:
-        rolesessions.process_command(name)
+        rolestore.process_command(name)
     assert "\n" not in str(raised.value)
 
 
 def test_the_command_carries_the_session_profile_and_mode_when_given():
-    assert rolesessions.process_command("ops", "ops-session", "per-role") == \
+    assert rolestore.process_command("ops", "ops-session", "per-role") == \
         "awsmfa env --json --profile ops --update-profile ops-session --role-mfa per-role"

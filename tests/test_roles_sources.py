@@ -1,4 +1,4 @@
-"""Sources botocore accepts (sessionsource.py, docs/roles.md "Sources"): a role profile that is
+"""Sources botocore accepts (sourcekeys.py, docs/roles.md "Sources"): a role profile that is
 its own source (keys and role_arn in one profile) works in the default (shared) mode, with the
 real AWS CLI v1 as the client against the local AWS; a source whose credential_process gives
 a session (not long-term keys), an SSO source, awsmfa's own session profile as a source and a quoted

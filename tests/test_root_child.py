@@ -18,7 +18,8 @@ import subprocess
 import sys
 import time
 
-from awsshell_setup import asaccount, boundedrun
+from awsshell_setup.setup import asuser
+from awsshell_setup.core import boundedrun
 
 from accounts import account  # noqa: F401 (fixture)
 from shellkit import base_env, new_home
@@ -88,7 +89,7 @@ def test_the_child_holds_nothing_of_roots_and_runs_with_its_own_locale(account, 
     assert 1000 not in held and high not in held, f"root's descriptors went along: {held} (high: {high})"
     assert "LC_IDENTIFICATION" not in environ and environ.get("TERM") == "dumb", environ
     locale = {key: value for key, value in environ.items() if key in ("LANG", "LANGUAGE") or key.startswith("LC_")}
-    assert locale == asaccount.system_locale(), locale
+    assert locale == asuser.system_locale(), locale
     assert environ.get("TERM") == "dumb", environ.get("TERM")
 
 
@@ -110,7 +111,7 @@ def test_a_fifo_where_the_completer_was_does_not_block_the_account(account):
     os.chown(os.path.dirname(fifo), account.uid, account.gid)
     assert account.run(["mkfifo", "-m", "755", fifo]).returncode == 0
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from awsshell_setup import completer; "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from awsshell_setup.setup import completer; "
             "print(completer._behind_shim(sys.argv[2], {'PATH': '/usr/bin:/bin'}))")
     try:
         result = subprocess.run(account.as_account([sys.executable, "-c", code, here, fifo]), capture_output=True,

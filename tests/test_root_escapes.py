@@ -12,7 +12,8 @@ may reach root's terminal raw: each is shown escaped, so the line still says wha
 import subprocess
 import sys
 
-from awsshell_setup import rcfile, shells
+from awsshell_setup.shells import rcblock
+from awsshell_setup import shells
 
 from accounts import account  # noqa: F401 (fixture)
 from shellkit import base_env, new_home
@@ -33,7 +34,7 @@ def _plant(account, block=False):
         handle.write(f"alias awsmfa='echo {NASTY}'\n# {NASTY} the end\n")
         if block:  # `awsmfa init bash --completer ~/.local/bin/aws_completer >> ~/.bashrc`
             shell = shells.by_name("bash")
-            handle.write(rcfile.block_text(shell.render(shell.sections(True), completer)))
+            handle.write(rcblock.block_text(shell.render(shell.sections(True), completer)))
     account.write(".aws/credentials",
                   "[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"
                   f"[ops{IN_NAMES}-mfa]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"

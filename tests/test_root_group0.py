@@ -8,8 +8,8 @@ neither runs a program from such a folder nor writes into it.
 import os
 import subprocess
 
-from awsshell_setup import rootpolicy
-from awsshell_setup.errors import UsageError
+from awsshell_setup.core import rootpolicy
+from awsshell_setup.core.errors import UsageError
 
 from accounts import account, root_owned_folder  # noqa: F401 (fixture)
 

@@ -10,7 +10,8 @@ short one's: the slices it waits add up), so that a loaded 2-core machine does n
 """
 import time
 
-from awsshell_setup import completer, paths
+from awsshell_setup.setup import completer
+from awsshell_setup.core import paths
 
 GROWTH = 8
 # Linear is 8; quadratic 64. Between them, room for a busy machine's noise.

@@ -18,10 +18,11 @@ import time
 
 import pytest
 
-from awsshell_setup import fileio
+from awsshell_setup.core import fileio
 
 import accounts
 from accounts import account  # noqa: F401 (fixture)
+from awsmfarun import alive, one_error
 from shellkit import base_env, new_home
 
 
@@ -50,13 +51,6 @@ def _install_as_root(tmp_path, account, **extra):
     return result, time.monotonic() - started
 
 
-def _one_error(result):
-    errors = [line for line in result.stderr.splitlines() if line.startswith("awsmfa: error:")]
-    assert result.returncode != 0 and len(errors) == 1, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr, result.stderr
-    return errors[0]
-
-
 def test_another_accounts_lock_on_a_readable_home_is_named_not_waited_for(account, other_account, tmp_path):
     os.chmod(account.home, 0o755)
     before = open(account.path(".bashrc"), "rb").read()
@@ -65,7 +59,7 @@ def test_another_accounts_lock_on_a_readable_home_is_named_not_waited_for(accoun
         result, took = _install_as_root(tmp_path, account)
     finally:
         holder.go()
-    error = _one_error(result)
+    error = one_error(result)
     assert other_account.name in error and "another awsmfa" not in error, error
     assert "is locked by flock (pid " in error, error  # the holder: util-linux flock, run by the account
     assert took < fileio.LOCK_TIMEOUT_SECONDS, f"waited {took:.1f} s for a lock that was no awsmfa's"
@@ -80,7 +74,7 @@ def test_a_child_blocked_for_good_is_ended_by_the_parent_in_one_line(account, tm
         result, took = _install_as_root(tmp_path, account, AWSMFA_USER_JOB_TIMEOUT="2")
     finally:
         holder.go()
-    error = _one_error(result)
+    error = one_error(result)
     assert f"the process working as {account.name} did not finish within 2 s" in error, error
     assert result.returncode == 1
     assert took < fileio.LOCK_TIMEOUT_SECONDS, f"took {took:.1f} s"
@@ -89,27 +83,19 @@ def test_a_child_blocked_for_good_is_ended_by_the_parent_in_one_line(account, tm
     assert not leftover, leftover
 
 
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_what_the_ended_child_had_started_is_ended_with_it(account, tmp_path):
     # The child asks the account's login shell for its PATH (bounded by 5 s only while the child
     # waits for it); the job's bound ends the child first, and the shell with it.
     with open(account.path(".profile"), "a") as handle:
         handle.write('echo "$$" > ~/shell-pid; sleep 60\n')
     result, took = _install_as_root(tmp_path, account, AWSMFA_USER_JOB_TIMEOUT="1")
-    error = _one_error(result)
+    error = one_error(result)
     assert "did not finish within 1 s" in error, error
     shell = int(open(account.path("shell-pid")).read())
     deadline = time.monotonic() + 10
-    while _alive(shell) and time.monotonic() < deadline:
+    while alive(shell) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(shell), "the account's login shell outlived the child that started it"
+    assert not alive(shell), "the account's login shell outlived the child that started it"
     leftover = [pid for pid in subprocess.run(["pgrep", "-u", str(account.uid)], capture_output=True,
-                                              text=True).stdout.split() if _alive(pid)]
+                                              text=True).stdout.split() if alive(pid)]
     assert not leftover, leftover

@@ -18,20 +18,14 @@ import time
 
 import pytest
 
-from awsshell_setup import rootpolicy
-from awsshell_setup.errors import UsageError
+from awsshell_setup.core import rootpolicy
+from awsshell_setup.core.errors import UsageError
 
 from accounts import account, root_owned_folder  # noqa: F401 (fixture)
+from awsmfarun import one_error, ran_as
 from shellkit import awsmfa, base_env, fake_completer, new_home, snapshot
 
 WAIT_SECONDS = 60  # bound on every wait below; a loaded 2-core machine stays far under it
-
-
-def _ran_as(marker):
-    if not os.path.exists(marker):
-        return set()
-    with open(marker) as handle:
-        return set(handle.read().split())
 
 
 def _script(path, text, mode=0o755):
@@ -47,13 +41,6 @@ def _accounts_interpreter(account, marker, rel="interp"):
     return account.write(rel, f"#!/bin/sh\nid -u >> {marker}\necho s3\n", mode=0o755)
 
 
-def _one_error(result):
-    errors = [line for line in result.stderr.splitlines() if line.startswith("awsmfa: error:")]
-    assert result.returncode != 0 and len(errors) == 1, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr
-    return errors[0]
-
-
 # --- 1. root runs no program whose interpreter another account controls ------------------------
 
 def test_root_does_not_run_a_root_script_whose_interpreter_is_the_accounts(account, tmp_path):
@@ -63,12 +50,12 @@ def test_root_does_not_run_a_root_script_whose_interpreter_is_the_accounts(accou
     completer = _script(os.path.join(folder, "aws_completer"), f"#!{interp}\n")
     env = dict(base_env(new_home(tmp_path, "roothome")), PATH=f"{folder}:/usr/bin:/bin")
     found = awsmfa("install", "--shell", "bash", "--dry-run", "--yes", env=env, check=False)
-    assert "0" not in _ran_as(marker), f"root ran the account's interpreter:\n{found.stderr}"
+    assert "0" not in ran_as(marker), f"root ran the account's interpreter:\n{found.stderr}"
     assert f"{completer} (on PATH; it answers)" not in found.stderr, found.stderr
     # Named with --completer, the refusal is shown: the interpreter and whose it is.
     named = awsmfa("install", "--shell", "bash", "--dry-run", "--yes", "--completer", completer, env=env,
                    check=False)
-    assert "0" not in _ran_as(marker), f"root ran the account's interpreter:\n{named.stderr}"
+    assert "0" not in ran_as(marker), f"root ran the account's interpreter:\n{named.stderr}"
     shown = [line for line in named.stderr.splitlines() if "not run as root: its interpreter" in line]
     assert len(shown) == 1 and account.name in shown[0], named.stderr
 
@@ -198,7 +185,7 @@ def test_roots_install_refuses_a_home_open_to_everyone_where_an_account_plants_b
     assert os.lstat(os.path.join(home, ".bashrc")).st_uid == account.uid
     assert snapshot(roots) == before and secret.read_bytes() == b"root's own file\n", \
         f"root wrote through the account's link (awsmfa {'waited' if waited else 'did not wait'}):\n{err}"
-    error = _one_error(subprocess.CompletedProcess([], process.returncode, out, err))
+    error = one_error(subprocess.CompletedProcess([], process.returncode, out, err))
     assert "~/.bashrc" in error and home in error and "writable by everyone" in error, error
     assert "home folder" in error, error
 

@@ -9,11 +9,9 @@ import signal
 
 import pytest
 
-from awsshell_setup.inifile import IniDocument
-from awsshell_setup.localaws import provision_seed
-from awsshell_setup.localaws.scenario import own_access_keys_statements
-from awsshell_setup.rotate import STOP_POINTS
-from awsenv import AwsUser
+from awsshell_setup.core.inifile import IniDocument
+from awsshell_setup.sessions.rotate import STOP_POINTS
+from localaws_fixtures import keys_home, keys_user  # noqa: F401 (keys_user: a fixture)
 
 ORIGINAL = ("[default]\naws_access_key_id = {key}\n# keep this comment\naws_secret_access_key = {secret}\n"
             "\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = othersecret\n")
@@ -22,16 +20,8 @@ FIGURES = {"kills": 0, "reruns finished": 0}
 
 
 @pytest.fixture
-def keys_user(local_aws):
-    return provision_seed(local_aws, extra_statements=own_access_keys_statements())
-
-
-@pytest.fixture
 def home(tmp_path, local_aws, keys_user):
-    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
-    user.write_credentials(ORIGINAL.format(key=keys_user.access_key_id, secret=keys_user.secret_access_key))
-    user.write_config(f"[default]\nregion = us-east-1\nmfa_serial = {keys_user.serial_number}\n")
-    return user
+    return keys_home(tmp_path / "home", local_aws, keys_user, ORIGINAL)
 
 
 def profile(user):

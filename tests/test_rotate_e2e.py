@@ -7,10 +7,10 @@ import os
 
 import pytest
 
+from awsshell_setup.core.inifile import IniDocument
 from awsshell_setup.localaws import provision_seed
 from awsshell_setup.localaws.scenario import own_access_keys_statements
-from awsshell_setup.inifile import IniDocument
-from awsenv import AwsUser
+from localaws_fixtures import keys_home, keys_user  # noqa: F401 (keys_user: a fixture)
 
 # A credentials file as a person keeps it: comments, another profile after ours, odd spacing.
 ORIGINAL = ("# my keys\n[default]\n# the trainee's key, made 2026-01-02\naws_access_key_id={key}\n"
@@ -19,16 +19,8 @@ ORIGINAL = ("# my keys\n[default]\n# the trainee's key, made 2026-01-02\naws_acc
 
 
 @pytest.fixture
-def keys_user(local_aws):
-    return provision_seed(local_aws, extra_statements=own_access_keys_statements())
-
-
-@pytest.fixture
 def home(tmp_path, local_aws, keys_user):
-    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
-    user.write_credentials(ORIGINAL.format(key=keys_user.access_key_id, secret=keys_user.secret_access_key))
-    user.write_config(f"[default]\nregion = us-east-1\nmfa_serial = {keys_user.serial_number}\n")
-    return user
+    return keys_home(tmp_path / "home", local_aws, keys_user, ORIGINAL)
 
 
 def section(user, name="default"):
@@ -136,7 +128,7 @@ def test_a_role_profile_is_refused(local_aws, keys_user, home):
 
 
 def test_key_age_is_one_call(local_aws, keys_user, home, monkeypatch):
-    from awsshell_setup import rotate
+    from awsshell_setup.sessions import rotate
 
     for name in [name for name in os.environ if name.startswith("AWS_")]:
         monkeypatch.delenv(name)
@@ -152,10 +144,8 @@ def test_key_age_is_one_call(local_aws, keys_user, home, monkeypatch):
 def test_a_policy_that_lists_keys_only_with_mfa_still_rotates(local_aws, tmp_path):
     seed = provision_seed(local_aws, user_name="strict",
                           extra_statements=own_access_keys_statements(read_needs_mfa=True))
-    user = AwsUser(tmp_path / "strict", endpoint_url=local_aws.endpoint_url)
-    user.write_credentials(f"[default]\naws_access_key_id = {seed.access_key_id}\n"
-                           f"aws_secret_access_key = {seed.secret_access_key}\n")
-    user.write_config(f"[default]\nregion = us-east-1\nmfa_serial = {seed.serial_number}\n")
+    user = keys_home(tmp_path / "strict", local_aws, seed,
+                     "[default]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n")
     result = user.awsmfa("rotate", "--yes", "--token-code", local_aws.fresh_code(seed.seed))
     assert result.returncode == 0, result.stderr
     assert user_keys(local_aws, seed) == [section(user)["aws_access_key_id"]] != [seed.access_key_id]
@@ -173,8 +163,8 @@ def test_aws_out_of_reach_changes_nothing(local_aws, keys_user, home):
 
 
 def test_a_second_rotation_at_the_same_time_is_refused_at_once(local_aws, keys_user, home):
-    from awsshell_setup import fileio
-    from awsshell_setup.rotate import ROTATE_TURN_SUFFIX
+    from awsshell_setup.core import fileio
+    from awsshell_setup.sessions.rotate import ROTATE_TURN_SUFFIX
 
     before = home.read_credentials()
     with fileio.turn(home.credentials + ROTATE_TURN_SUFFIX, 5):

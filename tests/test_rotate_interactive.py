@@ -5,14 +5,8 @@ import configparser
 import pexpect
 import pytest
 
-from awsshell_setup.localaws import provision_seed
-from awsshell_setup.localaws.scenario import own_access_keys_statements
 from awsenv import AWSMFA, AwsUser, seed_user_files
-
-
-@pytest.fixture
-def keys_user(local_aws):
-    return provision_seed(local_aws, extra_statements=own_access_keys_statements())
+from localaws_fixtures import keys_user  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from awsshell_setup import rotatejournal
-from awsshell_setup.errors import ProfileProblem
-from awsshell_setup.iamkeys import NewKey
-from awsshell_setup.profiles import AwsFiles
+from awsshell_setup.sessions import rotatejournal
+from awsshell_setup.core.errors import ProfileProblem
+from awsshell_setup.sessions.iamkeys import NewKey
+from awsshell_setup.sessions.profiles import AwsFiles
 
 SHAPES = {
     "plain": "[default]\naws_access_key_id = AKIAOLD\naws_secret_access_key = oldsecret\n",

@@ -1,5 +1,5 @@
 """Direct unit tests of two core rules, for the fast tier (docs/ARCHITECTURE.md §6): which AWS
-failures are retried (sts), and the rc-file block format, written and taken back (rcfile). The
+failures are retried (sts), and the rc-file block format, written and taken back (rcblock). The
 reuse rule and the choice of source and names are in test_plan_resolution, the completer's
 choice in test_install_completer; the suites of each area drive them end to end.
 """
@@ -7,7 +7,8 @@ import botocore.exceptions as bx
 import pytest
 from botocore.parsers import ResponseParserError
 
-from awsshell_setup import rcfile, sts
+from awsshell_setup.shells import rcblock
+from awsshell_setup.sessions import sts
 
 PATH = "/home/u/.bashrc"
 BODY = "function mfa { :; }\n"
@@ -37,17 +38,17 @@ def test_what_is_retried(error, replayable, retried):
 
 @pytest.mark.parametrize("text", ["", "# mine\n", "# mine", "a\n\nb\n"])
 def test_a_block_added_then_removed_gives_the_file_back_byte_for_byte(text):
-    added = rcfile.with_block(text, BODY, PATH)
+    added = rcblock.with_block(text, BODY, PATH)
     assert added.startswith(text) and BODY in added
-    assert rcfile.without_blocks(added, PATH) == (text, False)
+    assert rcblock.without_blocks(added, PATH) == (text, False)
 
 
 def test_a_file_the_block_created_is_ours_to_delete_again():
-    added = rcfile.with_block("", BODY, PATH, existed=False)
-    assert rcfile.without_blocks(added, PATH) == ("", True)
+    added = rcblock.with_block("", BODY, PATH, existed=False)
+    assert rcblock.without_blocks(added, PATH) == ("", True)
 
 
 def test_a_new_body_replaces_the_block_in_place_and_drops_copies():
-    text = "before\n" + rcfile.block_text(BODY) + "middle\n" + rcfile.block_text(BODY) + "after\n"
-    replaced = rcfile.with_block(text, "new\n", PATH)
-    assert replaced == "before\n" + rcfile.block_text("new\n") + "middle\nafter\n"
+    text = "before\n" + rcblock.block_text(BODY) + "middle\n" + rcblock.block_text(BODY) + "after\n"
+    replaced = rcblock.with_block(text, "new\n", PATH)
+    assert replaced == "before\n" + rcblock.block_text("new\n") + "middle\nafter\n"

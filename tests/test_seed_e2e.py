@@ -12,7 +12,7 @@ import pexpect
 import pytest
 
 from awsenv import AwsUser, seed_user_files
-from awsshell_setup import timeutil
+from awsshell_setup.core import timeutil
 from awsshell_setup.localaws import list_own_mfa_devices_statement, provision_seed
 
 

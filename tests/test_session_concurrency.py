@@ -30,10 +30,10 @@ import pytest
 
 import tiers
 from awsenv import AWSMFA, AwsUser
-from awsshell_setup import fileio, timeutil
-from awsshell_setup.inifile import IniDocument
+from awsshell_setup.core import fileio, timeutil
+from awsshell_setup.core.inifile import IniDocument
 from awsshell_setup.localaws import mfa
-from awsshell_setup.profiles import Credentials, SourceProfile, write_session
+from awsshell_setup.sessions.profiles import Credentials, SourceProfile, write_session
 
 FIGURES = collections.OrderedDict()  # printed by conftest.pytest_terminal_summary
 PROCESSES = 8

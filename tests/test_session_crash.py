@@ -16,9 +16,9 @@ import stat
 import time
 
 import tiers
-from awsshell_setup import timeutil
-from awsshell_setup.inifile import IniDocument
-from awsshell_setup.profiles import SESSION_KEYS, Credentials, SourceProfile, session_items, write_session
+from awsshell_setup.core import timeutil
+from awsshell_setup.core.inifile import IniDocument
+from awsshell_setup.sessions.profiles import SESSION_KEYS, Credentials, SourceProfile, session_items, write_session
 
 FIGURES = collections.OrderedDict()  # printed by conftest.pytest_terminal_summary
 KILLS = tiers.rounds(300)

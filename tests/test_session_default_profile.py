@@ -2,7 +2,7 @@
 so after `mfa --profile ops` every call must still run as the role, not as the long-term user;
 and awsmfa picks its own profile from the two variables as botocore does (AWS_DEFAULT_PROFILE
 first). Real AWS CLI v1 and boto3 against the local AWS (render.DEFAULT_PROFILE_VARIABLE,
-sessionrules.ambient_profile).
+rules.ambient_profile).
 """
 import subprocess
 import sys

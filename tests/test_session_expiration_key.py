@@ -19,7 +19,7 @@ import re
 
 from awsenv import AwsUser
 from localaws_fixtures import roles_home
-from awsshell_setup import timeutil
+from awsshell_setup.core import timeutil
 from awsshell_setup.localaws import provision_roles
 
 # RFC 3339's date-time (section 5.6), as chrono's parse_from_rfc3339 accepts it: 'T', 't' or a

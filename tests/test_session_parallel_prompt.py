@@ -14,7 +14,7 @@ import time
 import pexpect
 
 from awsenv import AWSMFA, add_process_profile
-from awsshell_setup import timeutil
+from awsshell_setup.core import timeutil
 from awscli import aws_command
 
 WAITING = "waiting for another awsmfa"

@@ -1,7 +1,7 @@
 """Root's credentials commands with another account's HOME (`su` without `-`, `sudo -E`, sudo's
 `env_keep += HOME`) are refused in one line naming the way out, before any file is read through
 or written, any program (mfa_process) runs or any code is asked for (docs/ARCHITECTURE.md §4,
-"What runs as which user"; awsshell_setup/roothome.py).
+"What runs as which user"; awsshell_setup/core/roothome.py).
 
 A real unprivileged account (tests/accounts.py) owns the home; its `~/.aws/credentials` is a
 link to a file of root's, which must stay byte for byte and mode for mode, and its config's

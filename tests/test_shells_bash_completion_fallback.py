@@ -14,7 +14,8 @@ import subprocess
 
 import pytest
 
-from awsshell_setup import rcfile, shells
+from awsshell_setup.shells import rcblock
+from awsshell_setup import shells
 
 from shellkit import SKEL_BASHRC, SKEL_PROFILE, Interactive, awsmfa, base_env, complete_aws_line, require_shell
 from test_completer_clis import (BASH_COMPLETION, BASH_COMPLETION_AWS, DEBIAN_COMPLETER, SYSTEM_PATH,
@@ -108,7 +109,7 @@ def _block(tmp_path):
     body = shell.render(shell.sections(True), DEBIAN_COMPLETER)
     assert shell.completion_provider(DEBIAN_COMPLETER) == BASH_COMPLETION_AWS
     path = tmp_path / "block.bash"
-    path.write_text(rcfile.block_text(body))
+    path.write_text(rcblock.block_text(body))
     return path
 
 

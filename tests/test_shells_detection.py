@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from awsshell_setup import shells
+from awsshell_setup.shells import running
 
 from awsenv import stored_session
 from shellkit import require_shell
@@ -90,8 +91,8 @@ def test_fish_still_gets_fish_code(cached_env):
 # arrange (the test runner itself runs under some shell): each clue is replaced by its answer.
 
 def _detect(monkeypatch, parent, walked, login_shell):
-    monkeypatch.setattr(shells, "_parent_process_shell", lambda: parent)
-    monkeypatch.setattr(shells, "shellingham_name", lambda: walked)
+    monkeypatch.setattr(running, "_parent_process_shell", lambda: parent)
+    monkeypatch.setattr(running, "shellingham_name", lambda: walked)
     environ = {"SHELL": login_shell} if login_shell else {}
     shell, how = shells.detect_running_shell(environ)
     return shell.name, how

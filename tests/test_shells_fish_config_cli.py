@@ -8,7 +8,7 @@ uninstall removes it and leaves config.fish as it was before the `init`.
 import subprocess
 import sys
 
-from awsshell_setup import rcfile
+from awsshell_setup.shells import rcblock
 
 from shellkit import PROFILE_PATH_LINE, awsmfa, link_awsmfa, base_env, fake_completer, new_home, require_awsmfa, require_shell, snapshot
 
@@ -52,7 +52,7 @@ def test_init_in_config_fish_is_found_by_install_status_and_uninstall(tmp_path):
     home, env, config, completer = _setup(tmp_path)
     _init_appended(env, config, "--completer", completer)
     initialised = config.read_text()
-    assert initialised.count(rcfile.BEGIN) == 1 and _fish_has_mfa(env)
+    assert initialised.count(rcblock.BEGIN) == 1 and _fish_has_mfa(env)
 
     result = awsmfa("install", "--shell", "fish", "--completer", completer, "--yes", env=env)
     assert config.read_text() == initialised, "install changed a current block"
@@ -82,15 +82,15 @@ def test_install_updates_the_block_in_place(tmp_path):
         handle.write("set -gx EDITOR vi\n")
     awsmfa("install", "--shell", "fish", "--completer", completer, "--yes", env=env)
     text = config.read_text()
-    assert text.count(rcfile.BEGIN) == 1 and "/old/aws_completer" not in text and completer in text
-    assert text.startswith(USERS_CONFIG + rcfile.BEGIN) and text.endswith(rcfile.END + "\nset -gx EDITOR vi\n")
+    assert text.count(rcblock.BEGIN) == 1 and "/old/aws_completer" not in text and completer in text
+    assert text.startswith(USERS_CONFIG + rcblock.BEGIN) and text.endswith(rcblock.END + "\nset -gx EDITOR vi\n")
     assert _autoload_files(config) == [] and _fish_has_mfa(env)
     assert awsmfa("status", "--shell", "fish", env=env, check=False).returncode == 0
 
     # --no-completion: the block loses its completion, and no completions/aws.fish appears.
     awsmfa("install", "--shell", "fish", "--no-completion", "--yes", env=env)
     text = config.read_text()
-    assert text.count(rcfile.BEGIN) == 1 and "__awsmfa_complete_aws" not in text and "function mfa" in text
+    assert text.count(rcblock.BEGIN) == 1 and "__awsmfa_complete_aws" not in text and "function mfa" in text
     assert _autoload_files(config) == []
 
 
@@ -105,7 +105,7 @@ def test_files_of_an_earlier_install_go_when_the_block_comes(tmp_path):
     assert status.returncode == 1 and "stale" in status.stdout, status.stdout
     awsmfa("install", "--shell", "fish", "--completer", completer, "--yes", env=env)
     assert _autoload_files(config) == [] and not (config.parent / "functions").exists()
-    assert config.read_text().count(rcfile.BEGIN) == 1
+    assert config.read_text().count(rcblock.BEGIN) == 1
     assert awsmfa("status", "--shell", "fish", env=env, check=False).returncode == 0
 
 

@@ -6,20 +6,15 @@ bash or zsh code it cannot parse, before the command it was started for: a displ
 `ssh host cmd` or a cron-like `sh -l -c` would fail. The code goes in a string that only the
 intended shell evaluates, as the default install does for ~/.profile.
 """
-import subprocess
 
 import pytest
 
-from awsshell_setup import rcfile
+from awsshell_setup.shells import rcblock
 
+from awsmfarun import run_program
 from shellkit import PROFILE_PATH_LINE, awsmfa, link_awsmfa, base_env, fake_completer, new_home, require_awsmfa, require_shell, snapshot
 
 USERS_PROFILE = "# my own profile\nexport EDITOR=vi\n" + PROFILE_PATH_LINE
-
-
-def _run(argv, env):
-    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-                          cwd=env["HOME"])
 
 
 @pytest.fixture
@@ -38,8 +33,9 @@ def test_sh_login_still_runs_its_command(setup, sh):
     require_shell(sh)
     awsmfa("install", "--shell", "bash", "--rc-file", "~/.profile", "--completer", completer, "--yes", env=env)
     text = (home / ".profile").read_text()
-    assert text.startswith(USERS_PROFILE) and rcfile.BEGIN in text
-    result = _run([sh, "-l", "-c", "echo ok; command -v mfa || echo no-mfa-here; echo $EDITOR"], env)
+    assert text.startswith(USERS_PROFILE) and rcblock.BEGIN in text
+    result = run_program([sh, "-l", "-c", "echo ok; command -v mfa || echo no-mfa-here; echo $EDITOR"], env,
+                         cwd=env["HOME"])
     assert (result.returncode, result.stdout, result.stderr) == (0, "ok\nno-mfa-here\nvi\n", "")
 
 
@@ -47,7 +43,7 @@ def test_bash_login_gets_mfa_and_completion_from_the_named_profile(setup):
     home, env, completer = setup
     require_shell("bash")
     awsmfa("install", "--shell", "bash", "--rc-file", "~/.profile", "--completer", completer, "--yes", env=env)
-    result = _run(["bash", "-l", "-c", "type -t mfa; complete -p aws"], env)
+    result = run_program(["bash", "-l", "-c", "type -t mfa; complete -p aws"], env, cwd=env["HOME"])
     assert result.returncode == 0 and result.stderr == "", result.stderr
     kind, completion = result.stdout.splitlines()
     assert kind == "function" and completion.startswith("complete -C ") and completer in completion
@@ -66,9 +62,9 @@ def test_system_wide_profile_snippet_is_wrapped(setup, tmp_path):
     snippet = tmp_path / "etc" / "profile.d" / "awsmfa.sh"
     snippet.parent.mkdir(parents=True)
     awsmfa("install", "--shell", "bash", "--rc-file", str(snippet), "--completer", completer, "--yes", env=env)
-    result = _run(["dash", "-c", '. "$1"; echo ok', "dash", str(snippet)], env)
+    result = run_program(["dash", "-c", '. "$1"; echo ok', "dash", str(snippet)], env, cwd=env["HOME"])
     assert (result.returncode, result.stdout, result.stderr) == (0, "ok\n", "")
-    result = _run(["bash", "-c", '. "$1"; type -t mfa', "bash", str(snippet)], env)
+    result = run_program(["bash", "-c", '. "$1"; type -t mfa', "bash", str(snippet)], env, cwd=env["HOME"])
     assert result.stdout == "function\n", result.stderr
 
 

@@ -21,7 +21,9 @@ import time
 
 import pytest
 
-from awsshell_setup import render, sessionrules, shells, timeutil
+from awsshell_setup.sessions import envoutput, rules
+from awsshell_setup import shells
+from awsshell_setup.core import timeutil
 
 from awsenv import stamp, stored_session
 from shellkit import Interactive, base_env, new_home, require_awsmfa, require_shell
@@ -227,15 +229,15 @@ def test_prompt_helper_starts_no_process(tmp_path, shell_name):
 def test_the_warning_threshold_is_the_reuse_margin():
     """Each template warns from the point where `mfa` stops reusing a session and asks for a
     new code: the margin env exports with the session (render.MARGIN_VARIABLE), else the
-    default one (sessionrules.REUSE_MARGIN_SECONDS), and says so."""
+    default one (rules.REUSE_MARGIN_SECONDS), and says so."""
     for name in shells.SUPPORTED:
         shell = shells.by_name(name)
         template = shells.load_template(shell.template)
         code = template["prompt"] + template["function"]
         defaults = re.findall(r"(?:_mfa_margin=|set -l margin )(\d+)\b", code)
-        assert defaults and set(map(int, defaults)) == {sessionrules.REUSE_MARGIN_SECONDS}, (name, defaults)
+        assert defaults and set(map(int, defaults)) == {rules.REUSE_MARGIN_SECONDS}, (name, defaults)
         assert re.search(r"(?:< _mfa_margin|-lt \$margin)\b", code), name
-        assert f"{render.MARGIN_VARIABLE}-}}" in code or f'"${render.MARGIN_VARIABLE}"' in code, name
+        assert f"{envoutput.MARGIN_VARIABLE}-}}" in code or f'"${envoutput.MARGIN_VARIABLE}"' in code, name
         words = re.sub(r"\s*\n\s*#\s*", " ", code)  # comments joined across their lines
         assert "within its reuse margin" in words, name
 

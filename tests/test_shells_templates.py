@@ -6,12 +6,13 @@ A fake awsmfa on PATH stands in for the real one here: it records its arguments 
 shell code for the --shell it is given, or partial output and a failure.
 """
 import os
-import subprocess
 
 import pytest
 
-from awsshell_setup import rcfile, shells
+from awsshell_setup.shells import rcblock
+from awsshell_setup import shells
 
+from awsmfarun import run_program
 from shellkit import DRIVERS, base_env, require_shell
 
 FAKE_AWSMFA = r"""#!/bin/sh
@@ -87,14 +88,10 @@ def kit(tmp_path):
 def _render(shell_name, case, kit):
     shell = shells.by_name(shell_name)
     sections, completer, wrap = CASES[case](shell, kit.completer)
-    text = rcfile.block_text(shell.render(sections, completer, wrap=wrap))
+    text = rcblock.block_text(shell.render(sections, completer, wrap=wrap))
     path = kit.tmp / f"rendered.{shell_name}"
     path.write_text(text)
     return shell, path, text
-
-
-def _run(argv, env):
-    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -102,7 +99,7 @@ def _run(argv, env):
 def test_rendering_passes_the_syntax_check(kit, shell_name, case):
     require_shell(shell_name)
     shell, path, text = _render(shell_name, case, kit)
-    result = _run(DRIVERS[shell.name].syntax_check_argv(str(path)), kit.env)
+    result = run_program(DRIVERS[shell.name].syntax_check_argv(str(path)), kit.env)
     assert result.returncode == 0 and not result.stderr, f"{result.stderr}\n{text}"
     assert "{{" not in text and "#@" not in text
 
@@ -113,7 +110,7 @@ def test_rendering_passes_the_syntax_check(kit, shell_name, case):
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bash_rendering_passes_shellcheck(kit, case):
     _, path, text = _render("bash", case, kit)
-    result = _run(["shellcheck", "--shell=bash", "--severity=style", str(path)], kit.env)
+    result = run_program(["shellcheck", "--shell=bash", "--severity=style", str(path)], kit.env)
     assert result.returncode == 0, f"{result.stdout}\n{text}"
 
 
@@ -121,8 +118,8 @@ def test_profile_wrapping_passes_shellcheck_as_sh(kit):
     """~/.profile is read by dash and sh too: the wrapped block must be plain sh to shellcheck."""
     shell = shells.by_name("bash")
     wrapped = kit.tmp / "profile.sh"
-    wrapped.write_text(rcfile.block_text(shell.render(shell.sections(True), kit.completer, wrap="profile")))
-    result = _run(["shellcheck", "--shell=sh", "--severity=style", str(wrapped)], kit.env)
+    wrapped.write_text(rcblock.block_text(shell.render(shell.sections(True), kit.completer, wrap="profile")))
+    result = run_program(["shellcheck", "--shell=sh", "--severity=style", str(wrapped)], kit.env)
     assert result.returncode == 0, result.stdout
 
 
@@ -139,13 +136,13 @@ def test_sourced_strictly_it_starts_nothing_and_mfa_exports(kit, shell_name, cas
     completer; then `mfa ARGS` passes ARGS to `awsmfa env --shell S` and exports its output."""
     require_shell(shell_name)
     shell, path, _ = _render(shell_name, case, kit)
-    source_only = _run(_strict_script(shell, path, "", kit), kit.env)
+    source_only = run_program(_strict_script(shell, path, "", kit), kit.env)
     assert source_only.returncode == 0, source_only.stderr
     assert source_only.stdout == "" and source_only.stderr == ""
     assert not kit.args.exists() and not kit.completer_log.exists(), "sourcing the block started a process"
     if "function" not in CASES[case](shell, kit.completer)[0]:
         return
-    result = _run(_strict_script(shell, path, "mfa --profile 'a b'\nprintenv AWSMFA_TEST_VAR\n", kit), kit.env)
+    result = run_program(_strict_script(shell, path, "mfa --profile 'a b'\nprintenv AWSMFA_TEST_VAR\n", kit), kit.env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "o k\n"
     assert kit.args.read_text().splitlines() == ["env", "--shell", shell_name, "--profile", "a b"]
@@ -157,7 +154,7 @@ def test_failed_awsmfa_exports_nothing_and_mfa_fails(kit, shell_name):
     shell, path, _ = _render(shell_name, "full", kit)
     env = dict(kit.env, FAKE_AWSMFA_MODE="fail")
     tail = "mfa || echo mfa-failed\nprintenv AWSMFA_TEST_VAR || echo not-exported\n"
-    result = _run(_strict_script(shell, path, tail, kit), env)
+    result = run_program(_strict_script(shell, path, tail, kit), env)
     assert result.stdout == "mfa-failed\nnot-exported\n", result.stderr
     assert "wrong code" in result.stderr
 
@@ -185,7 +182,7 @@ def test_mfa_refuses_options_that_change_the_output(kit, shell_name, args):
     env = dict(kit.env, FAKE_AWSMFA_MODE="hostile")
     words = " ".join(shells.by_name(shell_name).quote(arg) for arg in args)
     tail = _status_check(shell_name, f"mfa {words}") + "printenv AWSMFA_TEST_VAR || echo not-exported\n"
-    result = _run(_strict_script(shell, path, tail, kit), env)
+    result = run_program(_strict_script(shell, path, tail, kit), env)
     assert result.stdout.splitlines() == ["status 2", "not-exported"], (result.stdout, result.stderr)
     refused = next(arg for arg in args if arg.startswith(("--json", "--shell")))
     assert len(result.stderr.splitlines()) == 1 and refused in result.stderr, result.stderr
@@ -201,7 +198,7 @@ def test_mfa_help_is_shown_not_evaluated(kit, shell_name):
     shell, path, _ = _render(shell_name, "full", kit)
     env = dict(kit.env, FAKE_AWSMFA_MODE="hostile")
     for option in ("--help", "-h"):
-        result = _run(_strict_script(shell, path, _status_check(shell_name, f"mfa --profile work {option}"), kit),
+        result = run_program(_strict_script(shell, path, _status_check(shell_name, f"mfa --profile work {option}"), kit),
                       env)
         assert result.stdout == 'touch "$FAKE_AWSMFA_ARGS.evaluated"\nstatus 0\n', (result.stdout, result.stderr)
         assert kit.args.read_text().splitlines() == ["env", "--help"]
@@ -217,7 +214,7 @@ def test_mfa_passes_other_options_through(kit, shell_name, args):
     shell, path, _ = _render(shell_name, "full", kit)
     words = " ".join(shells.by_name(shell_name).quote(arg) for arg in args)
     tail = _status_check(shell_name, f"mfa {words}") + "printenv AWSMFA_TEST_VAR\n"
-    result = _run(_strict_script(shell, path, tail, kit), kit.env)
+    result = run_program(_strict_script(shell, path, tail, kit), kit.env)
     assert result.stdout == "status 0\no k\n", result.stderr
     assert kit.args.read_text().splitlines() == ["env", "--shell", shell_name, *args]
 
@@ -234,7 +231,7 @@ def test_a_users_alias_mfa_does_not_break_the_block(kit, shell_name):
             "zsh": ["zsh", "-i", "-c", "mfa"]}[shell_name]
     if shell_name == "zsh":
         (kit.tmp / "home" / ".zshrc").write_text(rc.read_text())
-    result = _run(argv, kit.env)
+    result = run_program(argv, kit.env)
     assert "syntax error" not in result.stderr and "parse error" not in result.stderr, result.stderr
     assert "rc-loaded" in result.stdout or shell_name == "bash"
     assert "my-own-mfa" in result.stdout  # their alias still wins at the prompt
@@ -246,7 +243,7 @@ def test_bash_alias_in_interactive_bashrc(kit):
     _, path, _ = _render("bash", "full", kit)
     home = kit.tmp / "home"
     (home / ".bashrc").write_text("alias mfa='echo my-own-mfa'\n" + path.read_text() + "echo rc-loaded\n")
-    result = _run(["bash", "-i", "-c", "mfa; type -t mfa"], kit.env)
+    result = run_program(["bash", "-i", "-c", "mfa; type -t mfa"], kit.env)
     assert "syntax error" not in result.stderr, result.stderr
     assert result.stdout.splitlines()[:3] == ["rc-loaded", "my-own-mfa", "alias"]
 
@@ -257,14 +254,14 @@ def test_profile_wrapping_is_plain_sh(kit):
     require_shell("bash")
     shell, path, text = _render("bash", "full", kit)
     wrapped = kit.tmp / "profile"
-    wrapped.write_text(rcfile.block_text(shell.render(shell.sections(True), kit.completer, wrap="profile")))
+    wrapped.write_text(rcblock.block_text(shell.render(shell.sections(True), kit.completer, wrap="profile")))
     # /bin/sh: dash on Debian and Ubuntu, bash in POSIX mode on Amazon Linux and macOS.
     for argv in (["sh", "-n", str(wrapped)], ["sh", "-e", "-u", "-c", '. "$1"; command -v mfa || echo no-mfa', "sh",
                                               str(wrapped)]):
-        result = _run(argv, kit.env)
+        result = run_program(argv, kit.env)
         assert result.returncode == 0 and not result.stderr, (argv, result.stderr)
     assert result.stdout == "no-mfa\n"
-    result = _run(["bash", "-u", "-c", '. "$1"; type -t mfa; complete -p aws', "bash", str(wrapped)], kit.env)
+    result = run_program(["bash", "-u", "-c", '. "$1"; type -t mfa; complete -p aws', "bash", str(wrapped)], kit.env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "function"
     assert result.stdout.splitlines()[1].startswith("complete -C ") and kit.completer in result.stdout
@@ -288,8 +285,8 @@ def test_a_bare_name_runs_what_is_on_path_when_completion_runs(kit, shell_name):
         if kit.completer_log.exists():
             kit.completer_log.unlink()
         rendered = kit.tmp / f"bare.{shell_name}"
-        rendered.write_text(rcfile.block_text(shell.render(("completion",), name)))
-        result = _run(_strict_script(shell, rendered, CALL_BARE_NAME[shell_name] + "echo called\n", kit), kit.env)
+        rendered.write_text(rcblock.block_text(shell.render(("completion",), name)))
+        result = run_program(_strict_script(shell, rendered, CALL_BARE_NAME[shell_name] + "echo called\n", kit), kit.env)
         assert (result.returncode, result.stdout, result.stderr) == (0, answer + "called\n", ""), name
         assert kit.completer_log.exists() == bool(answer)
 

@@ -9,7 +9,8 @@ import os
 
 import pytest
 
-from awsshell_setup import rcfile, shells
+from awsshell_setup.shells import rcblock
+from awsshell_setup import shells
 
 from shellkit import BIN, awsmfa, base_env, fake_completer, link_awsmfa, new_home
 
@@ -85,7 +86,7 @@ def test_rc_file_without_shell_takes_the_shell_its_block_names(tmp_path):
     home, env, comp = _setup(tmp_path)
     rc = tmp_path / "config.fish"
     fish = shells.by_name("fish")
-    rc.write_text("set -g x 1\n" + rcfile.block_text(fish.render(fish.sections(True), comp)))
+    rc.write_text("set -g x 1\n" + rcblock.block_text(fish.render(fish.sections(True), comp)))
     result = status(env, "--rc-file", str(rc))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("fish:\n") and "config.fish: current, with aws completion" in result.stdout
@@ -100,7 +101,7 @@ def test_stale_block_in_a_login_file_is_reported(tmp_path):
     home, env, comp = _setup(tmp_path)
     awsmfa("install", "--shell", "bash", "--yes", "--completer", comp, env=env)
     with open(home / ".profile", "a") as handle:  # it sources ~/.bashrc: a block there is stale
-        handle.write(rcfile.block_text("# old\n"))
+        handle.write(rcblock.block_text("# old\n"))
     result = status(env)
     assert result.returncode == 1 and "~/.profile: stale awsmfa block" in result.stdout
 
@@ -173,7 +174,7 @@ def test_an_older_bare_name_block_is_updated_by_install(tmp_path, shell_name):
     rc = home / BARE_NAME_FILES[shell_name]
     rc.parent.mkdir(parents=True, exist_ok=True)
     with open(rc, "a", encoding="utf-8") as handle:
-        handle.write(rcfile.block_text(old))
+        handle.write(rcblock.block_text(old))
     where = "~/" + BARE_NAME_FILES[shell_name]
     result = status(env, "--shell", shell_name)
     assert result.returncode == 1, result.stdout

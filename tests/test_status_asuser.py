@@ -11,27 +11,22 @@ import os
 import subprocess
 import sys
 
-from awsshell_setup import rcfile, shells
+from awsshell_setup.shells import rcblock
+from awsshell_setup import shells
 
 from accounts import account, owner_of, root_owned_folder  # noqa: F401 (fixture)
+from awsmfarun import ran_as
 from shellkit import awsmfa, base_env, fake_completer, new_home
 
 
 def _block(shell_name, completer):
     shell = shells.by_name(shell_name)
-    return rcfile.block_text(shell.render(shell.sections(True), completer))
+    return rcblock.block_text(shell.render(shell.sections(True), completer))
 
 
 def _recorder(account, rel, marker):
     """An aws_completer of the account's that notes the uid it runs as, then answers."""
     return account.write(rel, f"#!/bin/sh\nid -u >> {marker}\necho ec2\necho s3\n", mode=0o755)
-
-
-def _ran_as(marker):
-    if not os.path.exists(marker):
-        return set()
-    with open(marker) as handle:
-        return set(handle.read().split())
 
 
 def test_status_for_an_account_runs_the_completer_its_block_names_as_that_account(account, tmp_path):
@@ -44,8 +39,8 @@ def test_status_for_an_account_runs_the_completer_its_block_names_as_that_accoun
     result = awsmfa("status", "--user", account.name, "--shell", "bash", env=env, check=False)
     assert "Traceback" not in result.stderr, result.stderr
     assert f"completer: {evil}: answers" in result.stdout, result.stdout + result.stderr
-    assert "0" not in _ran_as(marker), "root ran a program the account controls"
-    assert _ran_as(marker) == {str(account.uid)} and owner_of(marker) == account.uid
+    assert "0" not in ran_as(marker), "root ran a program the account controls"
+    assert ran_as(marker) == {str(account.uid)} and owner_of(marker) == account.uid
 
 
 def test_status_for_an_account_into_a_closed_pipe_is_no_traceback(account, tmp_path):
@@ -114,4 +109,4 @@ def test_status_rc_file_as_root_on_an_accounts_file_is_refused(account, tmp_path
     result = awsmfa("status", "--user", account.name, "--rc-file", rc, env=env, check=False)
     assert f"{rc}: current, with aws completion" in result.stdout or "~/.bashrc: current" in result.stdout, \
         result.stdout + result.stderr
-    assert _ran_as(marker) == {str(account.uid)}
+    assert ran_as(marker) == {str(account.uid)}

@@ -12,7 +12,8 @@ import re
 import pytest
 
 from awsenv import AwsUser, offline_user
-from awsshell_setup import rotate, status as core
+from awsshell_setup.sessions import rotate
+from awsshell_setup.setup import status as status_report
 from awsshell_setup.localaws import provision_seed
 from awsshell_setup.localaws.scenario import own_access_keys_statements
 
@@ -64,15 +65,15 @@ def test_keys_of_a_role_are_its_sources(local_aws, keys_user, tmp_path):
 def test_an_old_key_is_given_its_age_and_what_replaces_it():
     age = rotate.KeyAge("AKIAIOSFODNN7EXAMPLE", dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), "Active")
     moment = dt.datetime(2026, 8, 3, 12, tzinfo=dt.timezone.utc)  # 214 days on
-    assert core.describe_key_age("default", age, False, moment) == \
+    assert status_report.describe_key_age("default", age, False, moment) == \
         "access key AKIA…MPLE of [default]: created 214 days ago; `awsmfa rotate` replaces it"
-    assert core.describe_key_age("vault", age, True, moment) == \
+    assert status_report.describe_key_age("vault", age, True, moment) == \
         "access key AKIA…MPLE of [vault] (from its secret store): created 214 days ago; make a new one " \
         "(`aws iam create-access-key`) and put it in your secret store"
     young = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
-    assert core.describe_key_age("default", age, False, young).endswith(": created 1 day ago")
+    assert status_report.describe_key_age("default", age, False, young).endswith(": created 1 day ago")
     hostile = rotate.KeyAge("AKIA\x1b[2Jx", age.created, "Inactive\x1b]0;t\x07")
-    assert "\x1b" not in core.describe_key_age("a\x1bb", hostile, False, young)
+    assert "\x1b" not in status_report.describe_key_age("a\x1bb", hostile, False, young)
 
 
 def test_a_key_from_a_secret_store_is_read_through_it_only_with_keys(local_aws, keys_user, tmp_path):

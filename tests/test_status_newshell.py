@@ -15,9 +15,10 @@ import time
 
 import pytest
 
-from awsshell_setup import loginshell
+from awsshell_setup.setup import loginshell
 
 from accounts import account  # noqa: F401 (fixture)
+from awsmfarun import alive
 from shellkit import BIN, awsmfa, base_env, new_home
 
 
@@ -56,17 +57,9 @@ def test_a_startup_file_that_never_ends_is_cut_short(tmp_path, monkeypatch):
     assert took < 30, took  # 2 s, and 1 s more for what it printed: bounded under any load
     pid = int(sleeper.read_text())
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and alive(pid):
         time.sleep(0.05)
-    assert not _alive(pid), "the sleep a startup file started was left running"
-
-
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    assert not alive(pid), "the sleep a startup file started was left running"
 
 
 def test_status_says_when_it_cannot_tell(tmp_path):

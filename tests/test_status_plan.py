@@ -1,5 +1,5 @@
 """`awsmfa status` reads sessions as `env` does (docs/ARCHITECTURE.md §3, §7): the request
-resolved by sessionplan.plan, each stored session judged by sessionrules.StoredSession. So
+resolved by resolve.plan, each stored session judged by rules.StoredSession. So
 status calls valid exactly what the next `mfa` would reuse: not a role session made for a role
 profile since edited, and a role that is its own source renews from [SOURCE-keys-mfa]. Its
 "this shell" line says what the AWS CLI v1 and boto3 started here sign with, read as botocore
@@ -15,7 +15,7 @@ import pytest
 
 from awsenv import (AWSMFA, BASE, MFA_KEYS, OPS_ARN, offline_user, renewing_profile, stored_role_session,
                     stored_session)
-from awsshell_setup import profiles, session, sessionplan
+from awsshell_setup.sessions import mfasession, profiles, resolve
 
 CONFIG = ("[profile base]\nregion = eu-west-1\n\n"
           f"[profile ops]\nrole_arn = {OPS_ARN}\nsource_profile = base\nregion = eu-west-1\n")
@@ -29,7 +29,7 @@ def user(tmp_path):
 def mark_of(user, profile):
     """The awsmfa_made_from mark `env` would store for `profile` with the user's files now."""
     files = profiles.AwsFiles(user.environ())
-    return sessionplan.plan(files, session.Request(profile=profile)).made_from()
+    return resolve.plan(files, mfasession.Request(profile=profile)).made_from()
 
 
 def line_of(text, start):
@@ -72,7 +72,7 @@ def test_a_role_that_is_its_own_source_renews_from_its_keys_mfa_session(user):
     mfa = stored_session("me-keys-mfa", "me", 6 * 3600, keys=MFA_KEYS)
     role = stored_role_session("me-mfa", "me", arn=arn, mfa_profile="me-keys-mfa", expires_in=1800)
     user.write_credentials(keys + mfa + role)
-    assert sessionplan.plan(profiles.AwsFiles(user.environ()), session.Request(profile="me")).mfa_name \
+    assert resolve.plan(profiles.AwsFiles(user.environ()), mfasession.Request(profile="me")).mfa_name \
         == "me-keys-mfa"  # where env keeps it
     result = user.awsmfa("status", "--profile", "me")
     assert "role session: [me-mfa] of ~/.aws/credentials, role [me]" in result.stdout, result.stdout
@@ -131,7 +131,7 @@ def test_status_without_keys_imports_no_botocore(user):
                             env=user.environ(), capture_output=True, text=True, timeout=60)
     assert "session: [base-mfa]" in result.stdout, result.stdout + result.stderr
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
-    assert "awsshell_setup.status" in imported
+    assert "awsshell_setup.setup.status" in imported
     assert not {name for name in imported if name.split(".")[0] in ("botocore", "boto3")}
 
 

@@ -97,7 +97,7 @@ def assert_one_clear_line(result, words, *secrets):
         assert secret not in result.stderr
 
 
-# env and login share session.obtain: each fault runs through one of them, both commands covered.
+# env and login share mfasession.obtain: each fault runs through one of them, both commands covered.
 @pytest.mark.parametrize("kind, command", [("reset", "login"), ("hang", "env"), ("500", "login"),
                                            ("throttle", "env"), ("malformed", "login"), ("down", "env")])
 def test_each_fault_gives_one_line_a_bounded_wait_and_no_write(user, local_aws, seed_user, kind, command):

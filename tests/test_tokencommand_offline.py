@@ -132,7 +132,7 @@ def test_the_fast_path_only_notices_the_option(user, commands):
                             text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 0 and "AWS_SESSION_TOKEN=cachedtoken" in result.stdout, result.stderr
     added = set(result.stderr.split("ADDED ")[1].split())
-    assert not added & {"click", "subprocess", "shlex", "botocore", "awsshell_setup.codesource"}, added
+    assert not added & {"click", "subprocess", "shlex", "botocore", "awsshell_setup.sessions.codesource"}, added
     assert commands.ran() == []
 
 

@@ -123,10 +123,10 @@ def test_mfa_dash_u_removes_what_mfa_exported(env, shell_name):
 
 @pytest.mark.parametrize("command", ["env", "unset"])
 def test_help_names_every_variable_env_exports_and_unset_removes(tmp_path, command):
-    from awsshell_setup import render
+    from awsshell_setup.sessions import envoutput
 
     result = subprocess.run(["awsmfa", command, "--help"], env=base_env(new_home(tmp_path)), capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     words = " ".join(result.stdout.split())
-    assert [name for name in render.EXPORTED_VARIABLES if name not in words] == [], words
+    assert [name for name in envoutput.EXPORTED_VARIABLES if name not in words] == [], words
