@@ -48,7 +48,7 @@ def rounds(normal):
 FAST = {
     "test_architecture", "test_cli_usage", "test_env_offline", "test_errors", "test_fileio_lock", "test_inifile",
     "test_install_completer", "test_roles_sessions", "test_devicechoice", "test_rotate_journal", "test_keys_process",
-    "test_plan_resolution", "test_commands_smoke", "test_rules_unit", "test_glue_summary",
+    "test_plan_resolution", "test_commands_smoke", "test_rules_unit", "test_glue_summary", "test_asuser_preload",
 }
 # Modules whose subject is a real shell: templates run by bash, zsh, fish and dash, and
 # interactive sessions driven through a pseudo-terminal.
