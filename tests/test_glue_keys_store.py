@@ -77,13 +77,19 @@ def test_mfa_with_keys_from_pass_gets_a_session_and_the_next_env_reuses_it_witho
     assert seed_user.secret_access_key not in first.stderr + first.stdout + again.stderr + login.stderr
 
 
-def test_login_and_exec_with_a_store_run_it_once_per_new_session(local_aws, seed_user, tmp_path):
+def _seed_user_with_a_store(local_aws, seed_user, tmp_path):
+    """A home whose [default] gets the seed user's keys from a counting store: (user, runs file)."""
     keys = json_file(tmp_path, seed_user.access_key_id, seed_user.secret_access_key)
     program, runs = counted_store(tmp_path, f"cat '{keys}'")
     user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
     user.write_credentials("")
     user.write_config(f"[default]\ncredential_process = {program}\nregion = us-east-1\n"
                       f"mfa_serial = {seed_user.serial_number}\n")
+    return user, runs
+
+
+def test_login_and_exec_with_a_store_run_it_once_per_new_session(local_aws, seed_user, tmp_path):
+    user, runs = _seed_user_with_a_store(local_aws, seed_user, tmp_path)
     login = user.awsmfa("login", "--token-code", local_aws.fresh_code(seed_user.seed))
     assert login.returncode == 0 and runs_of(runs) == 1, login.stderr
     who = user.aws("sts", "get-caller-identity", "--profile", "mfa", "--output", "text")
@@ -135,12 +141,7 @@ def test_roles_per_role_run_the_store_for_each_assume_role_with_a_code(local_aws
 
 
 def test_with_no_terminal_and_no_code_the_store_is_not_run(local_aws, seed_user, tmp_path):
-    keys = json_file(tmp_path, seed_user.access_key_id, seed_user.secret_access_key)
-    program, runs = counted_store(tmp_path, f"cat '{keys}'")
-    user = AwsUser(tmp_path / "home", endpoint_url=local_aws.endpoint_url)
-    user.write_credentials("")
-    user.write_config(f"[default]\ncredential_process = {program}\nregion = us-east-1\n"
-                      f"mfa_serial = {seed_user.serial_number}\n")
+    user, runs = _seed_user_with_a_store(local_aws, seed_user, tmp_path)
     result = subprocess.run(["setsid", "-w"] + AWSMFA + ["env", "--shell", "bash"], env=user.environ(),
                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode != 0 and result.stdout == "" and "no terminal" in result.stderr, result.stderr
