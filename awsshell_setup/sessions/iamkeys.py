@@ -16,7 +16,6 @@ import time
 
 from ..core.debug import log
 from ..core.errors import AwsCallFailed, ProfileProblem
-from .sts import MAX_ATTEMPTS
 
 _RETRY_CODES = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "ServiceUnavailable",
                 "InternalFailure", "InternalError"}
@@ -93,6 +92,8 @@ class KeyCalls:
 
 
 def _call(operation, method, replayable, **parameters):
+    from .sts import MAX_ATTEMPTS  # here, not at the top: sts is botocore's user, which --user's preload leaves out
+
     attempt = 0
     while True:
         attempt += 1
