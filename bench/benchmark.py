@@ -40,7 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CHECKOUT = os.path.dirname(HERE)
 # What a wheel of awsmfa is built from: the package, its shell templates, and the build files
 # (setup.cfg reads README.md for the long description).
-BUILD_INPUTS = ("awsshell_setup", "shell", "pyproject.toml", "setup.cfg", "setup.py", "README.md")
+BUILD_INPUTS = ("awsshell_setup", "pyproject.toml", "setup.cfg", "setup.py", "README.md")  # templates: awsshell_setup/shells/templates
 BLOCK_START, BLOCK_END = "# >>> awsmfa initialize >>>", "# <<< awsmfa initialize <<<"
 KEY_ID, SECRET = "AKIABENCHMARK0000000", "benchmarksecret"
 SERIAL = "arn:aws:iam::123456789012:mfa/trainee"

@@ -1,6 +1,6 @@
 """After `awsmfa install --shell zsh`, a real interactive zsh (the block's compinit runs: the
 home's rc has none) writes its completion dump; uninstall then gives the home back as it was,
-with no ~/.zcompdump left. Needs shell/zsh.zsh's compinit to write shells.Zsh.COMPDUMP."""
+with no ~/.zcompdump left. Needs the zsh template's compinit to write shells.Zsh.COMPDUMP."""
 import subprocess
 
 from awsshell_setup import shells

@@ -68,7 +68,7 @@ class Zsh(BourneLike):
         return result
 
     # The block's `compinit` (run only when the user's rc has not run one) writes its dump to
-    # a file of awsmfa's (shell/zsh.zsh: `compinit -i -d`), not to ~/.zcompdump, which a
+    # a file of awsmfa's (templates/zsh.zsh: `compinit -i -d`), not to ~/.zcompdump, which a
     # compinit of the user's may share: uninstall removes it, and nothing of the user's.
     COMPDUMP = ".zcompdump-awsmfa"
 
