@@ -220,12 +220,16 @@ def test_the_walkthrough_works_as_written(shell_name, walkthrough_venv, tmp_path
         if line.startswith("awsmfa login"):
             shell.expect_exact("MFA code for arn:aws:iam::123456789012:mfa/trainee: ")
             shell.sendline(code)
+        if "localaws code" in line:
+            # Read the code before typing the next line: a line typed ahead is echoed by the
+            # terminal as it arrives, and on a busy machine its echo can land before the code
+            # on the same screen line.
+            shell.expect(r"(?<!\d)(\d{6})\r\n")
+            code = shell.match.group(1)
         # A marker the typed command's echo cannot match ($? is still unexpanded there).
         shell.sendline(STATUS[shell_name].format(number))
         shell.expect(rf"STATUS=(\d+) END{number}\r\n")
         transcript.append((line, shell.before + f"\nSTATUS={shell.match.group(1)}"))
-        if "localaws code" in line:
-            code = re.findall(r"^(\d{6})\r$", shell.before, re.M)[-1]
         if number == 0:
             shell.sendline("echo DEMO=$demo")
             shell.expect(r"DEMO=(/\S+)\r\n")
